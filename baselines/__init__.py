@@ -1,0 +1,1 @@
+"""Baselines: models that consume bench configs through the public API only."""

@@ -1,0 +1,1 @@
+"""Loaders: read upstream layouts and convert them to Hugging Face ``datasets`` configs."""

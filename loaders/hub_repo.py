@@ -1,0 +1,174 @@
+"""Write and read a Hugging Face dataset repository of bench configs (no loading script).
+
+Layout of a built repository (the contract every family writes and ``bench push`` publishes)::
+
+    <repo>/README.md                          YAML header ``configs:`` + dataset card
+    <repo>/<config>/<split>-00000-of-00001.parquet
+    <repo>/<config>/bench_config.json         config metadata (see :func:`write_config`)
+
+``datasets.load_dataset(<repo>, <config>)`` reads it offline. Writing a config replaces
+that config only; the others and their README entries are kept. Every write goes to a
+temporary path first and is renamed into place.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from bench import __version__
+from bench.errors import BenchError
+from bench.io import atomic_path, read_json, write_text_atomic
+
+CONFIG_META = "bench_config.json"
+_SPLIT_RE = re.compile(r"^\w+(\.\w+)*$")
+_BAD_CONFIG_CHARS = set('<>:/\\|?*')
+_FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
+
+
+def check_config_name(name: str) -> str:
+    """Raise unless ``name`` is usable as a Hub config name and a folder name."""
+    if not name or set(name) & _BAD_CONFIG_CHARS or name.startswith(".") or name != name.strip():
+        raise BenchError(f"illegal config name {name!r}: it must be non-empty and contain none of <>:/\\|?*")
+    return name
+
+
+def check_split_name(name: str) -> str:
+    """Raise unless ``name`` matches the Hub split-name rule ``\\w+(\\.\\w+)*``."""
+    if not _SPLIT_RE.match(name):
+        raise BenchError(f"illegal split name {name!r}: HF split names must match \\w+(\\.\\w+)* "
+                         "(letters, digits, '_', dots between words; no '-')")
+    return name
+
+
+def split_file_name(split: str, shard: int = 0, n_shards: int = 1) -> str:
+    return f"{split}-{shard:05d}-of-{n_shards:05d}.parquet"
+
+
+def read_readme(repo_dir: str | os.PathLike) -> tuple[dict, str]:
+    """Return (YAML header as dict, markdown body) of ``<repo>/README.md`` ({} and '' if absent)."""
+    path = Path(repo_dir) / "README.md"
+    if not path.is_file():
+        return {}, ""
+    text = path.read_text(encoding="utf-8")
+    m = _FRONT_MATTER_RE.match(text)
+    if not m:
+        return {}, text
+    try:
+        header = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise BenchError(f"{path}: malformed YAML header: {exc}") from None
+    if not isinstance(header, dict):
+        raise BenchError(f"{path}: YAML header must be a mapping")
+    return header, text[m.end():]
+
+
+def config_entry(repo_dir: str | os.PathLike, config: str, splits: list[str]) -> dict:
+    """The README ``configs:`` entry for ``config`` with one data_files item per split."""
+    return {"config_name": config,
+            "data_files": [{"split": s, "path": f"{config}/{s}-*.parquet"} for s in splits]}
+
+
+def merge_config_entries(existing: list[dict], new: list[dict]) -> list[dict]:
+    """Add or replace entries by ``config_name``; keep all others; sort by name."""
+    by_name = {e["config_name"]: e for e in existing if isinstance(e, dict) and "config_name" in e}
+    for e in new:
+        by_name[e["config_name"]] = e
+    return [by_name[k] for k in sorted(by_name)]
+
+
+def render_readme(header: dict, body: str) -> str:
+    return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1000) + "---\n" + body
+
+
+def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, Any], *,
+                 meta: dict) -> Path:
+    """Write one config (``{split: datasets.Dataset}``) into ``repo_dir`` and update README.md.
+
+    ``meta`` is stored as ``<config>/bench_config.json`` and rendered into the card; it should
+    hold at least ``task``, ``family``, ``description``, ``source``, ``license``, ``citation``,
+    ``synthetic`` (bool) and, for configs with a feature vector, ``feature_column`` and
+    ``feature_ids`` (the identifiers, stored once per config). Split sizes and the schema are
+    added here.
+    """
+    check_config_name(config)
+    if not splits:
+        raise BenchError(f"config {config!r}: no splits to write")
+    for s in splits:
+        check_split_name(s)
+    repo = Path(repo_dir)
+    repo.mkdir(parents=True, exist_ok=True)
+    full_meta = dict(meta)
+    full_meta.update({
+        "config_name": config,
+        "bench_version": __version__,
+        "splits": {s: {"num_rows": int(ds.num_rows)} for s, ds in splits.items()},
+        "schema": {k: str(v) for k, v in next(iter(splits.values())).features.items()},
+    })
+    with atomic_path(repo / config, directory=True) as tmp:
+        tmp.mkdir(parents=True, exist_ok=True)
+        for s, ds in splits.items():
+            ds.to_parquet(str(tmp / split_file_name(s)))
+        (tmp / CONFIG_META).write_text(json.dumps(full_meta, indent=2, default=str) + "\n", encoding="utf-8")
+    update_readme(repo, {config: list(splits)})
+    return repo / config
+
+
+def list_configs(repo_dir: str | os.PathLike) -> list[str]:
+    """Config names listed in the README YAML of a built repository."""
+    header, _ = read_readme(repo_dir)
+    return [e["config_name"] for e in header.get("configs", []) if isinstance(e, dict)]
+
+
+def read_config_meta(repo_dir: str | os.PathLike, config: str) -> dict:
+    """The ``bench_config.json`` of ``config`` in a built repository."""
+    return read_json(Path(repo_dir) / config / CONFIG_META, what=f"metadata of config {config!r}")
+
+
+def update_readme(repo_dir: str | os.PathLike, new_configs: Mapping[str, list[str]]) -> Path:
+    """Merge ``{config: [splits]}`` into README.md's ``configs:`` and re-render the card body."""
+    repo = Path(repo_dir)
+    header, _ = read_readme(repo)
+    entries = [config_entry(repo, c, s) for c, s in new_configs.items()]
+    header["configs"] = merge_config_entries(header.get("configs", []), entries)
+    header.setdefault("pretty_name", "bench: transcriptomics benchmarks")
+    header.setdefault("tags", ["biology", "transcriptomics", "benchmark"])
+    metas = {}
+    for e in header["configs"]:
+        p = repo / e["config_name"] / CONFIG_META
+        if p.is_file():
+            metas[e["config_name"]] = json.loads(p.read_text(encoding="utf-8"))
+    licenses = sorted({m.get("license_id", "other") for m in metas.values()}) or ["other"]
+    header["license"] = licenses[0] if len(licenses) == 1 else "other"
+    return write_text_atomic(repo / "README.md", render_readme(header, render_card(metas)))
+
+
+def render_card(metas: Mapping[str, dict]) -> str:
+    """Markdown dataset card: one section per config (source, license, citation, features, splits)."""
+    lines = ["# bench: transcriptomics benchmarks as Hugging Face configs", "",
+             "Built by [bench](https://github.com/) — load any config with "
+             "`datasets.load_dataset(<this repo>, <config>)`; no loading script is needed.", ""]
+    for name, m in sorted(metas.items()):
+        lines += [f"## {name}", ""]
+        if m.get("synthetic"):
+            lines += ["> **Synthetic data**: generated by bench's deterministic generator in the upstream "
+                      "layout (not real measurements).", ""]
+        lines += [str(m.get("description", "")).strip(), ""]
+        lines += [f"- **Task**: `{m.get('task', name)}` (family `{m.get('family', '')}`)",
+                  f"- **Source**: {json.dumps(m.get('source', {}), sort_keys=True)}",
+                  f"- **License**: {m.get('license', 'unknown')}"]
+        if m.get("feature_ids") is not None:
+            lines.append(f"- **Features**: column `{m.get('feature_column', 'features')}`, "
+                         f"{len(m['feature_ids'])} float32 values per row; identifiers in "
+                         f"`{name}/{CONFIG_META}` (`feature_ids`)")
+        lines.append("- **Columns**: " + ", ".join(f"`{k}`" for k in m.get("schema", {})))
+        lines += ["", "| split | rows |", "|---|---|"]
+        lines += [f"| {s} | {v['num_rows']} |" for s, v in m.get("splits", {}).items()]
+        if m.get("citation"):
+            lines += ["", "```bibtex", str(m["citation"]).strip(), "```"]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,35 @@
+"""bench: public transcriptomics benchmarks as Hugging Face ``datasets`` configs,
+``evaluate`` metrics and baselines.
+
+>>> import bench
+>>> bench.get_task("A5_skin").family
+'genelab'
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from bench.errors import BenchError
+
+__all__ = ["BenchError", "__version__", "get_task", "list_tasks", "load"]
+
+
+def get_task(name: str):
+    """Return the registry spec of task ``name`` (see :mod:`bench.tasks`)."""
+    from bench.tasks import get_task as _get_task
+
+    return _get_task(name)
+
+
+def list_tasks(family: str | None = None):
+    """Return every registered task spec, optionally of one family."""
+    from bench.tasks import list_tasks as _list_tasks
+
+    return _list_tasks(family)
+
+
+def load(name: str, **kwargs):
+    """Build (or read) the config ``name`` as a ``datasets.DatasetDict``; see :func:`bench.loaders.load`."""
+    from bench.loaders import load as _load
+
+    return _load(name, **kwargs)

@@ -1,0 +1,51 @@
+"""The ``bench`` command. Each command group lives in one module of :mod:`bench.commands`
+and adds its subcommands through ``register(subparsers)``; every handler returns an exit code.
+
+Bad input raises :class:`bench.BenchError`, printed as one ``bench: error: ...`` line with
+exit code 2 (never a traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from bench import __version__
+from bench.errors import BenchError
+
+# One line per command group; a family adds its module here.
+COMMAND_MODULES = (
+    "bench.commands.core",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bench",
+        description="Transcriptomics benchmarks as Hugging Face datasets configs, evaluate metrics and baselines.",
+    )
+    parser.add_argument("--version", action="version", version=f"bench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except BenchError as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Small I/O helpers shared by every family: atomic writes, hashing, checked JSON/YAML reads."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from bench.errors import BenchError
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterator[Path]:
+    """Yield a temporary sibling of ``target``; on success rename it onto ``target``.
+
+    On error the temporary file/folder is removed and ``target`` is left untouched, so
+    nothing is ever half-written. With ``directory=True`` an existing folder is replaced.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    out = tmp if directory else tmp / target.name
+    try:
+        yield out
+        if directory:
+            old = None
+            if target.exists():
+                old = target.with_name(f".{target.name}.old-{os.getpid()}")
+                os.replace(target, old)
+            os.replace(out, target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(out, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (temp file, then rename)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
+    """Write ``obj`` as indented JSON (keys in insertion order) atomically."""
+    return write_text_atomic(path, json.dumps(obj, indent=2, allow_nan=False) + "\n")
+
+
+def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
+    """Read JSON, raising :class:`BenchError` naming the file on a missing or malformed file."""
+    path = Path(path)
+    if not path.is_file():
+        raise BenchError(f"{what} not found: {path}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+
+
+def read_yaml(path: str | os.PathLike, *, what: str = "YAML file") -> Any:
+    """Read YAML with ``yaml.safe_load`` (never executes anything from data)."""
+    path = Path(path)
+    if not path.is_file():
+        raise BenchError(f"{what} not found: {path}")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise BenchError(f"{path}: malformed YAML: {exc}") from None
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,173 @@
+"""Scan ``tasks/**/*.yaml`` into :class:`TaskSpec` objects.
+
+A YAML file is one task; files whose name starts with ``_`` are templates that tasks pull
+in with ``include:`` (a name or list of names, relative to the including file). Included
+mappings are merged recursively; the including file wins.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.errors import BenchError, close_matches_hint
+from bench.io import read_yaml
+
+TASKS_DIR = Path(__file__).resolve().parent
+REQUIRED_KEYS = ("task", "family", "version", "description", "source", "label", "domain",
+                 "split", "metric", "citation", "license")
+_CONFIG_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One registered task: what it is, where its data comes from and how it is scored."""
+
+    name: str
+    family: str
+    version: int
+    description: str
+    source: dict
+    label: dict
+    domain: str | None
+    split: dict
+    metric: dict
+    citation: str
+    license: str
+    upstream_id: str | None = None
+    params: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def raw(self) -> dict:
+        """The fully merged spec as a plain dict (what the YAML says after includes)."""
+        return _resolved_yaml(str(self.path)) if self.path else {}
+
+    @property
+    def spec_hash(self) -> str:
+        """sha256 of the merged spec (canonical JSON): changes whenever the task definition does."""
+        blob = json.dumps(self.raw, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    @property
+    def primary_metric(self) -> str:
+        return self.metric.get("primary", "")
+
+
+def split_name(label: str) -> str:
+    """Map an upstream group name (e.g. a mission ``RR-7``) to a legal HF split name (``rr_7``).
+
+    HF split names must match ``\\w+(\\.\\w+)*``; the mapping is lower-case and replaces every
+    run of other characters by ``_``.
+
+    >>> split_name("RR-7"), split_name("MHU-2"), split_name("TBD")
+    ('rr_7', 'mhu_2', 'tbd')
+    """
+    out = re.sub(r"[^0-9a-zA-Z]+", "_", str(label)).strip("_").lower()
+    if not out:
+        raise BenchError(f"cannot make a split name from {label!r}: it has no letters or digits")
+    return out
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _resolved_yaml(path: str, _stack: tuple = ()) -> dict:
+    p = Path(path)
+    if path in _stack:
+        raise BenchError(f"{p}: circular include: {' -> '.join(_stack + (path,))}")
+    data = read_yaml(p, what="task file")
+    if not isinstance(data, dict):
+        raise BenchError(f"{p}: a task file must be a YAML mapping, got {type(data).__name__}")
+    includes = data.pop("include", None) or []
+    if isinstance(includes, str):
+        includes = [includes]
+    merged: dict = {}
+    for inc in includes:
+        inc_path = (p.parent / inc).resolve()
+        if not inc_path.is_file():
+            raise BenchError(f"{p}: include {inc!r} not found (looked for {inc_path})")
+        merged = _deep_merge(merged, _resolved_yaml(str(inc_path), _stack + (path,)))
+    return _deep_merge(merged, data)
+
+
+def _spec_from_yaml(path: Path) -> TaskSpec:
+    data = _resolved_yaml(str(path))
+    missing = [k for k in REQUIRED_KEYS if k not in data]
+    if missing:
+        raise BenchError(f"{path}: task spec is missing required key(s) {missing}; "
+                         f"every task needs {list(REQUIRED_KEYS)}")
+    name = data["task"]
+    if not isinstance(name, str) or not _CONFIG_NAME_RE.match(name):
+        raise BenchError(f"{path}: field 'task' must be a Hub-safe config name "
+                         f"(letters, digits, '_'), got {name!r}")
+    if path.stem != name:
+        raise BenchError(f"{path}: file name must equal the task name {name!r} ({name}.yaml)")
+    for key in ("source", "label", "split", "metric"):
+        if not isinstance(data[key], dict):
+            raise BenchError(f"{path}: field {key!r} must be a mapping, got {type(data[key]).__name__}")
+    if "name" not in data["metric"] or "primary" not in data["metric"]:
+        raise BenchError(f"{path}: field 'metric' needs 'name' and 'primary'")
+    return TaskSpec(
+        name=name, family=str(data["family"]), version=int(data["version"]),
+        description=str(data["description"]).strip(), source=data["source"], label=data["label"],
+        domain=data["domain"], split=data["split"], metric=data["metric"],
+        citation=str(data["citation"]).strip(), license=str(data["license"]),
+        upstream_id=data.get("upstream_id"), params=data.get("params") or {}, path=path,
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def load_registry(root: str | None = None) -> dict[str, TaskSpec]:
+    """Return ``{name: TaskSpec}`` for every task file under ``root`` (default: this folder)."""
+    base = Path(root) if root else TASKS_DIR
+    specs: dict[str, TaskSpec] = {}
+    for path in sorted(base.rglob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        spec = _spec_from_yaml(path)
+        if spec.name in specs:
+            raise BenchError(f"task {spec.name!r} is defined twice: {specs[spec.name].path} and {path}")
+        specs[spec.name] = spec
+    return specs
+
+
+def list_tasks(family: str | None = None) -> list[TaskSpec]:
+    """All registered tasks, sorted by name; only those of ``family`` if given."""
+    specs = load_registry().values()
+    return sorted((s for s in specs if family is None or s.family == family), key=lambda s: s.name)
+
+
+def resolve_task(name: str) -> TaskSpec:
+    """Resolve a registry name (``A5_skin``) or an unambiguous upstream id (``A5``).
+
+    An upstream id maps to the gene-level tasks that carry it; several (as for ``A1`` with its
+    ComBat and ISS-only variants) is an error naming them, never a silent choice.
+    """
+    registry = load_registry()
+    if name in registry:
+        return registry[name]
+    by_upstream = [s for s in registry.values()
+                   if s.upstream_id == name and s.params.get("level", "gene") == "gene"]
+    if len(by_upstream) == 1:
+        return by_upstream[0]
+    if len(by_upstream) > 1:
+        names = ", ".join(sorted(s.name for s in by_upstream))
+        raise BenchError(f"task id {name!r} is ambiguous: it names {names}; pass one of these registry names")
+    raise BenchError(f"unknown task {name!r}.{close_matches_hint(name, registry)} "
+                     f"Run `bench list` to see all {len(registry)} tasks.")
+
+
+get_task = resolve_task
