@@ -16,6 +16,7 @@ from bench.errors import BenchError
 # One line per command group; a family adds its module here.
 COMMAND_MODULES = (
     "bench.commands.core",
+    "bench.commands.run",
 )
 
 
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # e.g. `bench list | head`
+        return 0
     except KeyboardInterrupt:
         print("bench: interrupted", file=sys.stderr)
         return 130

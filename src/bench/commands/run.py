@@ -1,0 +1,39 @@
+"""``bench run TASK --model NAME``: train a baseline on a task and score it.
+
+The task's family picks the baseline module ``bench.baselines.<family>``, which provides
+``MODELS`` (name -> description) and ``run_task(spec, *, model, data_dir, out, seed)``
+returning an exit code.
+"""
+from __future__ import annotations
+
+import importlib
+
+from bench.errors import BenchError
+from bench.tasks import get_task
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="train a baseline on a task, score it and write a report")
+    p.add_argument("task", help="registry name, e.g. A5_skin (see `bench list`)")
+    p.add_argument("--model", required=True, help="baseline model name (the error lists the choices)")
+    p.add_argument("--data-dir", default=None, help="local upstream checkout (default: embedded/synthetic or Hub)")
+    p.add_argument("--out", default=None, help="report folder (default: ./bench_runs/<task>_<model>)")
+    p.add_argument("--seed", type=int, default=42, help="seed for every random step (default 42)")
+    p.set_defaults(handler=cmd_run)
+
+
+def baseline_module(family: str):
+    try:
+        return importlib.import_module(f"bench.baselines.{family}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"bench.baselines.{family}":
+            raise BenchError(f"no baselines for family {family!r} yet") from None
+        raise
+
+
+def cmd_run(args) -> int:
+    spec = get_task(args.task)
+    module = baseline_module(spec.family)
+    if args.model not in module.MODELS:
+        raise BenchError(f"unknown model {args.model!r} for task {spec.name}; choices: {', '.join(module.MODELS)}")
+    return module.run_task(spec, model=args.model, data_dir=args.data_dir, out=args.out, seed=args.seed)
