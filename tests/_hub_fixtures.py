@@ -1,0 +1,47 @@
+"""Small built repositories in the bench.loaders.hub_repo layout, written by write_config itself."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+import numpy as np
+
+from bench.loaders.hub_repo import write_config
+
+CITATION = "@article{x, title={A test}, year={2026}}"
+
+
+def split_dataset(n: int, p: int, *, mission: str, seed: int) -> datasets.Dataset:
+    """A GeneLab-contract-shaped split: sample_id, mission, label (int8), age, features (float32[p])."""
+    rng = np.random.default_rng(seed)
+    feats = datasets.Features({
+        "sample_id": datasets.Value("string"), "mission": datasets.Value("string"),
+        "label": datasets.Value("int8"), "age": datasets.Value("float64"),
+        "features": datasets.List(datasets.Value("float32"), length=p),
+    })
+    return datasets.Dataset.from_dict({
+        "sample_id": [f"{mission}_s{i}" for i in range(n)],
+        "mission": [mission] * n,
+        "label": (np.arange(n) % 2).astype("int8").tolist(),
+        "age": rng.normal(10, 2, n).tolist(),
+        "features": rng.normal(size=(n, p)).astype("float32").tolist(),
+    }, features=feats)
+
+
+def meta_for(config: str, p: int, **over) -> dict:
+    meta = {"task": config, "family": "genelab", "description": f"Test config {config}.",
+            "source": {"local_layout": f"tasks/{config}"}, "license": "MIT", "license_id": "mit",
+            "citation": CITATION, "synthetic": True, "feature_column": "features",
+            "feature_ids": [f"ENSMUSG{i:011d}" for i in range(p)]}
+    meta.update(over)
+    return meta
+
+
+def build_repo(root: Path, configs: dict[str, dict[str, int]] | None = None, *, p: int = 6) -> Path:
+    """Write ``{config: {mission: n_rows}}`` into ``root`` (default: two configs, three splits)."""
+    configs = configs or {"A5_skin": {"RR-6": 5, "RR-7": 4, "MHU-2": 6}, "A5_skin_kegg": {"RR-6": 5, "RR-7": 4}}
+    for k, (config, missions) in enumerate(configs.items()):
+        splits = {m.lower().replace("-", "_"): split_dataset(n, p, mission=m, seed=10 * k + j)
+                  for j, (m, n) in enumerate(missions.items())}
+        write_config(root, config, splits, meta=meta_for(config, p))
+    return root
