@@ -54,8 +54,12 @@ def _glob(repo: Path, pattern: str) -> list[Path]:
     return sorted(p for p in repo.glob(pattern) if p.is_file())
 
 
-def resolve_configs(repo_dir: str | os.PathLike, problems: list[str] | None = None) -> list[ConfigFiles]:
-    """README ``configs:`` entries resolved to parquet files; problems are appended to ``problems``."""
+def resolve_configs(repo_dir: str | os.PathLike, problems: list[str] | None = None, *,
+                    only: list[str] | None = None) -> list[ConfigFiles]:
+    """README ``configs:`` entries resolved to parquet files; problems are appended to ``problems``.
+
+    ``only`` restricts resolution (and its problems) to those config names.
+    """
     repo = Path(repo_dir)
     problems = [] if problems is None else problems
     try:
@@ -77,6 +81,8 @@ def resolve_configs(repo_dir: str | os.PathLike, problems: list[str] | None = No
             problems.append(f"README.md: configs[{i}] has no config_name")
             continue
         name = str(entry["config_name"])
+        if only is not None and name not in only:
+            continue
         if name in seen:
             problems.append(f"README.md: config {name!r} is listed twice")
         seen.add(name)
@@ -230,20 +236,18 @@ def validate_repo(repo_dir: str | os.PathLike, *, configs: list[str] | None = No
     if not repo.is_dir():
         return [f"{repo}: not a folder"]
     problems: list[str] = []
-    resolved = resolve_configs(repo, problems)
+    resolved = resolve_configs(repo, problems, only=configs)
     try:
         header, _ = read_readme(repo)
     except BenchError:
         header = {}
     if resolved and not header.get("license"):
         problems.append("README.md: card field 'license' is missing from the YAML header")
-    names = {c.name for c in resolved}
-    for name in configs or []:
-        if name not in names:
-            problems.append(f"config {name!r} is not listed in README.md (listed: {sorted(names)})")
+    if configs is not None:
+        listed = [c.name for c in resolve_configs(repo, [])]
+        problems += [f"config {name!r} is not listed in README.md (listed: {sorted(listed)})"
+                     for name in configs if name not in listed]
     for cfg in resolved:
-        if configs is not None and cfg.name not in configs:
-            continue
         meta_problems, meta = _meta_problems(cfg, repo)
         problems += meta_problems
         schema_problems, schema = _schema_problems(cfg, repo)
@@ -260,4 +264,4 @@ def check_repo(repo_dir: str | os.PathLike, *, configs: list[str] | None = None)
     if problems:
         raise BenchError(f"{repo_dir} is not a valid built repository ({len(problems)} problem(s)):\n  - "
                          + "\n  - ".join(problems))
-    return [c for c in resolve_configs(repo_dir) if configs is None or c.name in configs]
+    return resolve_configs(repo_dir, only=configs)

@@ -40,7 +40,7 @@ def cmd_validate(args) -> int:
         return 2
     from bench.loaders.validate import resolve_configs
 
-    configs = [c for c in resolve_configs(args.dir) if not args.config or c.name in args.config]
+    configs = resolve_configs(args.dir, only=args.config)
     for c in configs:
         print(f"  {c.name}: {len(c.splits)} split(s) ({', '.join(c.splits)}), "
               f"{sum(len(f) for f in c.splits.values())} parquet file(s)")
