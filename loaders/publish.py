@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from bench.errors import BenchError, close_matches_hint
-from bench.hub import (Upload, check_repo_id, commit_operations, format_size, is_missing_error,
+from bench.hub import (Upload, check_online, check_repo_id, commit_operations, format_size, is_missing_error,
                        require_token)
 from bench.loaders.hub_repo import (CONFIG_META, check_config_name, list_configs, merge_config_entries,
                                     read_readme, render_readme)
@@ -189,13 +189,6 @@ def format_plan(plan: PushPlan, *, dry_run: bool) -> str:
     return "\n".join(lines)
 
 
-def _check_online() -> None:
-    from huggingface_hub import constants
-
-    if constants.HF_HUB_OFFLINE:
-        raise BenchError("HF_HUB_OFFLINE is set: a real push needs the network; unset it, or use --dry-run")
-
-
 def fetch_remote_readme(api, repo_id: str, *, revision: str | None) -> str | None:
     """Text of README.md on the Hub, or None when the repo/branch/file does not exist yet."""
     try:
@@ -219,7 +212,7 @@ def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None
     if dry_run:
         return plan
     token = require_token()
-    _check_online()
+    check_online()
     from huggingface_hub import HfApi
 
     api = HfApi(token=token)

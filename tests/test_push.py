@@ -11,13 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from _hub_fixtures import build_repo
+from _hub_fixtures import DUMMY_TOKEN, build_repo, fake_hub  # noqa: F401 (fixture)
 
 from bench.cli import main
 from bench.errors import BenchError
 from bench.loaders.publish import merge_readme, parse_readme_text, plan_push, push
-
-DUMMY_TOKEN = "hf_DUMMYtokenNEVERprintXYZ123"
 
 REMOTE_README = """---
 configs:
@@ -58,57 +56,6 @@ B5 section written by someone else.
 
 Cite us.
 """
-
-
-class FakeApi:
-    """Records calls; serves a remote README and file list; never opens a socket."""
-
-    instances: list = []
-    remote_readme: str | None = None
-    remote_files: list[str] = []
-
-    def __init__(self, token=None, **kwargs):
-        self.token = token
-        self.calls: list[tuple] = []
-        FakeApi.instances.append(self)
-
-    def create_repo(self, repo_id, **kw):
-        self.calls.append(("create_repo", repo_id, kw))
-
-    def create_branch(self, repo_id, **kw):
-        self.calls.append(("create_branch", repo_id, kw))
-
-    def hf_hub_download(self, repo_id, filename, **kw):
-        from huggingface_hub import errors
-
-        self.calls.append(("hf_hub_download", repo_id, filename, kw))
-        if FakeApi.remote_readme is None:
-            raise errors.EntryNotFoundError(f"{filename} not found in {repo_id}")
-        path = Path(os.environ["FAKE_HUB_DIR"]) / "README.md"
-        path.write_text(FakeApi.remote_readme)
-        return str(path)
-
-    def list_repo_files(self, repo_id, **kw):
-        self.calls.append(("list_repo_files", repo_id, kw))
-        return list(FakeApi.remote_files)
-
-    def create_commit(self, repo_id, operations, **kw):
-        self.calls.append(("create_commit", repo_id, list(operations), kw))
-
-
-@pytest.fixture
-def fake_hub(monkeypatch, tmp_path):
-    import huggingface_hub
-    from huggingface_hub import constants
-
-    FakeApi.instances, FakeApi.remote_readme, FakeApi.remote_files = [], None, []
-    monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setenv("HF_TOKEN", DUMMY_TOKEN)
-    hub_dir = tmp_path / "fake_hub"
-    hub_dir.mkdir()
-    monkeypatch.setenv("FAKE_HUB_DIR", str(hub_dir))
-    return FakeApi
 
 
 @pytest.fixture(scope="module")

@@ -64,6 +64,14 @@ def require_token() -> str:
     return token
 
 
+def check_online() -> None:
+    """Raise when huggingface_hub is in offline mode (a real push would fail half-way otherwise)."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        raise BenchError("HF_HUB_OFFLINE is set: a real push needs the network; unset it, or use --dry-run")
+
+
 def commit_operations(uploads: list[Upload], deletions: list[str] = ()) -> list:
     """huggingface_hub commit operations for ``uploads`` (and deletions of remote paths)."""
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
