@@ -43,6 +43,7 @@ class PushPlan:
     revision: str | None = None
     merged_with_remote: bool = False
     deletions: list[str] = field(default_factory=list)
+    commit_url: str | None = None
 
     @property
     def paths(self) -> list[str]:
@@ -186,14 +187,24 @@ def format_plan(plan: PushPlan, *, dry_run: bool) -> str:
                                            width=1000).rstrip("\n") + "\n---")
     if dry_run:
         lines.append("Dry run: nothing was sent.")
+    elif plan.commit_url:
+        lines.append(f"Commit: {plan.commit_url}")
     return "\n".join(lines)
 
 
 def fetch_remote_readme(api, repo_id: str, *, revision: str | None) -> str | None:
-    """Text of README.md on the Hub, or None when the repo/branch/file does not exist yet."""
+    """Text of README.md on the Hub, or None when the repo or the file does not exist yet.
+
+    A branch that does not exist yet is created from the default branch, so its README is the
+    default branch's.
+    """
+    from huggingface_hub import errors
+
     try:
         path = api.hf_hub_download(repo_id=repo_id, filename="README.md", repo_type=REPO_TYPE,
                                    revision=revision)
+    except errors.RevisionNotFoundError:
+        return fetch_remote_readme(api, repo_id, revision=None) if revision else None
     except Exception as exc:
         if is_missing_error(exc):
             return None
@@ -205,8 +216,9 @@ def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None
          revision: str | None = None, private: bool = False, dry_run: bool = False) -> PushPlan:
     """Publish ``configs`` (default: all) of a built repository to ``repo_id`` in one commit.
 
-    Everything is checked (repo id, config names, validation, token, online mode) before the
-    first request. ``dry_run`` returns the plan without any network access or token.
+    Everything local is checked (repo id, config names, validation, token, online mode) before
+    the first request, and the merged README is computed before anything is written on the Hub.
+    ``dry_run`` returns the plan without any network access or token.
     """
     plan = plan_push(repo_dir, repo_id, configs=configs, revision=revision)
     if dry_run:
@@ -216,17 +228,19 @@ def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None
     from huggingface_hub import HfApi
 
     api = HfApi(token=token)
+    remote = fetch_remote_readme(api, repo_id, revision=revision)
+    plan = plan_push(repo_dir, repo_id, configs=configs, remote_readme=remote, revision=revision)
     api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
     if revision:
         api.create_branch(repo_id, branch=revision, repo_type=REPO_TYPE, exist_ok=True)
-    remote = fetch_remote_readme(api, repo_id, revision=revision)
-    plan = plan_push(repo_dir, repo_id, configs=configs, remote_readme=remote, revision=revision)
     new_paths = set(plan.paths)
     remote_files = api.list_repo_files(repo_id, repo_type=REPO_TYPE, revision=revision)
     plan.deletions = sorted(p for p in remote_files
-                            if p.split("/", 1)[0] in plan.configs and "/" in p and p not in new_paths)
-    api.create_commit(repo_id, commit_operations(plan.uploads, plan.deletions), repo_type=REPO_TYPE,
-                      revision=revision,
-                      commit_message=f"bench push: {', '.join(plan.configs)}",
-                      commit_description="Published with bench; README configs merged (other configs kept).")
+                            if "/" in p and p.split("/", 1)[0] in plan.configs and p not in new_paths)
+    info = api.create_commit(repo_id, commit_operations(plan.uploads, plan.deletions), repo_type=REPO_TYPE,
+                             revision=revision,
+                             commit_message=f"bench push: {', '.join(plan.configs)}",
+                             commit_description="Published with bench; README configs merged "
+                                                "(other configs kept).")
+    plan.commit_url = getattr(info, "commit_url", None)
     return plan

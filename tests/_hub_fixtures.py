@@ -56,6 +56,8 @@ class FakeApi:
     instances: list = []
     remote_readme: str | None = None
     remote_files: list[str] = []
+    branches: set[str] = set()
+    commit_url: str | None = None
 
     def __init__(self, token=None, **kwargs):
         self.token = token
@@ -72,6 +74,10 @@ class FakeApi:
         from huggingface_hub import errors
 
         self.calls.append(("hf_hub_download", repo_id, filename, kw))
+        if kw.get("revision") is not None and kw["revision"] not in FakeApi.branches:
+            err = errors.RevisionNotFoundError.__new__(errors.RevisionNotFoundError)
+            Exception.__init__(err, f"revision {kw['revision']} not found")  # no HTTP response needed
+            raise err
         if FakeApi.remote_readme is None:
             raise errors.EntryNotFoundError(f"{filename} not found in {repo_id}")
         path = Path(os.environ["FAKE_HUB_DIR"]) / "README.md"
@@ -84,6 +90,7 @@ class FakeApi:
 
     def create_commit(self, repo_id, operations, **kw):
         self.calls.append(("create_commit", repo_id, list(operations), kw))
+        return type("CommitInfo", (), {"commit_url": FakeApi.commit_url})()
 
 
 @pytest.fixture
@@ -92,6 +99,7 @@ def fake_hub(monkeypatch, tmp_path):
     from huggingface_hub import constants
 
     FakeApi.instances, FakeApi.remote_readme, FakeApi.remote_files = [], None, []
+    FakeApi.branches, FakeApi.commit_url = set(), None
     monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setenv("HF_TOKEN", DUMMY_TOKEN)

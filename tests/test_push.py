@@ -125,8 +125,8 @@ def test_push_to_new_repo_is_one_commit(repo, fake_hub, capsys):
     assert main(["push", str(repo), "--repo", "my-lab/spaceflight", "--private"]) == 0
     (api,) = fake_hub.instances
     assert api.token == DUMMY_TOKEN  # handed to huggingface_hub, nowhere else
-    assert [c[0] for c in api.calls] == ["create_repo", "hf_hub_download", "list_repo_files", "create_commit"]
-    assert api.calls[0][2] == {"repo_type": "dataset", "private": True, "exist_ok": True}
+    assert [c[0] for c in api.calls] == ["hf_hub_download", "create_repo", "list_repo_files", "create_commit"]
+    assert api.calls[1][2] == {"repo_type": "dataset", "private": True, "exist_ok": True}
     _, repo_id, ops, kw = the_commit(fake_hub)
     assert repo_id == "my-lab/spaceflight" and kw["repo_type"] == "dataset" and kw["revision"] is None
     assert op_summary(ops) == [("add", p) for p in LOCAL_FILES_A5 + LOCAL_FILES_KEGG + ["README.md"]]
@@ -142,6 +142,7 @@ def test_push_merges_remote_readme_and_deletes_stale_files(repo, fake_hub):
     fake_hub.remote_files = [".gitattributes", "README.md", "A5_skin/rr_99-00000-of-00001.parquet",
                              "A5_skin/rr_6-00000-of-00001.parquet", "A5_skin/bench_config.json",
                              "B5_skin/rr_6-00000-of-00001.parquet", "B5_skin/bench_config.json"]
+    fake_hub.branches = {"add-a5"}
     push(repo, "my-lab/spaceflight", configs=["A5_skin"], revision="add-a5")
     (api,) = fake_hub.instances
     assert ("create_branch", "my-lab/spaceflight",
@@ -166,6 +167,29 @@ def test_push_merges_remote_readme_and_deletes_stale_files(repo, fake_hub):
     assert "Old A5_skin section." not in body and "Test config A5_skin." in body
     assert "B5 section written by someone else.\n\n```text\n## not a heading inside a fence\n```" in body
     assert body.index("## A5_skin") < body.index("## B5_skin") < body.index("## Citation\n\nCite us.")
+
+
+def test_new_branch_starts_from_the_main_readme(repo, fake_hub, capsys):
+    fake_hub.remote_readme = REMOTE_README
+    fake_hub.commit_url = "https://huggingface.co/datasets/my-lab/spaceflight/commit/abc123"
+    assert main(["push", str(repo), "--repo", "my-lab/spaceflight", "--config", "A5_skin_kegg",
+                 "--revision", "new-branch"]) == 0
+    (api,) = fake_hub.instances
+    downloads = [c[3]["revision"] for c in api.calls if c[0] == "hf_hub_download"]
+    assert downloads == ["new-branch", None]  # branch absent -> the default branch's README
+    _, _, ops, kw = the_commit(fake_hub)
+    assert kw["revision"] == "new-branch"
+    header, _ = parse_readme_text(readme_of(ops))
+    assert [c["config_name"] for c in header["configs"]] == ["A5_skin", "A5_skin_kegg", "B5_skin"]
+    assert capsys.readouterr().out.rstrip().endswith(f"Commit: {fake_hub.commit_url}")
+
+
+def test_malformed_remote_readme_stops_before_any_write(repo, fake_hub):
+    fake_hub.remote_readme = "---\nconfigs: [oops\n---\n"
+    with pytest.raises(BenchError, match="README.md on the Hub: malformed YAML header"):
+        push(repo, "my-lab/spaceflight")
+    (api,) = fake_hub.instances
+    assert [c[0] for c in api.calls] == ["hf_hub_download"]
 
 
 def test_merge_keeps_remote_license_of_other_configs(repo):
