@@ -128,14 +128,22 @@ def merge_readme(repo_dir: str | os.PathLike, configs: list[str], remote_text: s
     """README.md (header, full text) for the Hub: the remote one merged with the pushed configs.
 
     Entries of configs that are not pushed are kept verbatim; pushed ones are replaced by the
-    local entries. Other remote header fields (dataset_info, task_categories, ...) are kept.
+    local entries (keeping the Hub's ``default:`` flag). Other remote header fields
+    (dataset_info, task_categories, ...) are kept.
     """
     repo = Path(repo_dir)
     local_header, local_body = read_readme(repo)
     remote_header, remote_body = parse_readme_text(remote_text or "", where="README.md on the Hub")
     header = dict(remote_header)
     remote_entries = header.get("configs") if isinstance(header.get("configs"), list) else []
-    pushed = [e for e in local_header.get("configs", []) if e.get("config_name") in configs]
+    remote_by_name = {e.get("config_name"): e for e in remote_entries if isinstance(e, dict)}
+    pushed = []
+    for entry in local_header.get("configs", []):
+        if entry.get("config_name") in configs:
+            previous = remote_by_name.get(entry["config_name"], {})
+            if "default" in previous and "default" not in entry:  # keep the Hub's default config
+                entry = {**entry, "default": previous["default"]}
+            pushed.append(entry)
     header["configs"] = merge_config_entries(remote_entries, pushed)
     for key in ("pretty_name", "tags"):
         if key not in header and key in local_header:

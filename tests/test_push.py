@@ -192,6 +192,15 @@ def test_malformed_remote_readme_stops_before_any_write(repo, fake_hub):
     assert [c[0] for c in api.calls] == ["hf_hub_download"]
 
 
+def test_replaced_config_keeps_its_default_flag(repo):
+    old = "    path: A5_skin/rr_99-*.parquet\n"
+    remote = REMOTE_README.replace(old, old + "  default: true\n")
+    header, _ = merge_readme(repo, ["A5_skin"], remote)
+    by_name = {c["config_name"]: c for c in header["configs"]}
+    assert by_name["A5_skin"]["default"] is True and by_name["B5_skin"]["default"] is True
+    assert [d["split"] for d in by_name["A5_skin"]["data_files"]] == ["rr_6", "rr_7", "mhu_2"]
+
+
 def test_merge_keeps_remote_license_of_other_configs(repo):
     remote = REMOTE_README.replace("license: mit", "license: cc-by-4.0")
     header, _ = merge_readme(repo, ["A5_skin"], remote)

@@ -70,7 +70,8 @@ def test_schema_mismatch_missing_column(repo):
 
 def test_illegal_split_name(repo):
     readme = repo / "README.md"
-    readme.write_text(readme.read_text().replace("- split: rr_7\n    path: A5_skin/", "- split: rr-7\n    path: A5_skin/"))
+    text = readme.read_text().replace("- split: rr_7\n    path: A5_skin/", "- split: rr-7\n    path: A5_skin/")
+    readme.write_text(text)
     problems = validate_repo(repo)
     assert problems[0].startswith("config 'A5_skin': illegal split name 'rr-7': HF split names must match")
     # the bench_config.json still says rr_7, which is reported too

@@ -30,7 +30,7 @@ def register(sub) -> None:
 
 
 def cmd_validate(args) -> int:
-    from bench.loaders.validate import validate_repo
+    from bench.loaders.validate import resolve_configs, validate_repo
 
     problems = validate_repo(args.dir, configs=args.config)
     if problems:
@@ -38,8 +38,6 @@ def cmd_validate(args) -> int:
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return 2
-    from bench.loaders.validate import resolve_configs
-
     configs = resolve_configs(args.dir, only=args.config)
     for c in configs:
         print(f"  {c.name}: {len(c.splits)} split(s) ({', '.join(c.splits)}), "
