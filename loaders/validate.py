@@ -200,6 +200,9 @@ def _meta_problems(cfg: ConfigFiles, repo: Path) -> tuple[list[str], dict | None
         return [f"config {cfg.name!r}: {cfg.name}/{CONFIG_META} must be a JSON object"], None
     problems = [f"config {cfg.name!r}: card field {key!r} is missing or empty in {cfg.name}/{CONFIG_META}"
                 for key in REQUIRED_META_FIELDS if not meta.get(key)]
+    if meta.get("config_name", cfg.name) != cfg.name:
+        problems.append(f"config {cfg.name!r}: {cfg.name}/{CONFIG_META} says config_name "
+                        f"{meta['config_name']!r}; the folder and README entry say {cfg.name!r}")
     return problems, meta
 
 

@@ -125,6 +125,22 @@ def top_level_imports(source: str, *, filename: str = "<module>") -> set[str]:
     return names
 
 
+_MODULE_BASES = {"Metric", "Comparison", "Measurement", "EvaluationModule"}
+
+
+def check_module_class(source: str, *, filename: str) -> str:
+    """Name of the ``evaluate.Metric`` (or Comparison/Measurement) subclass ``source`` defines."""
+    tree = ast.parse(source, filename=filename)
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", None)
+                if name in _MODULE_BASES:
+                    return node.name
+    raise BenchError(f"{filename}: defines no evaluate.Metric subclass; evaluate.load needs a class "
+                     "deriving from evaluate.Metric (or Comparison / Measurement) at module level")
+
+
 def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -208,8 +224,10 @@ def plan_space(name_or_path: str | os.PathLike, repo_id: str) -> SpacePlan:
     app_upload = (Upload("app.py", source=app) if app.is_file()
                   else Upload("app.py", data=APP_TEMPLATE.format(repo_id=repo_id).encode("utf-8")))
     app_source = app.read_text(encoding="utf-8") if app.is_file() else app_upload.data.decode()
-    imports = (top_level_imports(module.read_text(encoding="utf-8"), filename=str(module))
+    module_source = module.read_text(encoding="utf-8")
+    imports = (top_level_imports(module_source, filename=str(module))
                | top_level_imports(app_source, filename=str(app)))
+    check_module_class(module_source, filename=str(module))
     check_requirements(folder, imports)
     space_module = f"{repo_id.split('/')[1]}.py"
     uploads = [Upload(space_module, source=module), Upload("README.md", source=folder / "README.md"),

@@ -95,6 +95,13 @@ LOCAL_FILES_KEGG = ["A5_skin_kegg/bench_config.json", "A5_skin_kegg/rr_6-00000-o
 
 # --------------------------------------------------------------------------- dry run
 def test_dry_run_prints_exact_operations_without_network_or_token(repo, fake_hub, monkeypatch, capsys):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("a dry run opened a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.delenv("HF_TOKEN")
     assert main(["push", str(repo), "--repo", "my-lab/spaceflight", "--dry-run"]) == 0
     out = capsys.readouterr().out

@@ -251,3 +251,9 @@ def test_folder_without_module(tmp_path):
     (tmp_path / "empty_metric").mkdir()
     with pytest.raises(BenchError, match=r"not a metric folder: expected the module empty_metric/empty_metric.py"):
         plan_space(tmp_path / "empty_metric", "lab/x")
+
+
+def test_module_without_metric_class(tmp_path):
+    folder = make_metric(tmp_path, module="import numpy as np\n\n\ndef compute(x):\n    return np.mean(x)\n")
+    with pytest.raises(BenchError, match=r"toy_accuracy.py: defines no evaluate.Metric subclass"):
+        plan_space(folder, "lab/toy_accuracy")

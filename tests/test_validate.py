@@ -115,6 +115,12 @@ def test_missing_card_field(repo, field):
                                    "in A5_skin_kegg/bench_config.json"]
 
 
+def test_config_name_mismatch(repo):
+    edit_json(repo / "A5_skin" / "bench_config.json", lambda m: m.update(config_name="A5_skin_old"))
+    assert validate_repo(repo) == ["config 'A5_skin': A5_skin/bench_config.json says config_name 'A5_skin_old'; "
+                                   "the folder and README entry say 'A5_skin'"]
+
+
 def test_missing_license_in_readme_header(repo):
     readme = repo / "README.md"
     readme.write_text(readme.read_text().replace("license: mit\n", ""))
