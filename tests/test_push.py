@@ -238,7 +238,7 @@ def the_commit_ops(fake):
 
 # --------------------------------------------------------------------------- bad input: nothing sent
 @pytest.mark.parametrize("repo_id", ["spaceflight", "a/b/c", "-lab/x", "lab/x-", "lab/a--b", "lab/a..b",
-                                     "lab/with space", "", "lab/" + "x" * 95])
+                                     "lab/with space", "", "lab/" + "x" * 95, "labé/x"])
 def test_bad_repo_id(repo, fake_hub, repo_id, capsys):
     assert main(["push", str(repo), f"--repo={repo_id}"]) == 2
     err = capsys.readouterr().err

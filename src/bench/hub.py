@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.errors import BenchError
 
 # owner/name: letters, digits, '-', '_', '.'; no leading/trailing '-' or '.', no '--' or '..'.
-_REPO_PART_RE = re.compile(r"^[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9_])?$")
+_REPO_PART_RE = re.compile(r"^[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9_])?$", re.ASCII)
 
 
 def check_repo_id(repo_id: str) -> str:
