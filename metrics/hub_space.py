@@ -182,7 +182,7 @@ def _bench_dependencies(extras: set[str]) -> set[str]:
     deps = set()
     for spec in requires:
         req = Requirement(spec)
-        if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in extras):
+        if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in (extras or {""})):
             deps.add(_norm(req.name))
     return deps
 
