@@ -15,6 +15,9 @@ from bench.tasks.registry import (
     load_registry,
     resolve_task,
     split_name,
+    task_dirs,
+    TASKS_PATH_ENV,
 )
 
-__all__ = ["REQUIRED_KEYS", "TaskSpec", "get_task", "list_tasks", "load_registry", "resolve_task", "split_name"]
+__all__ = ["REQUIRED_KEYS", "TaskSpec", "get_task", "list_tasks", "load_registry", "resolve_task", "split_name",
+           "task_dirs", "TASKS_PATH_ENV"]

@@ -1,14 +1,22 @@
 """Scan ``tasks/**/*.yaml`` into :class:`TaskSpec` objects.
 
 A YAML file is one task; files whose name starts with ``_`` are templates that tasks pull
-in with ``include:`` (a name or list of names, relative to the including file). Included
-mappings are merged recursively; the including file wins.
+in with ``include:`` (a name or list of names). Included mappings are merged recursively;
+the including file wins. An include is looked up relative to the including file, then in the
+built-in tasks folder (``genelab/_skin.yaml``), then in the built-in folder named like the
+including file's folder, so a copy of ``tasks/genelab/A5_skin.yaml`` placed in
+``<your folder>/genelab/`` keeps working unchanged.
+
+Extra task folders: ``BENCH_TASKS_PATH`` (``os.pathsep``-separated) lists folders scanned
+after the built-in one, e.g. a lab's new missions or tissues. A task name defined in two
+folders is an error, never a silent override.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +26,7 @@ from bench.errors import BenchError, close_matches_hint
 from bench.io import read_yaml
 
 TASKS_DIR = Path(__file__).resolve().parent
+TASKS_PATH_ENV = "BENCH_TASKS_PATH"
 REQUIRED_KEYS = ("task", "family", "version", "description", "source", "label", "domain",
                  "split", "metric", "citation", "license")
 _CONFIG_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]*$")
@@ -96,11 +105,19 @@ def _resolved_yaml(path: str, _stack: tuple = ()) -> dict:
         includes = [includes]
     merged: dict = {}
     for inc in includes:
-        inc_path = (p.parent / inc).resolve()
-        if not inc_path.is_file():
-            raise BenchError(f"{p}: include {inc!r} not found (looked for {inc_path})")
+        inc_path = _find_include(p, str(inc))
         merged = _deep_merge(merged, _resolved_yaml(str(inc_path), _stack + (path,)))
     return _deep_merge(merged, data)
+
+
+def _find_include(including: Path, inc: str) -> Path:
+    """First existing candidate: next to ``including``, under TASKS_DIR, under TASKS_DIR/<its folder>."""
+    candidates = [including.parent / inc, TASKS_DIR / inc, TASKS_DIR / including.parent.name / inc]
+    for cand in candidates:
+        if cand.is_file():
+            return cand.resolve()
+    raise BenchError(f"{including}: include {inc!r} not found (looked for "
+                     f"{', '.join(str(c) for c in dict.fromkeys(candidates))})")
 
 
 def _spec_from_yaml(path: Path) -> TaskSpec:
@@ -129,18 +146,46 @@ def _spec_from_yaml(path: Path) -> TaskSpec:
     )
 
 
+def task_dirs(extra_dirs=None) -> tuple[Path, ...]:
+    """The folders scanned for tasks: built-in ``tasks/``, then ``$BENCH_TASKS_PATH``, then ``extra_dirs``."""
+    env = os.environ.get(TASKS_PATH_ENV, "")
+    dirs = [TASKS_DIR]
+    for source, entries in ((TASKS_PATH_ENV, env.split(os.pathsep)), ("extra_dirs", list(extra_dirs or []))):
+        for entry in entries:
+            if not str(entry).strip():
+                continue
+            path = Path(entry).expanduser()
+            if not path.is_dir():
+                raise BenchError(f"{source}: task folder {str(entry)!r} does not exist or is not a folder")
+            dirs.append(path.resolve())
+    return tuple(dict.fromkeys(dirs))
+
+
+def load_registry(root: str | None = None, *, extra_dirs=None) -> dict[str, TaskSpec]:
+    """Return ``{name: TaskSpec}`` for every task file under the task folders.
+
+    ``root`` given: that folder only. Otherwise the built-in folder, the folders of
+    ``$BENCH_TASKS_PATH`` and ``extra_dirs`` (see :func:`task_dirs`).
+    """
+    dirs = (Path(root).resolve(),) if root else task_dirs(extra_dirs)
+    return _load_dirs(tuple(str(d) for d in dirs))
+
+
 @functools.lru_cache(maxsize=None)
-def load_registry(root: str | None = None) -> dict[str, TaskSpec]:
-    """Return ``{name: TaskSpec}`` for every task file under ``root`` (default: this folder)."""
-    base = Path(root) if root else TASKS_DIR
+def _load_dirs(dirs: tuple[str, ...]) -> dict[str, TaskSpec]:
     specs: dict[str, TaskSpec] = {}
-    for path in sorted(base.rglob("*.yaml")):
-        if path.name.startswith("_"):
-            continue
-        spec = _spec_from_yaml(path)
-        if spec.name in specs:
-            raise BenchError(f"task {spec.name!r} is defined twice: {specs[spec.name].path} and {path}")
-        specs[spec.name] = spec
+    for base in dirs:
+        for path in sorted(Path(base).rglob("*.yaml")):
+            if path.name.startswith("_"):
+                continue
+            spec = _spec_from_yaml(path)
+            if spec.name in specs and specs[spec.name].path == path:
+                continue  # the same file reached through two listed folders
+            if spec.name in specs:
+                raise BenchError(f"task {spec.name!r} is defined twice: {specs[spec.name].path} and {path}; "
+                                 "task names must be unique across the built-in tasks and "
+                                 f"{TASKS_PATH_ENV} (rename the task: its 'task' field and file name)")
+            specs[spec.name] = spec
     return specs
 
 

@@ -1,0 +1,254 @@
+"""Publish a built repository (the :mod:`bench.loaders.hub_repo` layout) to a Hub dataset repo.
+
+One ``bench push`` is ONE commit holding, for each selected config, its parquet files and
+``bench_config.json``, plus a README.md whose YAML ``configs:`` (and card sections) are the
+README already on the Hub merged with the pushed configs: configs that are not pushed keep
+their entries, files and card sections. Remote files under a pushed config's folder that the
+new version no longer has are deleted in the same commit, so a re-sharded split never leaves
+stale shards behind its ``<split>-*.parquet`` pattern.
+
+Everything before the network is plain and testable: :func:`plan_push` validates the repo
+and returns the exact operations; :func:`push` adds the Hub calls (token, repo, branch,
+remote README, the commit).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bench.errors import BenchError, close_matches_hint
+from bench.hub import (Upload, check_online, check_repo_id, commit_operations, format_size, is_missing_error,
+                       require_token)
+from bench.loaders.hub_repo import (CONFIG_META, check_config_name, list_configs, merge_config_entries,
+                                    read_readme, render_readme)
+from bench.loaders.validate import check_repo
+
+REPO_TYPE = "dataset"
+_FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
+
+
+@dataclass
+class PushPlan:
+    """What one ``bench push`` sends: uploads (README.md last) and the README it writes."""
+
+    repo_id: str
+    configs: list[str]
+    uploads: list[Upload]
+    readme_header: dict
+    revision: str | None = None
+    merged_with_remote: bool = False
+    deletions: list[str] = field(default_factory=list)
+    commit_url: str | None = None
+
+    @property
+    def paths(self) -> list[str]:
+        return [u.path_in_repo for u in self.uploads]
+
+
+def parse_readme_text(text: str, *, where: str = "README.md") -> tuple[dict, str]:
+    """(YAML header, markdown body) of a README's text; BenchError naming ``where`` on bad YAML."""
+    m = _FRONT_MATTER_RE.match(text or "")
+    if not m:
+        return {}, text or ""
+    try:
+        header = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise BenchError(f"{where}: malformed YAML header: {exc}") from None
+    if not isinstance(header, dict):
+        raise BenchError(f"{where}: YAML header must be a mapping")
+    return header, text[m.end():]
+
+
+def select_configs(repo_dir: str | os.PathLike, configs: list[str] | None) -> list[str]:
+    """The configs to push: all of the README's when ``configs`` is empty, else those (checked)."""
+    available = list_configs(repo_dir)
+    if not available:
+        raise BenchError(f"{repo_dir}: README.md lists no configs; build one first (bench build ... --out DIR)")
+    if not configs:
+        return available
+    chosen = []
+    for name in configs:
+        check_config_name(name)
+        if name not in available:
+            raise BenchError(f"--config {name!r} is not a config of {repo_dir}.{close_matches_hint(name, available)} "
+                             f"Configs there: {', '.join(available)}")
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
+
+
+def _split_sections(body: str) -> tuple[str, list[tuple[str, str]]]:
+    """Split a markdown body into (preamble, [(level-2 heading, section text)]), ignoring code fences."""
+    preamble, sections, current, in_fence = [], [], None, False
+    for line in body.splitlines(keepends=True):
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+        if not in_fence and line.startswith("## "):
+            current = [line.rstrip("\n")[3:].strip(), [line]]
+            sections.append(current)
+        elif current is None:
+            preamble.append(line)
+        else:
+            current[1].append(line)
+    return "".join(preamble), [(h, "".join(lines)) for h, lines in sections]
+
+
+def merge_card_body(remote_body: str, local_body: str, configs: list[str]) -> str:
+    """Remote card with the pushed configs' ``## <config>`` sections replaced or appended."""
+    local_pre, local_sections = _split_sections(local_body)
+    if not remote_body.strip():
+        remote_pre, remote_sections = local_pre, []
+    else:
+        remote_pre, remote_sections = _split_sections(remote_body)
+    new = {h: text for h, text in local_sections if h in configs}
+    merged = [(h, new.pop(h, text)) for h, text in remote_sections]
+    merged += [(h, new[h]) for h in configs if h in new]
+    out = remote_pre
+    for _, text in merged:
+        if out and not out.endswith("\n\n"):
+            out = out.rstrip("\n") + "\n\n"
+        out += text
+    return out
+
+
+def _license_ids(repo: Path, configs: list[str]) -> set[str]:
+    ids = set()
+    for name in configs:
+        meta = json.loads((repo / name / CONFIG_META).read_text(encoding="utf-8"))
+        ids.add(str(meta.get("license_id") or "other"))
+    return ids
+
+
+def merge_readme(repo_dir: str | os.PathLike, configs: list[str], remote_text: str | None) -> tuple[dict, str]:
+    """README.md (header, full text) for the Hub: the remote one merged with the pushed configs.
+
+    Entries of configs that are not pushed are kept verbatim; pushed ones are replaced by the
+    local entries (keeping the Hub's ``default:`` flag). Other remote header fields
+    (dataset_info, task_categories, ...) are kept.
+    """
+    repo = Path(repo_dir)
+    local_header, local_body = read_readme(repo)
+    remote_header, remote_body = parse_readme_text(remote_text or "", where="README.md on the Hub")
+    header = dict(remote_header)
+    remote_entries = header.get("configs") if isinstance(header.get("configs"), list) else []
+    remote_by_name = {e.get("config_name"): e for e in remote_entries if isinstance(e, dict)}
+    pushed = []
+    for entry in local_header.get("configs", []):
+        if entry.get("config_name") in configs:
+            previous = remote_by_name.get(entry["config_name"], {})
+            if "default" in previous and "default" not in entry:  # keep the Hub's default config
+                entry = {**entry, "default": previous["default"]}
+            pushed.append(entry)
+    header["configs"] = merge_config_entries(remote_entries, pushed)
+    for key in ("pretty_name", "tags"):
+        if key not in header and key in local_header:
+            header[key] = local_header[key]
+    licenses = _license_ids(repo, configs)
+    kept = [e for e in remote_entries if isinstance(e, dict) and e.get("config_name") not in configs]
+    if kept and remote_header.get("license"):
+        licenses.add(str(remote_header["license"]))
+    header["license"] = licenses.pop() if len(licenses) == 1 else "other"
+    return header, render_readme(header, merge_card_body(remote_body, local_body, configs))
+
+
+def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None = None,
+              remote_readme: str | None = None, revision: str | None = None) -> PushPlan:
+    """Validate ``repo_dir`` and return the exact uploads of a push (no network)."""
+    check_repo_id(repo_id)
+    repo = Path(repo_dir)
+    if not repo.is_dir():
+        raise BenchError(f"built repository not found: {repo} is not a folder")
+    chosen = select_configs(repo, configs)
+    resolved = check_repo(repo, configs=chosen)
+    uploads: list[Upload] = []
+    for cfg in resolved:
+        files = sorted({f for fs in cfg.splits.values() for f in fs} | {repo / cfg.name / CONFIG_META})
+        uploads += [Upload(f.relative_to(repo).as_posix(), source=f) for f in files]
+    header, text = merge_readme(repo, chosen, remote_readme)
+    uploads.append(Upload("README.md", data=text.encode("utf-8")))
+    return PushPlan(repo_id=repo_id, configs=chosen, uploads=uploads, readme_header=header,
+                    revision=revision, merged_with_remote=remote_readme is not None)
+
+
+def format_plan(plan: PushPlan, *, dry_run: bool) -> str:
+    """Human-readable operations list and the new README YAML."""
+    verb = "would publish" if dry_run else "published"
+    total = sum(u.size for u in plan.uploads)
+    lines = [f"bench push: {verb} {len(plan.configs)} config(s) ({', '.join(plan.configs)}) to dataset "
+             f"{plan.repo_id} (revision {plan.revision or 'main'}) in one commit of {len(plan.uploads)} file(s), "
+             f"{format_size(total)}:"]
+    lines += ["  " + u.describe() for u in plan.uploads]
+    lines += [f"  delete  {p}" for p in plan.deletions]
+    if dry_run:
+        lines.append("Remote files under the pushed config folders that are not listed above are deleted in "
+                     "the same commit (found at push time).")
+        lines.append("README.md YAML header (at push time it is merged with the README already on the Hub: "
+                     "its other configs and card sections are kept):")
+    else:
+        lines.append("README.md YAML header on the Hub:")
+    lines.append("---\n" + yaml.safe_dump(plan.readme_header, sort_keys=False, allow_unicode=True,
+                                           width=1000).rstrip("\n") + "\n---")
+    if dry_run:
+        lines.append("Dry run: nothing was sent.")
+    elif plan.commit_url:
+        lines.append(f"Commit: {plan.commit_url}")
+    return "\n".join(lines)
+
+
+def fetch_remote_readme(api, repo_id: str, *, revision: str | None) -> str | None:
+    """Text of README.md on the Hub, or None when the repo or the file does not exist yet.
+
+    A branch that does not exist yet is created from the default branch, so its README is the
+    default branch's.
+    """
+    from huggingface_hub import errors
+
+    try:
+        path = api.hf_hub_download(repo_id=repo_id, filename="README.md", repo_type=REPO_TYPE,
+                                   revision=revision)
+    except errors.RevisionNotFoundError:
+        return fetch_remote_readme(api, repo_id, revision=None) if revision else None
+    except Exception as exc:
+        if is_missing_error(exc):
+            return None
+        raise
+    return Path(path).read_text(encoding="utf-8")
+
+
+def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None = None,
+         revision: str | None = None, private: bool = False, dry_run: bool = False) -> PushPlan:
+    """Publish ``configs`` (default: all) of a built repository to ``repo_id`` in one commit.
+
+    Everything local is checked (repo id, config names, validation, token, online mode) before
+    the first request, and the merged README is computed before anything is written on the Hub.
+    ``dry_run`` returns the plan without any network access or token.
+    """
+    plan = plan_push(repo_dir, repo_id, configs=configs, revision=revision)
+    if dry_run:
+        return plan
+    token = require_token()
+    check_online()
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    remote = fetch_remote_readme(api, repo_id, revision=revision)
+    plan = plan_push(repo_dir, repo_id, configs=configs, remote_readme=remote, revision=revision)
+    api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
+    if revision:
+        api.create_branch(repo_id, branch=revision, repo_type=REPO_TYPE, exist_ok=True)
+    new_paths = set(plan.paths)
+    remote_files = api.list_repo_files(repo_id, repo_type=REPO_TYPE, revision=revision)
+    plan.deletions = sorted(p for p in remote_files
+                            if "/" in p and p.split("/", 1)[0] in plan.configs and p not in new_paths)
+    info = api.create_commit(repo_id, commit_operations(plan.uploads, plan.deletions), repo_type=REPO_TYPE,
+                             revision=revision,
+                             commit_message=f"bench push: {', '.join(plan.configs)}",
+                             commit_description="Published with bench; README configs merged "
+                                                "(other configs kept).")
+    plan.commit_url = getattr(info, "commit_url", None)
+    return plan
