@@ -28,7 +28,7 @@ def _random_case(rng, n, kind):
 def test_roc_auc_rows_bit_identical_to_sklearn(kind):
     rng = np.random.default_rng(7)
     checked = 0
-    for _ in range(150):
+    for _ in range(70):
         n = int(rng.integers(2, 250))
         Y = np.stack([_random_case(rng, n, kind)[0] for _ in range(4)])
         S = np.stack([_random_case(rng, n, kind)[1] for _ in range(4)])
@@ -39,7 +39,7 @@ def test_roc_auc_rows_bit_identical_to_sklearn(kind):
                 continue
             assert g == roc_auc_score(y, s)  # the same float, not just close
             checked += 1
-    assert checked > 500
+    assert checked > 200
 
 
 def test_rank_auroc_matches_mann_whitney_and_sklearn():
@@ -93,9 +93,9 @@ def test_ci_and_p_identical_to_slow_sklearn_loop(legacy):
     for n, kind in [(6, "continuous"), (12, "few_levels"), (35, "rounded"), (9, "continuous")]:
         y, s = _random_case(rng, n, kind)
         y[:2] = [0, 1]
-        lo, hi, _ = lomo.bootstrap_ci(y, s, n_bootstrap=400, seed=42, rng=rng_mode)
-        assert (lo, hi) == reference_ci(y, s, 400, 42, legacy)
-        assert lomo.permutation_p(y, s, n_permutations=300, seed=42, rng=rng_mode) == reference_p(y, s, 300, 42, legacy)
+        lo, hi, _ = lomo.bootstrap_ci(y, s, n_bootstrap=250, seed=42, rng=rng_mode)
+        assert (lo, hi) == reference_ci(y, s, 250, 42, legacy)
+        assert lomo.permutation_p(y, s, n_permutations=150, seed=42, rng=rng_mode) == reference_p(y, s, 150, 42, legacy)
 
 
 def test_perfect_small_fold_p_floor():
@@ -116,8 +116,8 @@ def test_evaluate_folds_matches_reference_and_excludes_undefined_fold():
         y[:2] = [0, 1]
         folds.append((name, y, np.clip(0.3 * y + rng.random(n) * 0.7, 0, 1)))
     folds.append(("fold_D_test", np.ones(5, dtype=int), rng.random(5)))  # one class
-    got = lomo.evaluate_folds(folds, n_bootstrap=300, n_permutations=200)
-    ref_rows, ref_summary = reference_evaluate(folds, 300, 200)
+    got = lomo.evaluate_folds(folds, n_bootstrap=200, n_permutations=100)
+    ref_rows, ref_summary = reference_evaluate(folds, 200, 100)
     for g, r in zip(got["per_fold"], ref_rows):
         assert {k: g[k] for k in r} == r
     for key, value in ref_summary.items():
