@@ -277,10 +277,26 @@ def go_decision(summary: dict, thresholds: Thresholds) -> str | None:
     return "GO" if go else "NO-GO"
 
 
+def bootstrap_mean_ci(values, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP, seed: int = DEFAULT_SEED,
+                      rng: str = "legacy") -> tuple[float | None, float | None]:
+    """Percentile 95% bootstrap CI of the mean of ``values`` (e.g. the pair AUROCs of a B task).
+
+    The upstream Category-B summary draws ``RandomState(seed).randint(0, n, size=n)`` per resample
+    (hence ``rng="legacy"`` by default); this reproduces the README's B "95% CI" column.
+    """
+    vals = np.asarray([v for v in values if v is not None], dtype=np.float64)
+    if n_bootstrap <= 0 or vals.size < 2:
+        return None, None
+    means = vals[bootstrap_indices(vals.size, n_bootstrap, seed=seed, rng=rng)].mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
 def transfer_pattern(per_fold: list[dict], *, thresholds: Thresholds = Thresholds(),
-                     large_test_min: int = LARGE_TEST_MIN) -> dict:
+                     large_test_min: int = LARGE_TEST_MIN, n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
+                     seed: int = DEFAULT_SEED) -> dict:
     """Category B summary: pairs with perm_p < alpha and with AUROC >= the AUROC threshold,
-    overall and restricted to pairs with a large test set (n_test >= ``large_test_min``)."""
+    overall and restricted to pairs with a large test set (n_test >= ``large_test_min``), plus the
+    bootstrap CI of the mean pair AUROC as the upstream B summary computes it (legacy RandomState)."""
     def counts(rows):
         defined = [r for r in rows if r["auroc"] is not None]
         return {
@@ -291,8 +307,11 @@ def transfer_pattern(per_fold: list[dict], *, thresholds: Thresholds = Threshold
             "mean_auroc": _mean([r["auroc"] for r in defined]),
         }
     large = [r for r in per_fold if r["n_test"] >= large_test_min]
+    lo, hi = bootstrap_mean_ci([r["auroc"] for r in per_fold], n_bootstrap=n_bootstrap, seed=seed, rng="legacy")
     return {"perm_p_below": thresholds.mean_perm_p, "auroc_at_least": thresholds.mean_auroc,
-            "all_pairs": counts(per_fold), "large_test_min": large_test_min, "large_pairs": counts(large)}
+            "all_pairs": counts(per_fold), "large_test_min": large_test_min, "large_pairs": counts(large),
+            "mean_auroc_ci": {"lower": lo, "upper": hi, "n_bootstrap": int(n_bootstrap), "seed": int(seed),
+                              "rng": "legacy", "what": "bootstrap over pairs of the mean pair AUROC"}}
 
 
 def evaluate_folds(folds: Iterable[tuple[str, np.ndarray, np.ndarray]], *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
@@ -348,7 +367,8 @@ def evaluate_folds(folds: Iterable[tuple[str, np.ndarray, np.ndarray]], *, n_boo
            "settings": {"n_bootstrap": int(n_bootstrap), "n_permutations": int(n_permutations),
                         "seed": int(seed), "rng": rng, "category": category}}
     if category == "B":
-        out["transfer_pattern"] = transfer_pattern(per_fold, thresholds=th, large_test_min=large_test_min)
+        out["transfer_pattern"] = transfer_pattern(per_fold, thresholds=th, large_test_min=large_test_min,
+                                                   n_bootstrap=n_bootstrap, seed=seed)
     return out
 
 
@@ -416,6 +436,10 @@ def format_results(results: dict, *, title: str | None = None) -> str:
         a, big = tp["all_pairs"], tp["large_pairs"]
         lines.append(f"transfer pattern (no single GO): perm p < {tp['perm_p_below']}: {a['n_significant']}/{a['n_defined']} "
                      f"pairs; AUROC >= {tp['auroc_at_least']}: {a['n_auroc_ge_threshold']}/{a['n_defined']}")
+        ci = tp["mean_auroc_ci"]
+        if ci["lower"] is not None:
+            lines.append(f"  mean pair AUROC {_fmt(a['mean_auroc'])}, 95% CI over pairs [{ci['lower']:.3f}, "
+                         f"{ci['upper']:.3f}] (upstream B summary: legacy RandomState)")
         lines.append(f"  pairs with n_test >= {tp['large_test_min']}: perm p < {tp['perm_p_below']}: "
                      f"{big['n_significant']}/{big['n_defined']}; AUROC >= {tp['auroc_at_least']}: "
                      f"{big['n_auroc_ge_threshold']}/{big['n_defined']}")

@@ -176,3 +176,12 @@ def test_zero_resamples_disable_ci_and_p():
 def test_bad_rng_mode():
     with pytest.raises(ValueError, match="rng must be one of"):
         lomo.bootstrap_indices(3, 2, rng="numpy")
+
+
+def test_bootstrap_mean_ci_legacy_draws():
+    vals = np.array([0.9, 0.6, 0.75, 0.8, 0.55])
+    rs = np.random.RandomState(42)
+    means = [vals[rs.randint(0, 5, size=5)].mean() for _ in range(300)]
+    assert lomo.bootstrap_mean_ci(vals, n_bootstrap=300) == (float(np.percentile(means, 2.5)),
+                                                             float(np.percentile(means, 97.5)))
+    assert lomo.bootstrap_mean_ci([0.7], n_bootstrap=300) == (None, None)

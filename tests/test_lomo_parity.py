@@ -103,3 +103,15 @@ def test_evaluate_submission_end_to_end_a4_full_rules():
     # the published A4 file used 200 fold bootstrap draws: its CI lower 0.878 differs slightly from
     # the current rules' value
     assert abs(s["mean_ci_lower"] - 0.878) < 0.01
+
+
+# README Category B "95% CI" column: bootstrap over pairs of the mean pair AUROC (legacy RandomState)
+PUBLISHED_B_MEAN_CI = {"B2": (0.653, 0.944), "B4": (0.763, 0.953), "B5": (0.691, 0.834), "B6": (0.688, 0.838)}
+
+
+@pytest.mark.parametrize("upstream_id", sorted(PUBLISHED_B_MEAN_CI))
+def test_category_b_mean_ci_matches_published_legacy_statistics(upstream_id):
+    _, _, folds = _fold_data(upstream_id)
+    got = evaluate_folds(folds, n_bootstrap=2000, n_permutations=0, category="B")
+    ci = got["transfer_pattern"]["mean_auroc_ci"]
+    assert (round(ci["lower"], 3), round(ci["upper"], 3)) == PUBLISHED_B_MEAN_CI[upstream_id]

@@ -231,3 +231,32 @@ def test_cli_no_data_dir_is_clear(tmp_path, capsys, monkeypatch):
     path = _write(tmp_path / "s.json", _sub())
     code, _, err = _cli(capsys, "evaluate", str(path), "--task", "A5")
     assert code == 2 and "pass --data-dir" in err
+
+
+def test_cli_real_submission_writes_self_describing_json(tmp_path, capsys):
+    from conftest import shared_path
+
+    root = shared_path("genelab")
+    sub = root / "evaluation" / "submission_PCALR_baseline_A5.json"
+    out_json = tmp_path / "out" / "a5.json"
+    code, out, err = _cli(capsys, "evaluate", str(sub), "--task", "A5", "--data-dir", str(root), "--json", str(out_json),
+                          "--n-bootstrap", "100", "--n-permutations", "100")
+    assert code == 0, err
+    assert "fold_RR-7_test" in out and "verdict" in out and "results written to" in out
+    res = json.loads(out_json.read_text())
+    spec = get_task("A5_skin")
+    from bench import __version__
+    from bench.io import sha256_file
+
+    assert res["bench_version"] == __version__ and res["task"] == "A5_skin" and res["task_upstream_id"] == "A5"
+    assert res["task_spec_sha256"] == spec.spec_hash and res["submission"]["sha256"] == sha256_file(sub)
+    assert (res["seed"], res["n_bootstrap"], res["n_permutations"], res["rng"]) == (42, 100, 100, "default")
+    assert [r["fold"] for r in res["per_fold"]] == ["fold_MHU-2_test", "fold_RR-6_test", "fold_RR-7_test"]
+    assert set(res["summary"]) >= {"mean_auroc", "std_auroc", "mean_ci_lower", "overall_auroc_pooled",
+                                   "overall_ci_lower", "overall_ci_upper", "mean_perm_p", "go_nogo"}
+    assert res["thresholds"] == {"mean_auroc": 0.7, "mean_ci_lower": 0.5, "mean_perm_p": 0.05}
+    # same run twice -> same bytes
+    first = out_json.read_bytes()
+    assert main(["evaluate", str(sub), "--task", "A5_skin", "--data-dir", str(root), "--json", str(out_json),
+                 "--n-bootstrap", "100", "--n-permutations", "100"]) == 0
+    assert out_json.read_bytes() == first
