@@ -175,30 +175,64 @@ def _check_rng_mode(rng: str) -> str:
     return rng
 
 
-def bootstrap_indices(n: int, n_bootstrap: int, *, seed: int = DEFAULT_SEED, rng: str = "default") -> np.ndarray:
-    """The ``(n_bootstrap, n)`` resample indices, drawn exactly as the evaluator draws them."""
+#: Resamples are processed in blocks of at most this many matrix cells (rows x n), bounding memory.
+_BLOCK_CELLS = 4_000_000
+
+
+def _generator(seed: int, rng: str):
     _check_rng_mode(rng)
-    out = np.empty((n_bootstrap, n), dtype=np.int64)
-    if rng == "default":
-        gen = np.random.default_rng(seed)
-        for b in range(n_bootstrap):
+    return np.random.default_rng(seed) if rng == "default" else np.random.RandomState(seed)
+
+
+def _blocks(total: int, n: int):
+    step = max(1, _BLOCK_CELLS // max(n, 1))
+    for start in range(0, total, step):
+        yield min(step, total - start)
+
+
+def _draw_indices(gen, n: int, rows: int) -> np.ndarray:
+    """``rows`` bootstrap draws, one generator call each (``integers(0, n, n)`` / ``randint(0, n, size=n)``)."""
+    out = np.empty((rows, n), dtype=np.int64)
+    if isinstance(gen, np.random.Generator):
+        for b in range(rows):
             out[b] = gen.integers(0, n, n)
     else:
-        legacy = np.random.RandomState(seed)
-        for b in range(n_bootstrap):
-            out[b] = legacy.randint(0, n, size=n)
+        for b in range(rows):
+            out[b] = gen.randint(0, n, size=n)
     return out
+
+
+def _draw_permutations(gen, y: np.ndarray, rows: int) -> np.ndarray:
+    out = np.empty((rows, y.size), dtype=y.dtype)
+    for b in range(rows):
+        out[b] = gen.permutation(y)
+    return out
+
+
+def bootstrap_indices(n: int, n_bootstrap: int, *, seed: int = DEFAULT_SEED, rng: str = "default") -> np.ndarray:
+    """The ``(n_bootstrap, n)`` resample indices, drawn exactly as the evaluator draws them."""
+    return _draw_indices(_generator(seed, rng), n, n_bootstrap)
 
 
 def permuted_labels(y: np.ndarray, n_permutations: int, *, seed: int = DEFAULT_SEED, rng: str = "default") -> np.ndarray:
     """The ``(n_permutations, n)`` permuted label vectors (``rng.permutation(y)`` each)."""
-    _check_rng_mode(rng)
-    y = np.asarray(y)
-    out = np.empty((n_permutations, y.size), dtype=y.dtype)
-    gen = np.random.default_rng(seed) if rng == "default" else np.random.RandomState(seed)
-    for b in range(n_permutations):
-        out[b] = gen.permutation(y)
-    return out
+    return _draw_permutations(_generator(seed, rng), np.asarray(y), n_permutations)
+
+
+def bootstrap_aurocs(y_true, y_score, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP, seed: int = DEFAULT_SEED,
+                     rng: str = "default") -> np.ndarray:
+    """AUROCs of the two-class bootstrap resamples, in draw order (single-class draws skipped)."""
+    y = np.asarray(y_true)
+    s = np.asarray(y_score, dtype=np.float64)
+    gen = _generator(seed, rng)
+    values = []
+    for rows in _blocks(n_bootstrap, y.size):
+        idx = _draw_indices(gen, y.size, rows)
+        yb = y[idx].astype(bool)
+        two_class = yb.any(axis=1) & ~yb.all(axis=1)
+        if two_class.any():
+            values.append(roc_auc_rows(yb[two_class], s[idx[two_class]]))
+    return np.concatenate(values) if values else np.empty(0)
 
 
 def bootstrap_ci(y_true, y_score, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP, seed: int = DEFAULT_SEED,
@@ -208,17 +242,12 @@ def bootstrap_ci(y_true, y_score, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP, see
     Single-class resamples are skipped; with no valid resample (or ``n_bootstrap == 0``) the CI is
     ``(None, None, 0)``.
     """
-    y = np.asarray(y_true)
-    s = np.asarray(y_score, dtype=np.float64)
-    if n_bootstrap <= 0 or y.size == 0:
+    if n_bootstrap <= 0 or np.asarray(y_true).size == 0:
         return None, None, 0
-    idx = bootstrap_indices(y.size, n_bootstrap, seed=seed, rng=rng)
-    yb = y[idx].astype(bool)
-    two_class = yb.any(axis=1) & ~yb.all(axis=1)
-    if not two_class.any():
+    values = bootstrap_aurocs(y_true, y_score, n_bootstrap=n_bootstrap, seed=seed, rng=rng)
+    if values.size == 0:
         return None, None, 0
-    values = roc_auc_rows(yb[two_class], s[idx[two_class]])
-    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)), int(two_class.sum())
+    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)), int(values.size)
 
 
 def permutation_p(y_true, y_score, *, n_permutations: int = DEFAULT_N_PERMUTATIONS, seed: int = DEFAULT_SEED,
@@ -230,8 +259,12 @@ def permutation_p(y_true, y_score, *, n_permutations: int = DEFAULT_N_PERMUTATIO
         observed = roc_auc(y, s)
     if observed is None or n_permutations <= 0:
         return None
-    null = roc_auc_rows(permuted_labels(y, n_permutations, seed=seed, rng=rng), s)
-    return (int(np.count_nonzero(null >= observed)) + 1) / (n_permutations + 1)
+    gen = _generator(seed, rng)
+    count = 0
+    for rows in _blocks(n_permutations, y.size):
+        null = roc_auc_rows(_draw_permutations(gen, y, rows), s)
+        count += int(np.count_nonzero(null >= observed))
+    return (count + 1) / (n_permutations + 1)
 
 
 # --------------------------------------------------------------------------------------------

@@ -185,3 +185,14 @@ def test_bootstrap_mean_ci_legacy_draws():
     assert lomo.bootstrap_mean_ci(vals, n_bootstrap=300) == (float(np.percentile(means, 2.5)),
                                                              float(np.percentile(means, 97.5)))
     assert lomo.bootstrap_mean_ci([0.7], n_bootstrap=300) == (None, None)
+
+
+def test_blocked_resampling_gives_the_same_numbers(monkeypatch):
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 2, 40)
+    y[:2] = [0, 1]
+    s = np.round(rng.random(40), 2)
+    whole = (lomo.bootstrap_ci(y, s, n_bootstrap=300), lomo.permutation_p(y, s, n_permutations=200))
+    monkeypatch.setattr(lomo, "_BLOCK_CELLS", 40 * 7)  # blocks of 7 resamples
+    assert (lomo.bootstrap_ci(y, s, n_bootstrap=300), lomo.permutation_p(y, s, n_permutations=200)) == whole
+    assert whole[0][:2] == reference_ci(y, s, 300, 42) and whole[1] == reference_p(y, s, 200, 42)
