@@ -17,7 +17,12 @@ Everything here works on arrays and returns plain dicts (no Hugging Face types).
   ``p = (count(null >= observed) + 1) / (n_permutations + 1)``.
 * Legacy statistics (``rng="legacy"``; the upstream pathway-level, Category-B summary, C, D and NC
   scripts): the same loops with ``numpy.random.RandomState(seed)``: bootstrap draws
-  ``rs.randint(0, n, size=n)``, and a NEW ``RandomState(seed)`` for ``rs.permutation(y)``.
+  ``rs.randint(0, n, size=n)`` (single-class draws skipped), and a NEW ``RandomState(seed)`` for
+  ``rs.permutation(y)``. The bootstrap call is confirmed by reproducing the published Category-B
+  "95% CI of the mean pair AUROC" (:func:`bootstrap_mean_ci`) to 3 decimals; the permutation call is
+  an assumption (no published legacy p-value can be recomputed from the files we have). Script-
+  specific guards of some upstream scripts (e.g. "n < 4 -> no CI", "fewer than 50% valid draws -> no
+  CI") are not applied: only the generator changes.
 
 The random draws are made one call at a time in exactly that order (cheap); the AUROCs of all
 resamples are then computed in one vectorised pass.
