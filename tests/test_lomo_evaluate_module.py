@@ -18,6 +18,7 @@ from bench.metrics import lomo, registration
 REPO = Path(__file__).resolve().parents[1]
 METRIC_DIR = REPO / "metrics" / "lomo_auroc"
 
+# The metric card's example (README.md and the module docstring): mean 0.875, fold AUROCs [1.0, 0.75].
 _SNIPPET = textwrap.dedent("""
     import json, sys, evaluate
     m = evaluate.load(sys.argv[1])
@@ -66,7 +67,7 @@ def test_bare_name_fails_without_registration(tmp_path):
     assert proc.returncode != 0  # proves the cache registration is what makes the bare name work
 
 
-def test_compute_equals_core_and_card_example():
+def test_compute_equals_core_and_category_b_legacy():
     import evaluate
 
     metric = evaluate.load(str(METRIC_DIR))
