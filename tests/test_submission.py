@@ -260,3 +260,14 @@ def test_cli_real_submission_writes_self_describing_json(tmp_path, capsys):
     assert main(["evaluate", str(sub), "--task", "A5_skin", "--data-dir", str(root), "--json", str(out_json),
                  "--n-bootstrap", "100", "--n-permutations", "100"]) == 0
     assert out_json.read_bytes() == first
+
+
+def test_cli_without_data_dir_uses_loaders_resolve_data_dir(tmp_path, data_dir, capsys, monkeypatch):
+    import bench.loaders as loaders
+
+    seen = []
+    monkeypatch.setattr(loaders, "resolve_data_dir", lambda d=None: seen.append(d) or data_dir, raising=False)
+    path = _write(tmp_path / "s.json", _sub())
+    code, out, err = _cli(capsys, "evaluate", str(path), "--task", "A5", "--n-bootstrap", "20", "--n-permutations", "20")
+    assert code == 0, err
+    assert seen == [None] and "fold_RR-7_test" in out
