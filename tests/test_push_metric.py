@@ -241,7 +241,7 @@ def test_imports_are_read_not_executed():
 def test_unknown_metric_and_bad_repo(metric, fake_hub, capsys):
     assert main(["push-metric", "toy_acuracy", "--repo", "lab/x", "--dry-run"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("bench: error: unknown metric 'toy_acuracy'. Did you mean: toy_accuracy?")
+    assert err.startswith("bench: error: unknown metric 'toy_acuracy'. Did you mean: toy_accuracy")
     assert main(["push-metric", "toy_accuracy", "--repo", "toy_accuracy", "--dry-run"]) == 2
     assert "--repo 'toy_accuracy' is not a Hub repository id: expected ORG/NAME" in capsys.readouterr().err
     assert fake_hub.instances == []
