@@ -9,12 +9,14 @@ Loaders, metrics, baselines and the CLI all read this one index.
 """
 from bench.tasks.registry import (
     REQUIRED_KEYS,
+    TaskPattern,
     TaskSpec,
     get_task,
+    list_task_patterns,
     list_tasks,
     load_registry,
     resolve_task,
     split_name,
 )
 
-__all__ = ["REQUIRED_KEYS", "TaskSpec", "get_task", "list_tasks", "load_registry", "resolve_task", "split_name"]
+__all__ = ["REQUIRED_KEYS", "TaskPattern", "TaskSpec", "list_task_patterns", "get_task", "list_tasks", "load_registry", "resolve_task", "split_name"]
