@@ -441,3 +441,129 @@ def nan_to_none(obj):
     if isinstance(obj, (list, tuple)):
         return [nan_to_none(v) for v in obj]
     return obj
+
+# ------------------------------------------------------------------------------------------
+# dataset filtering and selection (spec §3.3)
+
+
+def _pct(num: float, den: float) -> float:
+    return 100.0 * num / den if den else 0.0
+
+
+def filtering_scores(ref_info: Mapping[str, Mapping], pred_info: Mapping[str, Mapping]) -> dict:
+    """Filtering P/R/F1/accuracy (×100) of ``is_available`` over the union of cohort IDs.
+
+    A cohort missing on one side counts as not available there; a 0 denominator gives 0, so a
+    trait with no available cohort anywhere scores P=R=F1=0 and accuracy 100.
+    """
+    tp = fp = tn = fn = 0
+    for cohort in dict.fromkeys(list(ref_info) + list(pred_info)):
+        truth = bool((ref_info.get(cohort) or {}).get("is_available", False))
+        guess = bool((pred_info.get(cohort) or {}).get("is_available", False))
+        tp += truth and guess
+        fp += guess and not truth
+        fn += truth and not guess
+        tn += not truth and not guess
+    precision, recall = _pct(tp, tp + fp), _pct(tp, tp + fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "accuracy": _pct(tp + tn, tp + tn + fp + fn)}
+
+
+def is_one_step(condition: str | None) -> bool:
+    return condition is None or str(condition).lower() in ("none", "age", "gender")
+
+
+def select_one_step(info: Mapping[str, Mapping], condition: str | None) -> str | None:
+    """Usable cohort with the largest ``sample_size`` (first in JSON order on ties); for a
+    condition exactly 'Age'/'Gender' it must also have ``has_age``/``has_gender``."""
+    best, best_size = None, None
+    need = {"Age": "has_age", "Gender": "has_gender"}.get(condition)
+    for cohort, rec in info.items():
+        if not rec.get("is_usable") or (need and not rec.get(need)):
+            continue
+        size = rec.get("sample_size") or 0
+        if best_size is None or size > best_size:
+            best, best_size = cohort, size
+    return best
+
+
+def ranked_cohort_pairs(trait_info: Mapping[str, Mapping], cond_info: Mapping[str, Mapping]) -> list[tuple[str, str]]:
+    """usable(trait) × usable(condition) pairs by ``size_t · size_c`` descending (stable)."""
+    pairs = [(t, c, (tr.get("sample_size") or 0) * (cr.get("sample_size") or 0))
+             for t, tr in trait_info.items() if tr.get("is_usable")
+             for c, cr in cond_info.items() if cr.get("is_usable")]
+    pairs.sort(key=lambda p: -p[2])
+    return [(t, c) for t, c, _ in pairs]
+
+
+def select_two_step(trait_info, cond_info, *, pair_ok) -> tuple[str, str] | None:
+    """First ranked pair for which ``pair_ok(trait_cohort, cond_cohort)`` (CSVs exist and share a
+    gene regressor); None if the condition has no cohort_info or nothing qualifies."""
+    if cond_info is None:
+        return None
+    for t, c in ranked_cohort_pairs(trait_info, cond_info):
+        if pair_ok(t, c):
+            return (t, c)
+    return None
+
+# ------------------------------------------------------------------------------------------
+# preprocessing similarity (spec §3.4)
+
+
+def _jaccard_names(a, b) -> float:
+    a, b = set(map(str, a)), set(map(str, b))
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def feature_correlation(pred, ref) -> float:
+    """Mean population Pearson r over common columns and common samples (rows).
+
+    NaN is filled with the column mean, then 0; columns constant on either side are skipped;
+    0 when nothing is comparable.
+    """
+    rows = [r for r in pred.index if r in set(ref.index)]
+    cols = [c for c in pred.columns if c in set(ref.columns)]
+    if not rows or not cols:
+        return 0.0
+    p = pred.loc[rows, cols].apply(lambda s: s.astype(float)).to_numpy(dtype=float)
+    r = ref.loc[rows, cols].apply(lambda s: s.astype(float)).to_numpy(dtype=float)
+    p = _fill_col_mean(p)
+    r = _fill_col_mean(r)
+    ok = (np.ptp(p, axis=0) > 0) & (np.ptp(r, axis=0) > 0)
+    if not ok.any():
+        return 0.0
+    pc = p[:, ok] - p[:, ok].mean(axis=0)
+    rc = r[:, ok] - r[:, ok].mean(axis=0)
+    corr = (pc * rc).sum(axis=0) / np.sqrt((pc ** 2).sum(axis=0) * (rc ** 2).sum(axis=0))
+    value = float(np.nanmean(corr)) if np.isfinite(corr).any() else 0.0
+    return 0.0 if math.isnan(value) else value
+
+
+def _fill_col_mean(a: np.ndarray) -> np.ndarray:
+    """Replace NaN by the column mean (all-NaN columns become 0)."""
+    import warnings
+
+    a = a.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # mean of an all-NaN column
+        means = np.nanmean(a, axis=0)
+    idx = np.where(np.isnan(a))
+    a[idx] = np.take(means, idx[1])
+    return np.nan_to_num(a, nan=0.0)
+
+
+def table_similarity(pred, ref) -> dict:
+    """Jaccard of columns (attributes) and of rows (samples), mean Pearson r and their product.
+
+    Both frames must already be samples × features. Fractions, not ×100. Empty → all 0.
+    """
+    zero = {"attributes_jaccard": 0.0, "samples_jaccard": 0.0, "feature_correlation": 0.0,
+            "composite_similarity_correlation": 0.0}
+    if pred.empty or ref.empty:
+        return zero
+    out = {"attributes_jaccard": _jaccard_names(pred.columns, ref.columns),
+           "samples_jaccard": _jaccard_names(pred.index, ref.index),
+           "feature_correlation": feature_correlation(pred, ref)}
+    out["composite_similarity_correlation"] = (out["attributes_jaccard"] * out["samples_jaccard"]
+                                               * out["feature_correlation"])
+    return out
