@@ -158,7 +158,22 @@ def evaluate_selection(pred_dir, ref_dir, task_info: dict, *, compat: str = "v2"
     if warnings:
         raise BenchError(warnings[0])
     pred_infos = _load_infos(pred_pre, task_info, warnings)
-    filt, sel, cats, per_problem = [], [], [], []
+    out = score_selection(ref_infos, pred_infos, task_info, ref_pre=ref_pre, pred_pre=pred_pre, compat=compat)
+    out["warnings"] = warnings + out["warnings"]
+    return out
+
+
+def score_selection(ref_infos: dict, pred_infos: dict, task_info: dict, *, ref_pre=None, pred_pre=None,
+                    compat: str = "v2") -> dict:
+    """Filtering and selection from ``{trait: cohort_info}`` dicts.
+
+    Two-step problems need the preprocess folders (linked CSV headers for the regressor check);
+    without them they are skipped and counted in ``n_two_step_skipped``.
+    """
+    core.check_compat(compat)
+    pred_infos = dict(pred_infos)
+    warnings: list[str] = []
+    filt, sel, cats, per_problem, skipped = [], [], [], [], 0
     for trait in sorted(task_info):
         if trait not in ref_infos:
             continue
@@ -166,18 +181,22 @@ def evaluate_selection(pred_dir, ref_dir, task_info: dict, *, compat: str = "v2"
             if compat in ("genomas", "bench"):
                 pred_infos[trait] = {}
             else:
-                warnings.append(f"{pred_pre / trait / 'cohort_info.json'}: missing; trait {trait} skipped")
+                warnings.append(f"prediction cohort_info.json of trait {trait} missing; trait skipped")
                 continue
         filt.append(core.filtering_scores(ref_infos[trait], pred_infos[trait]))
         for problem in gl.iter_problems(task_info, traits=[trait]):
-            want = select_for_problem(ref_pre, task_info, problem, ref_infos)
-            got = select_for_problem(pred_pre, task_info, problem, pred_infos)
+            if not core.is_one_step(problem.condition) and (ref_pre is None or pred_pre is None):
+                skipped += 1
+                continue
+            want = select_for_problem(Path(ref_pre or "."), task_info, problem, ref_infos)
+            got = select_for_problem(Path(pred_pre or "."), task_info, problem, pred_infos)
             acc = 100.0 if want == got else 0.0
             sel.append(acc)
             cats.append(problem.category)
             per_problem.append({"trait": trait, "condition": problem.condition_key, "ref": want, "pred": got,
                                 "accuracy": acc})
     rnd = (lambda x: x) if compat == "bench" else core.round2
+
     def mean(values):
         return rnd(float(np.nanmean(values))) if len(values) else float("nan")
     result = {"filtering": {k: mean([f[k] for f in filt]) for k in ("precision", "recall", "f1", "accuracy")},
@@ -186,7 +205,7 @@ def evaluate_selection(pred_dir, ref_dir, task_info: dict, *, compat: str = "v2"
         vals = [a for a, c in zip(sel, cats) if c == cat]
         if vals:
             result["selection"][core.category_label(cat, compat)] = mean(vals)
-    result["n_traits"], result["n_problems"] = len(filt), len(sel)
+    result["n_traits"], result["n_problems"], result["n_two_step_skipped"] = len(filt), len(sel), skipped
     return {"results": result, "per_problem": per_problem, "warnings": warnings}
 
 # ------------------------------------------------------------------------------------------
