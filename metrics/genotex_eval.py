@@ -56,13 +56,17 @@ def _flatten(obj, prefix=""):
     return out
 
 
-def evaluate_analysis(pred_dir, ref_dir, *, compat: str = "v2") -> dict:
-    """Score ``pred/regress`` against every ``ref/regress/<trait>/significant_genes*.json``."""
+def evaluate_analysis(pred_dir, ref_dir, *, compat: str = "v2", traits: Iterable[str] | None = None) -> dict:
+    """Score ``pred/regress`` against every ``ref/regress/<trait>/significant_genes*.json``
+    (only ``traits`` if given)."""
     core.check_compat(compat)
     ref_regress = _check_dir(Path(ref_dir) / "regress", "reference regress")
     pred_regress = Path(pred_dir) / "regress"
     rows, cats, problems, warnings, legacy_cv = [], [], [], [], []
+    only = None if traits is None else set(traits)
     for tdir in sorted(p for p in ref_regress.iterdir() if p.is_dir()):
+        if only is not None and tdir.name not in only:
+            continue
         for ref_file in sorted(tdir.glob("significant_genes*.json")):
             ref_genes = gl.read_significant_genes(ref_file)
             ref_doc = json.loads(ref_file.read_text(encoding="utf-8"))
@@ -271,9 +275,15 @@ def table_zero() -> dict:
 # formatting
 
 
-def format_table(title: str, rows: dict[str, dict]) -> str:
-    """A small fixed-width table: one row per group, one column per metric."""
+BRIEF_COLUMNS = ("success", "precision", "recall", "f1", "jaccard", "precision_at_50", "auroc", "gsea_es",
+                 "trait_pred_accuracy", "trait_pred_f1", "f1_on_success", "n_problems", "n_success")
+
+
+def format_table(title: str, rows: dict[str, dict], *, columns: Iterable[str] | None = None) -> str:
+    """A small fixed-width table: one row per group, one column per metric (``columns`` only, if given)."""
     keys = list(dict.fromkeys(k for r in rows.values() for k, v in r.items() if not isinstance(v, dict)))
+    if columns is not None:
+        keys = [k for k in keys if k in set(columns)]
     def fmt(v):
         if isinstance(v, float):
             return "nan" if math.isnan(v) else f"{v:.2f}"

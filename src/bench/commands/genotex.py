@@ -59,7 +59,8 @@ def cmd_evaluate(args) -> int:
         texts.append(ev.format_table("Preprocessing", out["preprocessing"]["results"]))
     if "analysis" in args.tasks:
         out["analysis"] = ev.evaluate_analysis(args.pred, args.ref, compat=args.compat)
-        texts.append(ev.format_table(f"Statistical analysis (compat={args.compat})", out["analysis"]["results"]))
+        texts.append(ev.format_table(f"Statistical analysis (compat={args.compat})", out["analysis"]["results"],
+                                     columns=ev.BRIEF_COLUMNS))
     if args.json_out:
         write_text_atomic(args.json_out, json.dumps(nan_to_none(out), indent=2) + "\n")
     print("\n\n".join(texts))
