@@ -413,19 +413,27 @@ def build_trait_configs(repo_dir: str | os.PathLike, preprocess_dir: str | os.Pa
 
 def build_repo(root: str | os.PathLike, repo_dir: str | os.PathLike, *, traits: Iterable[str] | None = None,
                synthetic: bool = False) -> list[str]:
-    """Build every GenoTEX config present under a GenoTEX ``root`` into ``repo_dir``."""
+    """Build every GenoTEX config present under a GenoTEX ``root`` into ``repo_dir``.
+
+    All JSON inputs (task_info, every cohort_info and reference file) are validated before
+    anything is written; each config is then written atomically.
+    """
     paths = root_paths(root)
     task_info = read_task_info(paths["task_info"])
     regress = paths["regress"] if paths["regress"].is_dir() else None
+    chosen = sorted(task_info) if traits is None else [check_known_trait(task_info, t) for t in traits]
+    problems_rows(task_info, regress_dir=regress)  # validate references
+    pre = paths["preprocess"] if paths["preprocess"].is_dir() else None
+    if pre is not None:
+        cohort_rows(pre, chosen)  # validate every cohort_info.json
     build_problems_config(repo_dir, paths["task_info"], regress_dir=regress, synthetic=synthetic)
     written = ["genotex_problems"]
-    chosen = sorted(task_info) if traits is None else [check_known_trait(task_info, t) for t in traits]
-    if paths["preprocess"].is_dir():
-        if build_cohorts_config(repo_dir, paths["preprocess"], chosen, synthetic=synthetic):
+    if pre is not None:
+        if build_cohorts_config(repo_dir, pre, chosen, synthetic=synthetic):
             written.append("genotex_cohorts")
         for trait in chosen:
-            if trait_dir(paths["preprocess"], trait).is_dir():
-                written += build_trait_configs(repo_dir, paths["preprocess"], trait, synthetic=synthetic)
+            if trait_dir(pre, trait).is_dir():
+                written += build_trait_configs(repo_dir, pre, trait, synthetic=synthetic)
     return written
 
 

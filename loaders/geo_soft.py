@@ -83,65 +83,83 @@ class SeriesMatrix:
         return {k[8:]: " ".join(" ".join(v) for v in self.header.get(k, [])) for k in keys}
 
 
-def _parse_table_chunk(lines: list[bytes], n_cols: int, path: Path, first_line: int):
-    buf = io.BytesIO(b"\n".join(lines))
-    dtypes = {0: str, **{i: np.float32 for i in range(1, n_cols)}}
+def _open_binary(path: Path):
+    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        df = pd.read_csv(buf, sep="\t", header=None, dtype=dtypes, na_values=NA_VALUES,
-                         keep_default_na=False, engine="c")
+        return opener(path, "rb")
+    except FileNotFoundError:
+        raise BenchError(f"file not found: {path}") from None
+
+
+def _read_table(fh, path: Path, n_cols: int, first_line: int, chunk_lines: int):
+    """Parse the expression table from ``fh`` (positioned after the ``ID_REF`` header) in chunks
+    with pandas' C parser; returns (probe IDs, float32 values, end marker seen)."""
+    dtypes = {0: str, **{i: np.float32 for i in range(1, n_cols)}}
+    ids, blocks, ended = [], [], False
+    reader = pd.read_csv(fh, sep="\t", header=None, dtype=dtypes, na_values=NA_VALUES, keep_default_na=False,
+                         engine="c", chunksize=chunk_lines, names=range(n_cols), quotechar='"',
+                         skip_blank_lines=True)
+    row = first_line
+    try:
+        for chunk in reader:
+            chunk_ids = chunk.iloc[:, 0].astype(str)
+            marker = chunk_ids.str.startswith("!").to_numpy()
+            if marker.any():
+                end_at = np.flatnonzero(chunk_ids.to_numpy() == "!series_matrix_table_end")
+                if end_at.size:
+                    ended = True
+                    marker[end_at[0]:] = True  # nothing after the end marker belongs to the table
+            if marker.any():
+                chunk, chunk_ids = chunk.iloc[~marker], chunk_ids[~marker]
+            ids += chunk_ids.tolist()
+            blocks.append(chunk.iloc[:, 1:].to_numpy(dtype=np.float32, copy=False))
+            row += len(chunk)
+            if ended:
+                break
     except (ValueError, pd.errors.ParserError) as exc:
-        raise BenchError(f"{path}: expression table rows from line {first_line}: expected a probe ID and "
+        raise BenchError(f"{path}: expression table rows from line {row}: expected a probe ID and "
                          f"{n_cols - 1} numeric values per row ({exc})") from None
-    if df.shape[1] != n_cols:
-        raise BenchError(f"{path}: expression table rows from line {first_line} have {df.shape[1]} fields, "
-                         f"header has {n_cols}")
-    return df.iloc[:, 0].astype(str).tolist(), df.iloc[:, 1:].to_numpy(dtype=np.float32)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BenchError(f"{path}: not a readable gzip/text file ({exc})") from None
+    values = np.concatenate(blocks) if blocks else np.zeros((0, n_cols - 1), dtype=np.float32)
+    return ids, values, ended
 
 
 def read_series_matrix(path: str | os.PathLike, *, chunk_lines: int = 20000) -> SeriesMatrix:
-    """Parse a (gzip) GEO series matrix in one streaming pass."""
+    """Parse a (gzip) GEO series matrix in one streaming pass.
+
+    Header lines are read one by one; the expression table is handed, from the same open
+    stream, to pandas' C parser in chunks of ``chunk_lines`` rows (float32), stopping at
+    ``!series_matrix_table_end``; ``!`` lines inside the table are skipped as upstream.
+    """
     path = Path(path)
     header: dict[str, list[list[str]]] = {}
-    ids: list[str] = []
-    blocks: list[np.ndarray] = []
-    columns: list[str] | None = None
-    state, chunk, chunk_start = "header", [], 0
-    line_no = 0
-    for line_no, raw in enumerate(_open_text_lines(path), start=1):
-        if state == "header":
-            if raw.startswith(b"!series_matrix_table_begin"):
-                state = "table_header"
-            elif raw.startswith(b"!"):
-                parts = raw.decode("utf-8", errors="replace").split("\t")
-                header.setdefault(parts[0], []).append([_unquote(p) for p in parts[1:]])
-        elif state == "table_header":
-            columns = [_unquote(p) for p in raw.decode("utf-8", errors="replace").split("\t")]
-            if not columns or columns[0] not in ("ID_REF", "ID"):
-                raise BenchError(f"{path}: line {line_no}: expected the table header 'ID_REF<TAB>GSM...', "
-                                 f"got {columns[:3]}")
-            state, chunk_start = "table", line_no + 1
-        elif state == "table":
-            if raw.startswith(b"!series_matrix_table_end"):
-                state = "done"
-                break
-            if raw.startswith(b"!") or not raw:
-                continue
-            chunk.append(raw)
-            if len(chunk) >= chunk_lines:
-                chunk_ids, block = _parse_table_chunk(chunk, len(columns), path, chunk_start)
-                ids += chunk_ids
-                blocks.append(block)
-                chunk, chunk_start = [], line_no + 1
-    if state in ("header", "table_header"):
-        raise BenchError(f"{path}: no expression table: the line '!series_matrix_table_begin' "
-                         "followed by an 'ID_REF' header is missing")
-    if state != "done":
-        raise BenchError(f"{path}: truncated: '!series_matrix_table_end' not found after line {line_no}")
-    if chunk:
-        chunk_ids, block = _parse_table_chunk(chunk, len(columns), path, chunk_start)
-        ids += chunk_ids
-        blocks.append(block)
-    values = np.concatenate(blocks) if blocks else np.zeros((0, len(columns) - 1), dtype=np.float32)
+    columns, line_no = None, 0
+    with _open_binary(path) as fh:
+        try:
+            for raw in iter(fh.readline, b""):
+                line_no += 1
+                raw = raw.rstrip(b"\r\n")
+                if raw.startswith(b"!series_matrix_table_begin"):
+                    columns = [_unquote(p) for p in fh.readline().decode("utf-8", errors="replace")
+                               .rstrip("\r\n").split("\t")]
+                    line_no += 1
+                    break
+                if raw.startswith(b"!"):
+                    parts = raw.decode("utf-8", errors="replace").split("\t")
+                    header.setdefault(parts[0], []).append([_unquote(p) for p in parts[1:]])
+        except (OSError, EOFError, zlib.error) as exc:
+            raise BenchError(f"{path}: not a readable gzip/text file ({exc})") from None
+        if columns is None or not columns[0]:
+            raise BenchError(f"{path}: no expression table: the line '!series_matrix_table_begin' "
+                             "followed by an 'ID_REF' header is missing")
+        if columns[0] not in ("ID_REF", "ID"):
+            raise BenchError(f"{path}: line {line_no}: expected the table header 'ID_REF<TAB>GSM...', "
+                             f"got {columns[:3]}")
+        ids, values, ended = _read_table(fh, path, len(columns), line_no + 1, chunk_lines)
+    if not ended:
+        raise BenchError(f"{path}: truncated: '!series_matrix_table_end' not found after "
+                         f"{len(ids)} table rows")
     expression = pd.DataFrame(values, index=pd.Index(ids, name="ID"), columns=columns[1:])
     sample_ids = (header.get("!Sample_geo_accession") or [columns[1:]])[0]
     if list(sample_ids) != columns[1:]:

@@ -62,7 +62,7 @@ def test_build_genotex_cli_exit_2_and_no_repo(tmp_path, capsys):
     assert main(["build-genotex", "--root", str(root), "--out", str(out), "--traits", "Obesity"]) == 2
     err = capsys.readouterr().err
     assert "cohort_info.json: field GSE202001.sample_size must be a non-negative integer" in err
-    assert not (out / "genotex_cohorts").exists()
+    assert not out.exists()  # validated before anything is written
     assert main(["build-genotex", "--root", str(tmp_path / "none"), "--out", str(out)]) == 2
     assert "GenoTEX task_info.json not found" in capsys.readouterr().err
 
