@@ -31,7 +31,7 @@ import pandas as pd
 
 from bench.errors import BenchError, close_matches_hint
 from bench.io import read_json
-from bench.metrics.genotex import check_trait_name, problem_category
+from bench.metrics.genotex import check_trait_name, normalize_trait, problem_category
 
 COVARIATES = ("Age", "Gender")
 COHORT_FLAGS = ("is_usable", "is_gene_available", "is_trait_available", "is_available", "is_biased",
@@ -132,6 +132,10 @@ def iter_problems(task_info: dict, *, traits: Iterable[str] | None = None) -> li
 
 
 def check_known_trait(task_info: dict, trait: str, *, field: str = "trait") -> str:
+    """``trait`` (or its upstream normalisation, e.g. "Crohn's Disease" → Crohns_Disease) if it
+    is a key of ``task_info``, else BenchError with close matches."""
+    if isinstance(trait, str) and trait not in task_info and normalize_trait(trait) in task_info:
+        trait = normalize_trait(trait)
     check_trait_name(trait, field=field)
     if trait not in task_info:
         raise BenchError(f"{field}: unknown trait {trait!r}.{close_matches_hint(trait, task_info)}")

@@ -101,3 +101,18 @@ def test_clinical_orientation_is_detected(root):
     tcga = gl.read_clinical_table(root / "output/preprocess/Breast_Cancer/clinical_data/TCGA.csv", "Breast_Cancer")
     assert list(geo.columns) == ["Breast_Cancer", "Age", "Gender"] and geo.shape[0] == 60
     assert list(tcga.columns) == ["Breast_Cancer", "Age", "Gender"] and tcga.shape[0] == 80
+
+
+def test_pattern_trait_choices_equal_the_official_geo_manifest_traits():
+    """The 132 trait folders of the official input/GEO (manifest) are exactly the pattern's choices."""
+    from bench.tasks.registry import list_task_patterns
+
+    files = json.loads(shared_path("genotex", "download", "geo_manifest.json").read_text())["files"]
+    traits = {k.split("/")[0] for k in files}
+    pattern = [p for p in list_task_patterns("genotex") if p.pattern == "genotex_{trait}"][0]
+    assert set(pattern.choices("trait")) == traits and len(traits) == 132
+
+
+def test_trait_names_are_normalised_before_lookup():
+    info = {"Crohns_Disease": {"related_genes": [], "conditions": []}}
+    assert gl.check_known_trait(info, "Crohn's Disease") == "Crohns_Disease"
