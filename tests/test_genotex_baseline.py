@@ -142,3 +142,9 @@ def test_unknown_trait_and_malformed_cohort_info(root, tmp_path):
     (broken / "output/preprocess/Obesity/cohort_info.json").write_text('{"GSE1": {"is_usable": "yes"}}')
     with pytest.raises(BenchError, match=r"cohort_info.json: field GSE1.is_usable must be true/false"):
         gb.run_problems(broken, tmp_path / "o2", traits=["Obesity"], progress=False)
+
+
+def test_bench_run_without_data_dir_uses_the_synthetic_root(tmp_path):
+    assert main(["run", "genotex_Obesity", "--model", "lasso", "--out", str(tmp_path / "r")]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["synthetic_data"] is True and report["run"]["solved"]

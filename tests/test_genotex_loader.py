@@ -116,3 +116,23 @@ def test_pattern_trait_choices_equal_the_official_geo_manifest_traits():
 def test_trait_names_are_normalised_before_lookup():
     info = {"Crohns_Disease": {"related_genes": [], "conditions": []}}
     assert gl.check_known_trait(info, "Crohn's Disease") == "Crohns_Disease"
+
+
+def test_xena_cohort_id_is_accepted_like_tcga(root, tmp_path):
+    import shutil
+    copy = tmp_path / "root"
+    shutil.copytree(root, copy)
+    tdir = copy / "output/preprocess/Breast_Cancer"
+    for sub in ("", "gene_data/", "clinical_data/"):
+        (tdir / f"{sub}TCGA.csv").rename(tdir / f"{sub}Xena.csv")
+    info = json.loads((tdir / "cohort_info.json").read_text())
+    info["Xena"] = info.pop("TCGA")
+    (tdir / "cohort_info.json").write_text(json.dumps(info))
+    gl.build_trait_configs(tmp_path / "repo", copy / "output/preprocess", "Breast_Cancer")
+    ds = datasets.load_dataset(str(tmp_path / "repo"), "genotex_Breast_Cancer")
+    assert ds["xena"].num_rows == 80
+
+
+def test_per_trait_specs_differ_in_hash():
+    a, b = get_task("genotex_Obesity"), get_task("genotex_Asthma")
+    assert a.spec_hash != b.spec_hash and a.raw["task"] == "genotex_Obesity"
