@@ -63,9 +63,9 @@ def test_cv_folds_follow_the_legacy_global_shuffle():
 
 def test_batch_effect_test():
     rng = np.random.default_rng(1)
-    iid = rng.normal(size=(400, 50))
+    iid = rng.normal(size=(260, 30))
     shifted = iid.copy()
-    shifted[:200] += 3.0  # one dominant eigenvalue: normalised gap ~1 > 200/400
+    shifted[:130] += 3.0  # one dominant eigenvalue: normalised gap ~1 > 200/260
     assert not gb.batch_effect_indicated(iid)
     assert gb.batch_effect_indicated(shifted)
     assert not gb.batch_effect_indicated(shifted[:150])  # 200/n >= 1 can never be exceeded when n <= 200
