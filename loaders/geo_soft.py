@@ -312,6 +312,39 @@ def read_gene_synonyms(path: str | os.PathLike) -> dict[str, str]:
     return {k.upper(): v for k, v in data.items()}
 
 
+def synonyms_from_gene_info(path: str | os.PathLike, *, tax_id: str = "9606") -> dict[str, str]:
+    """Build the ``gene_synonym.json`` map from NCBI ``gene_info[.gz]`` (spec §2.4).
+
+    For every gene of ``tax_id``, its official symbol and each ``|``-separated synonym,
+    upper-cased, map to the official symbol. An alias that already maps to itself (an official
+    symbol) is never overwritten; otherwise the last gene in file order wins, as upstream.
+    """
+    path = Path(path)
+    out: dict[str, str] = {}
+    columns = None
+    for line_no, raw in enumerate(_open_text_lines(path), start=1):
+        parts = raw.decode("utf-8", errors="replace").split("\t")
+        if columns is None:
+            columns = [c.lstrip("#") for c in parts]
+            missing = [c for c in ("tax_id", "Symbol", "Synonyms") if c not in columns]
+            if missing:
+                raise BenchError(f"{path}: line 1: NCBI gene_info header lacks column(s) {missing}")
+            i_tax, i_sym, i_syn = (columns.index(c) for c in ("tax_id", "Symbol", "Synonyms"))
+            continue
+        if len(parts) != len(columns):
+            raise BenchError(f"{path}: line {line_no}: expected {len(columns)} tab-separated fields, got {len(parts)}")
+        if parts[i_tax] != tax_id:
+            continue
+        symbol = parts[i_sym]
+        names = [symbol] + ([a for a in parts[i_syn].split("|") if a and a != "-"])
+        for name in names:
+            key = name.upper()
+            if out.get(key) == key and key != symbol.upper():
+                continue  # an official symbol keeps mapping to itself
+            out[key] = symbol
+    return out
+
+
 def normalize_symbols(frame: pd.DataFrame, synonyms: dict[str, str]) -> pd.DataFrame:
     """Upper-case the gene index, map it through ``synonyms``, drop unmapped genes, average
     rows that now share a symbol (result sorted by symbol)."""

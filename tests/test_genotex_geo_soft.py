@@ -179,3 +179,23 @@ def test_xena_folder_needs_exactly_one_file_of_each(tmp_path):
     (tmp_path / "x").mkdir()
     with pytest.raises(BenchError, match=r"expected exactly one \*clinicalMatrix file, found \[\]"):
         gs.xena_files(tmp_path / "x")
+
+
+def test_gene_synonyms_from_ncbi_gene_info(tmp_path):
+    rows = ["#tax_id\tGeneID\tSymbol\tLocusTag\tSynonyms\tdbXrefs",
+            "9606\t7157\tTP53\t-\tBCC7|LFS1|P53|TRP53\t-",
+            "9606\t1\tA1BG\t-\tA1B|ABG|GAB|HYST2477\t-",
+            "9606\t2\tGAB\t-\tX1\t-",  # GAB becomes official: maps to itself from now on
+            "9606\t3\tNEWG\t-\tGAB|ABG\t-",  # cannot take GAB (official), takes ABG (last wins)
+            "10090\t22059\tTrp53\t-\tp53\t-"]  # other species ignored
+    path = tmp_path / "Homo_sapiens.gene_info.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("\n".join(rows) + "\n")
+    syn = gs.synonyms_from_gene_info(path)
+    assert syn["P53"] == "TP53" and syn["TP53"] == "TP53" and syn["TRP53"] == "TP53"
+    assert syn["GAB"] == "GAB" and syn["ABG"] == "NEWG" and syn["A1B"] == "A1BG"
+    assert "Trp53" not in syn.values()
+    bad = tmp_path / "bad.gene_info"
+    bad.write_text("GeneID\tSymbol\n1\tX\n")
+    with pytest.raises(BenchError, match=r"bad.gene_info: line 1: NCBI gene_info header lacks column\(s\) \['tax_id', 'Synonyms'\]"):
+        gs.synonyms_from_gene_info(bad)
