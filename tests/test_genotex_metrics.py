@@ -179,3 +179,60 @@ def test_bad_inputs_name_the_field():
         g.evaluate_gene_sets([["A"], ["B"]], [["A"]])
     with pytest.raises(BenchError, match="compat: expected one of v2, legacy, genomas, bench"):
         g.evaluate_gene_sets([["A"]], [["A"]], compat="v3")
+
+
+# --- parity with a literal, loop-based reading of spec §3.1(a) on random cases ---------------
+
+def _literal_v2(pred, ref, n_genes, all_genes=None):
+    """Spec §3.1(a) read literally: python lists, membership tests, sklearn roc_auc_score."""
+    if len(pred) == 0:
+        p = 1.0 if len(ref) == 0 else 0.0
+    else:
+        p = len([g for g in pred if g in ref]) / len(pred)
+    if len(ref) == 0:
+        r = 1.0 if len(pred) == 0 else 0.0
+    else:
+        r = len([g for g in ref if g in pred]) / len(ref)
+    f = 0.0 if p + r == 0 else 2 * p * r / (p + r)
+    if all_genes:
+        score = {}
+        for i, gene in enumerate(pred):
+            score[gene] = len(pred) - i
+        labels = [1 if gene in set(ref) else 0 for gene in all_genes]
+        scores = [score.get(gene, 0) for gene in all_genes]
+        auroc = float("nan") if len(set(labels)) < 2 else roc_auc_score(labels, scores)
+        ranked = [all_genes[i] for i in sorted(range(len(all_genes)), key=lambda i: -scores[i])]
+    else:
+        tp = pred[:n_genes]
+        labels = [1 if gene in ref else 0 for gene in tp] + [0] * (n_genes - len(tp))
+        scores = [len(tp) - i for i in range(len(tp))] + [0] * (n_genes - len(tp))
+        if len(set(ref)) in (0, n_genes) or len(set(labels)) < 2:
+            auroc = float("nan")
+        else:
+            auroc = roc_auc_score(labels, scores)
+        ranked = None if len(pred) > n_genes else list(pred) + [f"UNK_{i}" for i in range(n_genes - len(pred))]
+    es = float("nan")
+    if ranked is not None:
+        nh, n = len(set(ref)), len(ranked)
+        if nh not in (0, n):
+            running, best = 0.0, None
+            for gene in ranked:
+                running += 1.0 / nh if gene in set(ref) else -1.0 / (n - nh)
+                best = running if best is None else max(best, running)
+            es = best
+    return {"precision": 100 * p, "recall": 100 * r, "f1": 100 * f, "auroc": auroc, "gsea_es": es}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_v2_scores_equal_a_literal_reading_of_the_spec(seed):
+    rng = np.random.default_rng(seed)
+    vocab = [f"G{i}" for i in range(40)]
+    for _ in range(60):
+        pred = list(rng.choice(vocab, size=rng.integers(0, 25)))  # duplicates happen
+        ref = list(rng.choice(vocab, size=rng.integers(0, 15)))
+        universe = list(rng.choice(vocab, size=rng.integers(0, 30), replace=False)) if rng.random() < 0.4 else None
+        n_genes = int(rng.integers(10, 60))
+        got = g.score_problem(pred, ref, n_genes=n_genes, all_genes=universe)
+        want = _literal_v2(pred, ref, n_genes, universe)
+        for key, value in want.items():
+            assert got[key] == pytest.approx(value, nan_ok=True, abs=1e-12), (key, pred, ref, universe, n_genes)
