@@ -201,10 +201,16 @@ def _read_csv(path: Path, what: str) -> pd.DataFrame:
 
 
 def _numeric(df: pd.DataFrame, path: Path, what: str) -> pd.DataFrame:
+    """All columns as float64; a non-numeric cell names its column."""
     try:
-        return df.apply(pd.to_numeric, errors="raise").astype(np.float64)
-    except (ValueError, TypeError) as exc:
-        raise BenchError(f"{path}: {what} must be numeric: {exc}") from None
+        return df.astype(np.float64)
+    except (ValueError, TypeError):
+        for col in df.columns:
+            try:
+                pd.to_numeric(df[col], errors="raise")
+            except (ValueError, TypeError) as exc:
+                raise BenchError(f"{path}: {what} must be numeric: column {col!r}: {exc}") from None
+        raise BenchError(f"{path}: {what} must be numeric") from None
 
 
 def read_gene_table(path: str | os.PathLike) -> pd.DataFrame:
