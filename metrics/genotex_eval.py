@@ -295,3 +295,33 @@ def format_table(title: str, rows: dict[str, dict], *, columns: Iterable[str] | 
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in body]
     return "\n".join(lines)
+
+
+def plot_analysis(results: dict, path, *, keys=("success", "precision", "recall", "f1")) -> Path:
+    """Grouped bar chart of the analysis means per category (PNG, Agg backend, atomic write)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bench.io import atomic_path
+
+    groups = list(results)
+    keys = [k for k in keys if any(k in results[gname] for gname in groups)]
+    width = 0.8 / max(len(keys), 1)
+    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(groups), 3.2))
+    for j, key in enumerate(keys):
+        values = [results[gname].get(key, float("nan")) for gname in groups]
+        ax.bar(np.arange(len(groups)) + j * width, values, width, label=key)
+    ax.set_xticks(np.arange(len(groups)) + width * (len(keys) - 1) / 2)
+    ax.set_xticklabels(groups, fontsize=8)
+    finite = [v for gname in groups for k in keys for v in [results[gname].get(k)]
+              if isinstance(v, float) and not math.isnan(v)]
+    ax.set_ylim(0, 1.25 * max(finite + [1e-9]))
+    ax.set_ylabel("score")
+    ax.set_title("GenoTEX statistical analysis")
+    ax.legend(fontsize=7, ncol=len(keys))
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+    return Path(path)

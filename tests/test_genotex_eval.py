@@ -129,8 +129,9 @@ def test_selection_detects_a_different_choice(ref_root, pred_root):
 def test_cli_prints_tables_and_writes_json(ref_root, pred_root, tmp_path, capsys):
     out_json = tmp_path / "res.json"
     rc = main(["evaluate-gta", "--pred", str(pred_root / "output"), "--ref", str(ref_root / "output"),
-               "--json", str(out_json)])
+               "--json", str(out_json), "--plot", str(tmp_path / "analysis.png")])
     assert rc == 0
+    assert (tmp_path / "analysis.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = capsys.readouterr().out
     assert "Statistical analysis (compat=v2)" in text and "Overall" in text and "filtering" in text
     data = json.loads(out_json.read_text())

@@ -22,6 +22,7 @@ def register(sub) -> None:
     p.add_argument("--task-info", default=None,
                    help="task_info.json for selection (default: <ref>/../metadata/task_info.json)")
     p.add_argument("--json", dest="json_out", default=None, help="also write all results as JSON here")
+    p.add_argument("--plot", default=None, help="also write a PNG bar chart of the analysis results here")
     p.set_defaults(handler=cmd_evaluate)
 
     p = sub.add_parser("build-genotex", help="write GenoTEX HF configs from a local GenoTEX root")
@@ -61,6 +62,8 @@ def cmd_evaluate(args) -> int:
         out["analysis"] = ev.evaluate_analysis(args.pred, args.ref, compat=args.compat)
         texts.append(ev.format_table(f"Statistical analysis (compat={args.compat})", out["analysis"]["results"],
                                      columns=ev.BRIEF_COLUMNS))
+    if args.plot and "analysis" in out:
+        ev.plot_analysis(out["analysis"]["results"], args.plot)
     if args.json_out:
         write_text_atomic(args.json_out, json.dumps(nan_to_none(out), indent=2) + "\n")
     print("\n\n".join(texts))
