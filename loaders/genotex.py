@@ -428,8 +428,11 @@ def build_repo(root: str | os.PathLike, repo_dir: str | os.PathLike, *, traits: 
     All JSON inputs (task_info, every cohort_info and reference file) are validated before
     anything is written; each config is then written atomically.
     """
+    from bench.loaders.genotex_synthetic import SYNTHETIC_MARKER
+
     paths = root_paths(root)
     task_info = read_task_info(paths["task_info"])
+    synthetic = synthetic or (Path(root) / SYNTHETIC_MARKER).is_file()
     regress = paths["regress"] if paths["regress"].is_dir() else None
     chosen = sorted(task_info) if traits is None else [check_known_trait(task_info, t) for t in traits]
     problems_rows(task_info, regress_dir=regress)  # validate references

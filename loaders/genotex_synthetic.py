@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+SYNTHETIC_MARKER = "SYNTHETIC_BENCH_DATA.txt"
 GENES = [f"GENE{i:03d}" for i in range(1, 121)]
 PLANTED = {"Breast_Cancer": ["GENE007", "GENE015", "GENE023", "GENE031", "GENE042"],
            "Obesity": ["GENE050", "GENE061", "GENE072", "GENE083"],
@@ -60,6 +61,7 @@ def build_genotex_root(root: str | Path, *, seed: int = 7, with_reference: bool 
     root = Path(root)
     rng = np.random.default_rng(seed)
     (root / "metadata").mkdir(parents=True, exist_ok=True)
+    (root / SYNTHETIC_MARKER).write_text(f"Synthetic GenoTEX root written by bench (seed {seed}); not real data.\n")
     (root / "metadata" / "task_info.json").write_text(json.dumps(TASK_INFO, indent=2))
     for trait, cohorts in COHORTS.items():
         tdir = root / "output" / "preprocess" / trait

@@ -74,6 +74,8 @@ def test_synthetic_repo_configs(root, tmp_path):
     assert set(written) >= {"genotex_problems", "genotex_cohorts", "genotex_Breast_Cancer",
                             "genotex_Breast_Cancer__gene", "genotex_Breast_Cancer__clinical"}
     assert set(written) <= set(list_configs(tmp_path))
+    assert read_config_meta(tmp_path, "genotex_Obesity")["synthetic"] is True  # the builder's marker file
+    assert "Synthetic data" in (tmp_path / "README.md").read_text()
     probs = datasets.load_dataset(str(tmp_path), "genotex_problems", split="test")
     bc = [r for r in probs if r["trait"] == "Breast_Cancer" and r["condition"] is None][0]
     assert bc["reference_genes"] == PLANTED["Breast_Cancer"]
