@@ -20,7 +20,6 @@ Configs written by :func:`build_repo` (config naming rule):
 from __future__ import annotations
 
 import csv
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -453,7 +452,3 @@ def build_repo(root: str | os.PathLike, repo_dir: str | os.PathLike, *, traits: 
 def load_problems(task_info_path: str | os.PathLike) -> list[Problem]:
     """Convenience: validated problems of a task_info.json file."""
     return iter_problems(read_task_info(task_info_path))
-
-
-def dumps_json(obj) -> str:
-    return json.dumps(obj, indent=4)

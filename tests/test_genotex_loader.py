@@ -14,7 +14,7 @@ from bench.loaders.hub_repo import list_configs, read_config_meta
 from bench.tasks import get_task, list_tasks
 
 from conftest import shared_path
-from genotex_fixtures import GENES, PLANTED, build_genotex_root
+from genotex_fixtures import PLANTED, build_genotex_root
 
 
 @pytest.fixture(scope="module")
