@@ -199,3 +199,15 @@ def test_gene_synonyms_from_ncbi_gene_info(tmp_path):
     bad.write_text("GeneID\tSymbol\n1\tX\n")
     with pytest.raises(BenchError, match=r"bad.gene_info: line 1: NCBI gene_info header lacks column\(s\) \['tax_id', 'Synonyms'\]"):
         gs.synonyms_from_gene_info(bad)
+
+
+def test_empty_table_is_valid_and_header_only_table_is_truncated(tmp_path):
+    head = '!Sample_geo_accession\t"GSM1"\t"GSM2"\n!series_matrix_table_begin\n"ID_REF"\t"GSM1"\t"GSM2"\n'
+    sm = gs.read_series_matrix(_write_gz(tmp_path / "GSE5_series_matrix.txt.gz", head + "!series_matrix_table_end\n"))
+    assert sm.expression.shape == (0, 2)
+    with pytest.raises(BenchError, match="GSE6_series_matrix.txt.gz: truncated"):
+        gs.read_series_matrix(_write_gz(tmp_path / "GSE6_series_matrix.txt.gz", head))
+    with pytest.raises(BenchError, match=r"GSE7_series_matrix.txt.gz: field !Sample_geo_accession lists 1 samples"):
+        gs.read_series_matrix(_write_gz(tmp_path / "GSE7_series_matrix.txt.gz",
+                                        head.replace('"GSM1"\t"GSM2"\n!series', '"GSM1"\n!series', 1)
+                                        + "!series_matrix_table_end\n"))
