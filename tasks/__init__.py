@@ -9,8 +9,10 @@ Loaders, metrics, baselines and the CLI all read this one index.
 """
 from bench.tasks.registry import (
     REQUIRED_KEYS,
+    TaskPattern,
     TaskSpec,
     get_task,
+    list_task_patterns,
     list_tasks,
     load_registry,
     resolve_task,
@@ -19,5 +21,5 @@ from bench.tasks.registry import (
     TASKS_PATH_ENV,
 )
 
-__all__ = ["REQUIRED_KEYS", "TaskSpec", "get_task", "list_tasks", "load_registry", "resolve_task", "split_name",
-           "task_dirs", "TASKS_PATH_ENV"]
+__all__ = ["REQUIRED_KEYS", "TASKS_PATH_ENV", "TaskPattern", "TaskSpec", "get_task", "list_task_patterns",
+           "list_tasks", "load_registry", "resolve_task", "split_name", "task_dirs"]

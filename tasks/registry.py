@@ -10,6 +10,13 @@ including file's folder, so a copy of ``tasks/genelab/A5_skin.yaml`` placed in
 Extra task folders: ``BENCH_TASKS_PATH`` (``os.pathsep``-separated) lists folders scanned
 after the built-in one, e.g. a lab's new missions or tissues. A task name defined in two
 folders is an error, never a silent override.
+
+A file with ``task_pattern:`` instead of ``task:`` is a *pattern task*: one file standing for a
+family of tasks named by the pattern, e.g. ``task_pattern: genotex_{trait}`` with
+``pattern_fields: {trait: {regex: ..., choices: [...]}}``. :func:`resolve_task` matches a name
+against every pattern, checks each field against its ``regex`` (default ``[A-Za-z0-9_]+``) and
+``choices`` (when given) and returns a :class:`TaskSpec` whose ``params`` carry the bound field
+values (``bindings``). Patterns are never expanded into the registry itself.
 """
 from __future__ import annotations
 
@@ -50,11 +57,19 @@ class TaskSpec:
     upstream_id: str | None = None
     params: dict = field(default_factory=dict)
     path: Path | None = None
+    bindings: dict = field(default_factory=dict)
 
     @property
     def raw(self) -> dict:
-        """The fully merged spec as a plain dict (what the YAML says after includes)."""
-        return _resolved_yaml(str(self.path)) if self.path else {}
+        """The fully merged spec as a plain dict (what the YAML says after includes).
+
+        For a task resolved from a pattern, ``task`` is the concrete name and the bound
+        pattern fields are merged into ``params``.
+        """
+        raw = _resolved_yaml(str(self.path)) if self.path else {}
+        if self.bindings:
+            raw = _deep_merge(_fill(raw, self.bindings), {"task": self.name, "params": dict(self.bindings)})
+        return raw
 
     @property
     def spec_hash(self) -> str:
@@ -171,12 +186,113 @@ def load_registry(root: str | None = None, *, extra_dirs=None) -> dict[str, Task
     return _load_dirs(tuple(str(d) for d in dirs))
 
 
+@dataclass(frozen=True)
+class TaskPattern:
+    """A pattern task file: ``pattern`` (e.g. ``genotex_{trait}``) and its field rules."""
+
+    pattern: str
+    family: str
+    fields: dict
+    path: Path
+
+    @property
+    def regex(self) -> re.Pattern:
+        parts = re.split(r"\{(\w+)\}", self.pattern)
+        out = []
+        for i, part in enumerate(parts):
+            if i % 2:
+                rule = (self.fields.get(part) or {}).get("regex", r"[A-Za-z0-9_]+")
+                out.append(f"(?P<{part}>{rule})")
+            else:
+                out.append(re.escape(part))
+        return re.compile("^" + "".join(out) + "$")
+
+    def choices(self, name: str) -> list | None:
+        choices = (self.fields.get(name) or {}).get("choices")
+        return list(choices) if choices is not None else None
+
+
+def _pattern_from_yaml(path: Path, data: dict) -> TaskPattern:
+    pattern = data["task_pattern"]
+    if not isinstance(pattern, str) or not re.search(r"\{\w+\}", pattern):
+        raise BenchError(f"{path}: field 'task_pattern' must be a string with at least one {{field}}, "
+                         f"got {pattern!r}")
+    fields = data.get("pattern_fields") or {}
+    if not isinstance(fields, dict):
+        raise BenchError(f"{path}: field 'pattern_fields' must be a mapping of field -> {{regex, choices}}")
+    missing = [k for k in REQUIRED_KEYS if k not in data and k != "task"]
+    if missing:
+        raise BenchError(f"{path}: pattern task is missing required key(s) {missing}")
+    return TaskPattern(pattern=pattern, family=str(data["family"]), fields=fields, path=path)
+
+
+def load_patterns(root: str | None = None) -> tuple[TaskPattern, ...]:
+    """Every pattern task file under ``root`` (default: every task folder), sorted by path."""
+    dirs = (Path(root).resolve(),) if root else task_dirs()
+    return _load_pattern_dirs(tuple(str(d) for d in dirs))
+
+
+@functools.lru_cache(maxsize=None)
+def _load_pattern_dirs(dirs: tuple[str, ...]) -> tuple[TaskPattern, ...]:
+    out = []
+    for path in sorted(p for base in dirs for p in Path(base).rglob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        data = _resolved_yaml(str(path))
+        if isinstance(data, dict) and "task_pattern" in data:
+            out.append(_pattern_from_yaml(path, data))
+    return tuple(out)
+
+
+def list_task_patterns(family: str | None = None) -> list[TaskPattern]:
+    """Pattern tasks (``genotex_{trait}``), optionally of one family."""
+    return [p for p in load_patterns() if family is None or p.family == family]
+
+
+def _fill(obj, bindings: dict):
+    """Substitute ``{field}`` in every string of ``obj`` (recursively through dicts and lists)."""
+    if isinstance(obj, str):
+        for key, value in bindings.items():
+            obj = obj.replace("{" + key + "}", str(value))
+        return obj
+    if isinstance(obj, dict):
+        return {k: _fill(v, bindings) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_fill(v, bindings) for v in obj]
+    return obj
+
+
+def _resolve_pattern(name: str) -> TaskSpec | None:
+    for pat in load_patterns():
+        m = pat.regex.match(name)
+        if not m:
+            continue
+        bindings = m.groupdict()
+        for key, value in bindings.items():
+            choices = pat.choices(key)
+            if choices is not None and value not in choices:
+                raise BenchError(f"unknown {key} {value!r} in task {name!r} (pattern {pat.pattern}, "
+                                 f"{pat.path.name}).{close_matches_hint(value, choices)}")
+        data = _resolved_yaml(str(pat.path))
+        return TaskSpec(
+            name=name, family=str(data["family"]), version=int(data["version"]),
+            description=_fill(str(data["description"]).strip(), bindings), source=data["source"],
+            label=data["label"], domain=data["domain"], split=data["split"], metric=data["metric"],
+            citation=str(data["citation"]).strip(), license=str(data["license"]),
+            upstream_id=data.get("upstream_id"), params=_deep_merge(_fill(data.get("params") or {}, bindings), bindings),
+            path=pat.path, bindings=bindings,
+        )
+    return None
+
+
 @functools.lru_cache(maxsize=None)
 def _load_dirs(dirs: tuple[str, ...]) -> dict[str, TaskSpec]:
     specs: dict[str, TaskSpec] = {}
     for base in dirs:
         for path in sorted(Path(base).rglob("*.yaml")):
             if path.name.startswith("_"):
+                continue
+            if "task_pattern" in _resolved_yaml(str(path)):
                 continue
             spec = _spec_from_yaml(path)
             if spec.name in specs and specs[spec.name].path == path:
@@ -211,6 +327,9 @@ def resolve_task(name: str) -> TaskSpec:
     if len(by_upstream) > 1:
         names = ", ".join(sorted(s.name for s in by_upstream))
         raise BenchError(f"task id {name!r} is ambiguous: it names {names}; pass one of these registry names")
+    from_pattern = _resolve_pattern(name)
+    if from_pattern is not None:
+        return from_pattern
     raise BenchError(f"unknown task {name!r}.{close_matches_hint(name, registry)} "
                      f"Run `bench list` to see all {len(registry)} tasks.")
 

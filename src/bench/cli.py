@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "bench.commands.run",
     "bench.commands.publish",
     "bench.commands.evaluate",
+    "bench.commands.genotex",
 )
 
 

@@ -5,7 +5,7 @@ import json
 
 import yaml
 
-from bench.tasks import get_task, list_tasks
+from bench.tasks import get_task, list_task_patterns, list_tasks
 
 
 def register(sub) -> None:
@@ -49,6 +49,10 @@ def cmd_list(args) -> int:
     else:
         print(format_table(rows, ["task", "family", "upstream", "level", "split", "domain", "label", "metric"]))
         print(f"\n{len(rows)} tasks")
+        for pat in list_task_patterns(args.family):
+            n = {k: len(pat.choices(k) or []) for k in pat.fields}
+            print(f"+ pattern {pat.pattern} ({pat.family}; {', '.join(f'{v} {k}s' for k, v in n.items())}), "
+                  f"e.g. `bench info {pat.pattern.split('{')[0]}...`")
     return 0
 
 

@@ -1,0 +1,1 @@
+"""HF ``evaluate`` module folder for GenoTEX gene-set scoring (see README.md)."""

@@ -1,0 +1,1 @@
+"""HF ``evaluate`` module folder for GenoTEX preprocessing similarity (see README.md)."""

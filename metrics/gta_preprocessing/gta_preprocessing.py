@@ -1,0 +1,90 @@
+"""GenoTEX preprocessing similarity as a Hugging Face ``evaluate`` metric (thin wrapper over
+:func:`bench.metrics.genotex.table_similarity`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+import evaluate
+import numpy as np
+import pandas as pd
+
+from bench.errors import BenchError
+from bench.metrics.genotex import round2, table_similarity
+
+_CITATION = """\
+@article{liu2024genotex,
+  title={GenoTEX: A Benchmark for Automated Gene Expression Data Analysis in Alignment with Bioinformaticians},
+  author={Liu, Haoyang and Chen, Shuyu and Zhang, Ye and Wang, Haohan},
+  journal={arXiv preprint arXiv:2406.15341}, year={2024}
+}
+"""
+_DESCRIPTION = """\
+Similarity of predicted and reference preprocessed GenoTEX tables (gene, clinical or linked
+CSV files): Jaccard of feature names, Jaccard of sample IDs, mean per-feature Pearson r over the
+common samples, and their product (composite_similarity_correlation). Fractions in [-1, 1].
+"""
+_KWARGS_DESCRIPTION = """
+Args:
+    predictions (`list` of `str`): paths of predicted CSV files ("" = missing).
+    references (`list` of `str`): paths of the matching reference CSV files.
+    subtask (`str`): "gene" or "clinical" (files are features x samples and are transposed,
+        as upstream) or "linked" (samples x features).
+    compat (`str`): "v2" (default: missing predictions skipped, mean rounded to 2) or "genomas"/
+        "bench" (missing predictions score 0; bench does not round).
+Returns:
+    dict: mean attributes_jaccard, samples_jaccard, feature_correlation,
+    composite_similarity_correlation, n_files.
+Examples:
+    >>> m = evaluate.load("metrics/gta_preprocessing")  # doctest: +SKIP
+"""
+_KEYS = ("attributes_jaccard", "samples_jaccard", "feature_correlation", "composite_similarity_correlation")
+
+
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
+class GtaPreprocessing(evaluate.Metric):
+    """GenoTEX preprocessing similarity."""
+
+    def _info(self):
+        return evaluate.MetricInfo(
+            description=_DESCRIPTION, citation=_CITATION, inputs_description=_KWARGS_DESCRIPTION,
+            features=datasets.Features({"predictions": datasets.Value("string"),
+                                        "references": datasets.Value("string")}),
+            reference_urls=["https://github.com/Liu-Hy/GenoTex"],
+        )
+
+    def _compute(self, predictions, references, subtask="linked", compat="v2"):
+        if subtask not in ("gene", "clinical", "linked"):
+            raise BenchError(f"subtask: expected gene, clinical or linked, got {subtask!r}")
+        rows = []
+        for i, (p, r) in enumerate(zip(predictions, references)):
+            ref = _read(r, subtask, f"references[{i}]", must_exist=True)
+            pred = _read(p, subtask, f"predictions[{i}]", must_exist=False)
+            if pred is None:
+                if compat in ("v2", "legacy"):
+                    continue
+                rows.append(dict.fromkeys(_KEYS, 0.0))
+                continue
+            rows.append(table_similarity(pred, ref))
+        out = {}
+        for k in _KEYS:
+            m = float(np.nanmean([row[k] for row in rows])) if rows else float("nan")
+            out[k] = m if compat == "bench" else round2(m)
+        out["n_files"] = len(rows)
+        return out
+
+
+def _read(path, subtask, field, *, must_exist):
+    if not path or not Path(path).is_file():
+        if must_exist:
+            raise BenchError(f"{field}: reference table not found: {path!r}")
+        return None
+    try:
+        df = pd.read_csv(path, index_col=0)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        if must_exist:
+            raise BenchError(f"{field}: {path}: unreadable CSV ({exc})") from None
+        return pd.DataFrame()  # upstream: any read error scores 0
+    df.index = df.index.astype(str)
+    df.columns = df.columns.astype(str)
+    return df.T if subtask in ("gene", "clinical") else df

@@ -1,0 +1,15 @@
+"""Docstring examples of the GenoTEX modules run as tests."""
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import bench.loaders.geo_soft
+import bench.metrics.genotex
+
+
+@pytest.mark.parametrize("module", [bench.metrics.genotex, bench.loaders.geo_soft])
+def test_docstring_examples(module):
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
