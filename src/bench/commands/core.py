@@ -51,8 +51,11 @@ def cmd_list(args) -> int:
         print(f"\n{len(rows)} tasks")
         for pat in list_task_patterns(args.family):
             n = {k: len(pat.choices(k) or []) for k in pat.fields}
+            example = pat.pattern
+            for key in pat.fields:
+                example = example.replace("{" + key + "}", (pat.choices(key) or [key.upper()])[0])
             print(f"+ pattern {pat.pattern} ({pat.family}; {', '.join(f'{v} {k}s' for k, v in n.items())}), "
-                  f"e.g. `bench info {pat.pattern.split('{')[0]}...`")
+                  f"e.g. `bench info {example}`")
     return 0
 
 
