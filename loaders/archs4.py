@@ -155,8 +155,8 @@ def select_genes(layout: Archs4Layout, genes: list[str] | None) -> np.ndarray | 
 def log1p_cpm(counts: np.ndarray) -> np.ndarray:
     """(genes, k) counts -> (k, genes) float32 log1p(counts per million). All-zero columns stay 0.
 
-    >>> log1p_cpm(np.array([[1], [3]])).round(4).tolist()
-    [[12.4292, 13.5278]]
+    >>> [round(float(v), 4) for v in log1p_cpm(np.array([[1], [3]]))[0]]
+    [12.4292, 13.5278]
     """
     totals = counts.sum(axis=0, dtype=np.float64)
     scale = np.divide(1e6, totals, out=np.zeros_like(totals), where=totals > 0)
