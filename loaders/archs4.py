@@ -35,7 +35,7 @@ SERIES_KEY = "meta/samples/series_id"
 SYMBOL_KEYS = ("meta/genes/symbol", "meta/genes/gene_symbol")
 ENSEMBL_KEYS = ("meta/genes/ensembl_gene_id", "meta/genes/ensembl_gene")
 NORMALISATION = "log1p(CPM): counts / column total over all genes of the file * 1e6, then natural log1p; float32"
-SYNTHETIC_VERSION = "1"
+SYNTHETIC_VERSION = "2"
 DEFAULT_MAX_CHUNK_BYTES = 64 << 20
 _ARROW_VERSION = "1"
 
@@ -215,7 +215,7 @@ def iter_log_cpm(path: str | os.PathLike, cols: np.ndarray, *, gene_index: np.nd
 
 def read_log_cpm(path: str | os.PathLike, gsms: list[str], *, gene_index: np.ndarray | None = None,
                  max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES, progress: bool = True,
-                 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+                 desc: str = "ARCHS4 columns") -> tuple[np.ndarray, np.ndarray, list[str]]:
     """log1p(CPM) matrix (n_found, n_genes) for ``gsms`` in their order, a found-mask and the
     GSMs absent from the file. Holds the whole result in memory: for a bounded-memory build
     use :func:`join_expression`."""
@@ -225,7 +225,7 @@ def read_log_cpm(path: str | os.PathLike, gsms: list[str], *, gene_index: np.nda
     n_out = layout.n_genes if gene_index is None else len(gene_index)
     out = np.empty((int(found.sum()), n_out), dtype=np.float32)
     for positions, block in iter_log_cpm(path, cols[found], gene_index=gene_index,
-                                         max_chunk_bytes=max_chunk_bytes, progress=progress):
+                                         max_chunk_bytes=max_chunk_bytes, progress=progress, desc=desc):
         out[positions] = block
     return out, found, missing
 
@@ -335,7 +335,7 @@ def _stable_rng(*parts) -> np.random.Generator:
 def write_synthetic_archs4(path: str | os.PathLike, *, labels: pd.DataFrame | None = None,
                            targets: list[str] = (), gsm_ids: list[str] | None = None, n_genes: int = 2000,
                            n_extra_samples: int | None = None, species: str = "human", seed: int = 0,
-                           depth: float = 2e6, n_markers: int = 25, marker_log_fold: float = 1.5,
+                           depth: float = 2e6, n_markers: int = 20, marker_log_fold: float = 0.5,
                            block_samples: int = 1000, chunks: tuple[int, int] | None = None,
                            compression: str | None = "gzip", gene_keys: tuple[str, str] = ("symbol", "ensembl_gene_id"),
                            progress: bool = True) -> Path:
@@ -392,6 +392,20 @@ def write_synthetic_archs4(path: str | os.PathLike, *, labels: pd.DataFrame | No
         fh.create_dataset("info/version", data=np.bytes_(f"bench-synthetic-{SYNTHETIC_VERSION}"))
         fh.attrs["synthetic"] = True
         fh.attrs["seed"] = seed
+    return path
+
+
+def cached_synthetic_archs4(labels: pd.DataFrame, *, species: str, targets: list[str], seed: int = 0,
+                            n_genes: int = 2000, cache_dir: str | os.PathLike | None = None,
+                            progress: bool = True) -> Path:
+    """A synthetic ARCHS4-format file for ``labels`` (default generator settings), made once and
+    kept in the cache under a name that hashes every input."""
+    key = hashlib.sha256("\x1f".join([SYNTHETIC_VERSION, species, str(seed), str(n_genes), *targets,
+                                       labels.to_csv(index=False)]).encode()).hexdigest()[:16]
+    path = default_cache_dir(cache_dir) / f"synthetic_{species}_{key}.h5"
+    if not path.is_file():
+        write_synthetic_archs4(path, labels=labels, targets=targets, n_genes=n_genes, species=species, seed=seed,
+                               progress=progress)
     return path
 
 

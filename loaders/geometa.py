@@ -17,7 +17,6 @@ float32 values over the file's genes, read column-chunk-wise (see :mod:`bench.lo
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 from pathlib import Path
@@ -305,11 +304,7 @@ def _expression_file(spec: TaskSpec, expression, tables: dict[str, pd.DataFrame]
     from bench.loaders import archs4
 
     labels = pd.concat(list(tables.values()), ignore_index=True).drop_duplicates("GSM_ID")
-    key = hashlib.sha256("\n".join([spec.params["species"], str(seed), str(n_genes), archs4.SYNTHETIC_VERSION,
-                                    *labels["GSM_ID"]]).encode()).hexdigest()[:16]
-    path = archs4.default_cache_dir(cache_dir) / f"synthetic_{spec.params['species']}_{key}.h5"
-    if not path.is_file():
-        archs4.write_synthetic_archs4(path, labels=labels, targets=list(spec.params["targets"].values()),
-                                      n_genes=n_genes, species=spec.params["species"], seed=seed,
-                                      progress=progress)
+    path = archs4.cached_synthetic_archs4(labels, species=spec.params["species"],
+                                         targets=list(spec.params["targets"].values()), seed=seed, n_genes=n_genes,
+                                         cache_dir=cache_dir, progress=progress)
     return path, True

@@ -33,7 +33,7 @@ def h5_file(tmp_path, label_dir):
     labels = tables["train"]._append(tables["test"], ignore_index=True)
     return archs4.write_synthetic_archs4(tmp_path / "human_gene_v2.2.h5", labels=labels,
                                          targets=["Gender", "Organ", "Disease", "Age_Group"], n_genes=300,
-                                         seed=3, progress=False)
+                                         seed=3, marker_log_fold=1.5, progress=False)
 
 
 def independent_log_cpm(path, gsms):
@@ -68,7 +68,7 @@ def test_synthetic_file_has_the_archs4_layout_and_is_deterministic(tmp_path, h5_
     labels = tables["train"]._append(tables["test"], ignore_index=True)
     again = archs4.write_synthetic_archs4(tmp_path / "again.h5", labels=labels,
                                           targets=["Gender", "Organ", "Disease", "Age_Group"], n_genes=300,
-                                          seed=3, progress=False)
+                                          seed=3, marker_log_fold=1.5, progress=False)
     with h5py.File(h5_file, "r") as a, h5py.File(again, "r") as b:
         np.testing.assert_array_equal(a["data/expression"][:], b["data/expression"][:])
     other = archs4.write_synthetic_archs4(tmp_path / "other.h5", labels=labels, n_genes=300, seed=4, progress=False)

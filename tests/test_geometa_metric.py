@@ -105,3 +105,15 @@ def test_evaluate_module_loads_by_path_offline():
     assert lb["leaderboard_f1"] == pytest.approx(sklearn_leaderboard(t, p)[0])
     card = (REPO / "metrics" / "geometa_f1" / "README.md").read_text()
     assert card.startswith("---\ntitle: GEOmeta F1") and "## Limitations and Bias" in card
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import bench.loaders.archs4
+    import bench.loaders.geometa
+    import bench.metrics.geometa
+
+    for module in (bench.metrics.geometa, bench.loaders.geometa, bench.loaders.archs4):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
