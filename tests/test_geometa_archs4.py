@@ -212,3 +212,36 @@ def test_synthetic_expression_marks_the_config_synthetic(tmp_path, label_dir):
     dsd2, meta2 = build_config(get_task("geometa_human_organ"), data_dir=label_dir, expression="synthetic",
                                synthetic_genes=64, cache_dir=tmp_path / "c2", progress=False)
     assert sha256_file(meta2["expression_file"]) == first  # same seed, same bytes
+
+
+def test_repeated_accession_in_the_h5_uses_its_first_column(tmp_path):
+    path = tmp_path / "dup.h5"
+    with h5py.File(path, "w") as fh:
+        fh.create_dataset("data/expression", data=np.array([[1, 5, 2], [3, 5, 2]], dtype=np.uint32))
+        fh.create_dataset("meta/samples/geo_accession", data=np.array([b"GSM1", b"GSM2", b"GSM1"]))
+        fh.create_dataset("meta/genes/symbol", data=np.array([b"A", b"B"]))
+    layout = archs4.read_layout(path)
+    cols, missing = layout.column_positions(["GSM1", "GSM9", "GSM2"])
+    assert cols.tolist() == [0, -1, 1] and missing == ["GSM9"]
+
+
+def test_cli_build_labels_and_synthetic_expression(tmp_path, capsys, test_only_dir):
+    from bench.cli import main
+    from bench.loaders.hub_repo import list_configs, read_config_meta
+
+    repo = tmp_path / "repo"
+    assert main(["geometa", "build", "geometa_human", "geometa_human_gender", "--data-dir", str(test_only_dir),
+                 "--out", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert "geometa_human: test=60; labels only" in out and "split 'train' not built" in out
+    assert main(["geometa", "build", "geometa_human_age", "--data-dir", str(test_only_dir), "--out", str(repo),
+                 "--expression", "synthetic"]) == 0
+    assert "(SYNTHETIC expression)" in capsys.readouterr().out
+    assert list_configs(repo) == ["geometa_human", "geometa_human_age", "geometa_human_gender"]
+    assert read_config_meta(repo, "geometa_human_age")["synthetic"] is True
+    assert main(["geometa", "build", "A5_skin", "--out", str(tmp_path / "r2")]) == 2
+    assert "not geometa task(s): A5_skin" in capsys.readouterr().err
+    h5 = tmp_path / "s.h5"
+    assert main(["geometa", "synth-archs4", "geometa_human", "--data-dir", str(test_only_dir), "--out", str(h5),
+                 "--genes", "30"]) == 0
+    assert archs4.read_layout(h5).n_genes == 30
