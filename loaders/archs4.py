@@ -177,12 +177,46 @@ def read_columns(dset, cols: np.ndarray) -> np.ndarray:
     return dset[:, cols]
 
 
-def chunk_bounds(n_cols: int, n_genes: int, *, max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES) -> list[tuple[int, int]]:
-    """[start, stop) ranges over the sorted column list; a slab read (<= 2x the columns) of uint32
-    plus its float32 copy stays within ``max_chunk_bytes``."""
-    per_col = max(1, n_genes) * 4 * 3
-    step = max(1, int(max_chunk_bytes // per_col))
-    return [(s, min(s + step, n_cols)) for s in range(0, n_cols, step)]
+def chunk_bounds(sorted_cols: np.ndarray, n_genes: int, *, chunk_cols: int | None = None,
+                 max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES) -> list[tuple[int, int]]:
+    """Plan the reads: [start, stop) ranges over ``sorted_cols``.
+
+    A read spans at most ``max_chunk_bytes / (12 * n_genes)`` file columns (slab as uint32 plus the
+    selected copy and its float32 normalisation fit the budget). When the file is chunked
+    ``chunk_cols`` samples wide, reads are cut at chunk boundaries so that no HDF5 chunk is
+    decompressed twice (unless one chunk column alone exceeds the budget).
+
+    >>> chunk_bounds(np.array([0, 1, 5, 6, 9, 30]), 1, chunk_cols=4, max_chunk_bytes=12 * 8)
+    [(0, 4), (4, 5), (5, 6)]
+    """
+    n = len(sorted_cols)
+    max_span = max(1, int(max_chunk_bytes // (max(1, n_genes) * 12)))
+    if n == 0:
+        return []
+    if not chunk_cols:
+        bounds, start = [], 0
+        while start < n:
+            stop = int(np.searchsorted(sorted_cols, sorted_cols[start] + max_span, side="left"))
+            bounds.append((start, max(stop, start + 1)))
+            start = bounds[-1][1]
+        return bounds
+    chunk_id = sorted_cols // chunk_cols
+    group_starts = np.flatnonzero(np.r_[True, chunk_id[1:] != chunk_id[:-1]])
+    group_stops = np.r_[group_starts[1:], n]
+    bounds, start = [], None
+    for g_start, g_stop in zip(group_starts, group_stops):
+        g_start, g_stop = int(g_start), int(g_stop)
+        if start is not None and sorted_cols[g_stop - 1] - sorted_cols[start] + 1 <= max_span:
+            bounds[-1] = (start, g_stop)  # this chunk column joins the current read
+            continue
+        if sorted_cols[g_stop - 1] - sorted_cols[g_start] + 1 <= max_span:
+            start = g_start
+            bounds.append((g_start, g_stop))
+        else:  # one chunk column is larger than the budget: split it
+            start = None
+            sub = chunk_bounds(sorted_cols[g_start:g_stop], n_genes, max_chunk_bytes=max_chunk_bytes)
+            bounds += [(g_start + a, g_start + b) for a, b in sub]
+    return bounds
 
 
 def iter_log_cpm(path: str | os.PathLike, cols: np.ndarray, *, gene_index: np.ndarray | None = None,
@@ -203,7 +237,8 @@ def iter_log_cpm(path: str | os.PathLike, cols: np.ndarray, *, gene_index: np.nd
         raise BenchError("iter_log_cpm: the requested columns must be unique")
     with h5py.File(path, "r", rdcc_nbytes=16 << 20) as fh:
         dset = fh[EXPRESSION_KEY]
-        bounds = chunk_bounds(len(sorted_cols), dset.shape[0], max_chunk_bytes=max_chunk_bytes)
+        chunk_cols = dset.chunks[1] if dset.chunks else None
+        bounds = chunk_bounds(sorted_cols, dset.shape[0], chunk_cols=chunk_cols, max_chunk_bytes=max_chunk_bytes)
         with tqdm(total=len(sorted_cols), desc=desc, unit="sample", disable=not progress, leave=False) as bar:
             for start, stop in bounds:
                 block = log1p_cpm(read_columns(dset, sorted_cols[start:stop]))

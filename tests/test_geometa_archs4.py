@@ -245,3 +245,23 @@ def test_cli_build_labels_and_synthetic_expression(tmp_path, capsys, test_only_d
     assert main(["geometa", "synth-archs4", "geometa_human", "--data-dir", str(test_only_dir), "--out", str(h5),
                  "--genes", "30"]) == 0
     assert archs4.read_layout(h5).n_genes == 30
+
+
+def test_reads_follow_the_hdf5_chunk_grid(tmp_path):
+    gsms = archs4.synthetic_gsm_ids(200)
+    path = archs4.write_synthetic_archs4(tmp_path / "grid.h5", gsm_ids=gsms, n_genes=40, n_extra_samples=0,
+                                         chunks=(20, 16), seed=2, progress=False)
+    rng = np.random.default_rng(0)
+    wanted = [gsms[i] for i in rng.choice(200, 90, replace=False)]
+    truth = independent_log_cpm(path, wanted)
+    cols = np.sort(archs4.read_layout(path).column_positions(wanted)[0])
+    for budget in (40 * 12 * 16, 40 * 12 * 40, 40 * 12 * 5):  # one chunk column, two, less than one
+        bounds = archs4.chunk_bounds(cols, 40, chunk_cols=16, max_chunk_bytes=budget)
+        assert bounds[0][0] == 0 and bounds[-1][1] == len(cols)
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+        assert all(cols[b - 1] - cols[a] + 1 <= max(1, budget // (40 * 12)) for a, b in bounds)
+        if budget >= 40 * 12 * 16:  # every chunk column fits: no chunk is read twice
+            chunk_sets = [set(cols[a:b] // 16) for a, b in bounds]
+            assert all(not (x & y) for x, y in zip(chunk_sets, chunk_sets[1:]))
+        x, _, _ = archs4.read_log_cpm(path, wanted, max_chunk_bytes=budget, progress=False)
+        np.testing.assert_allclose(x, truth, rtol=1e-5, atol=1e-6)
