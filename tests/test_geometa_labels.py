@@ -186,3 +186,19 @@ def test_missing_column_unknown_target_and_absent_folder_are_clear_errors(tmp_pa
     with pytest.raises(BenchError, match=r"GEOmeta data folder not found .*GEOMeta100K/GEO_HUMAN_100K_test.csv"):
         build_config(get_task("geometa_human"), data_dir=tmp_path / "nowhere")
     assert not (tmp_path / "repo").exists()
+
+
+@pytest.mark.parametrize("species,expected", [
+    # the seed's "number of unique labels" table (test rows): NA counts as a class except for Sex
+    ("human", {"Gender": 2, "Organ": 30, "Disease": 79, "Age_Group": 13}),
+    ("mouse", {"Gender": 3, "Organ": 130, "Disease": 71, "Age_Group_New": 9}),
+])
+def test_seed_table_of_unique_labels(built, geometa_root, species, expected):
+    rows = raw_rows(geometa_root.joinpath(*LAYOUT[1:], FILES[species]))
+    table = built[species][0]["test"].to_pandas()
+    for col, n in expected.items():
+        raw = {r[col] for r in rows}  # raw spellings, None = NA
+        seed_count = len(raw - {None}) if col == "Gender" else len(raw)
+        assert seed_count == n, col
+        ours = table[col].nunique(dropna=True) + (0 if col == "Gender" else int(table[col].isna().any()))
+        assert ours == n - (3 if (species, col) == ("mouse", "Disease") else 0), col  # 3 NBSP spellings merged
