@@ -227,7 +227,41 @@ def _write_outputs(out_dir: Path, report: dict, predictions: dict[str, pd.DataFr
     out_dir.mkdir(parents=True, exist_ok=True)
     for target, frame in predictions.items():
         write_text_atomic(out_dir / f"predictions_{target}.csv", frame.to_csv(index=False))
+    if report["results"]:
+        plot_per_class_f1(report, out_dir / "per_class_f1.png")
     write_json_atomic(out_dir / "results.json", json.loads(json.dumps(report, default=str)))
+
+
+def plot_per_class_f1(report: dict, path: Path, *, max_classes: int = 30) -> Path:
+    """One horizontal bar panel per target: F1 of the largest classes (by test support)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bench.io import atomic_path
+
+    targets = list(report["results"])
+    heights = [min(max_classes, len(report["results"][t]["support"])) for t in targets]
+    fig, axes = plt.subplots(len(targets), 1, figsize=(7, 1.2 + 0.22 * sum(heights) + 0.6 * len(targets)),
+                             gridspec_kw={"height_ratios": [max(h, 2) for h in heights]}, squeeze=False,
+                             layout="constrained")
+    for ax, target in zip(axes[:, 0], targets):
+        res = report["results"][target]
+        classes = sorted(res["support"], key=lambda k: (-res["support"][k], k))[:max_classes][::-1]
+        ax.barh([f"{c} (n={res['support'][c]})" for c in classes], [res["per_class_f1"][c] for c in classes],
+                color="#4c78a8")
+        ax.axvline(res["macro_f1"], color="#e45756", ls="--", lw=1)
+        ax.set_xlim(0, 1)
+        ax.set_title(f"{target}: per-class F1 (dashed: macro-F1 {res['macro_f1']:.3f})", fontsize=9, loc="left")
+        ax.tick_params(labelsize=7)
+    synthetic = " (SYNTHETIC expression)" if report["expression"]["synthetic"] else ""
+    fallback = " (fallback split)" if report["split"]["kind"] != "official" else ""
+    fig.suptitle(f"{report['task']} · {report['model']}{synthetic}{fallback}", fontsize=10)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return path
 
 
 def render_report(spec: TaskSpec, report: dict, targets: list[str]) -> str:
@@ -251,8 +285,11 @@ def render_report(spec: TaskSpec, report: dict, targets: list[str]) -> str:
     for target in targets:
         if target in report["results"]:
             res = report["results"][target]
+            dropped = f", {'/'.join(res['excluded_values'])} dropped as upstream" if res["excluded_values"] else ""
+            if res["unseen_test_classes"]:
+                dropped += f"; {len(res['unseen_test_classes'])} test class(es) absent from train (F1 0)"
             lines += ["", format_results(res, title=f"[{target}] plain scores (primary: macro-F1), "
-                                                    f"n_train={res['n_train']} n_test={res['n_test']}")]
+                                                    f"n_train={res['n_train']} n_test={res['n_test']}{dropped}")]
     if report["notes"]:
         lines += ["", "notes:"] + [f"- {n}" for n in report["notes"]]
     return "\n".join(lines)

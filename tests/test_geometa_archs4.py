@@ -16,6 +16,8 @@ from bench.loaders import archs4  # noqa: E402
 from bench.loaders.geometa import GeometaWarning, build_config, load_label_tables  # noqa: E402
 from bench.tasks import get_task  # noqa: E402
 
+pytestmark = pytest.mark.filterwarnings("ignore::bench.loaders.geometa.GeometaWarning")  # fixtures lack a training CSV
+
 
 @pytest.fixture()
 def label_dir(tmp_path):

@@ -18,6 +18,8 @@ from bench.baselines import geometa as base
 from bench.loaders import archs4
 from bench.loaders.geometa import load_label_tables
 
+pytestmark = pytest.mark.filterwarnings("ignore::bench.loaders.geometa.GeometaWarning")  # fixtures lack a training CSV
+
 
 
 def _has_h5py() -> bool:
@@ -68,6 +70,7 @@ def test_bench_run_official_split_synthetic_expression(tmp_path, capsys, monkeyp
     assert "CellPLM (finetune)      0.710 ± 0.329" in printed and "H20_AutoML" in printed
     report = json.loads((tmp_path / "o" / "results.json").read_text())
     assert report["split"]["kind"] == "official" and report["expression"]["synthetic"] is True
+    assert (tmp_path / "o" / "per_class_f1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     preds = pd.read_csv(tmp_path / "o" / "predictions_organ.csv")
     res = report["results"]["organ"]
     # the scores, recomputed here with sklearn from the written predictions
