@@ -63,8 +63,13 @@ def fallback_split(table: pd.DataFrame, *, seed: int, test_fraction: float = FAL
 def make_split(tables: dict[str, pd.DataFrame], *, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """(train, test, info): the official CSV split when both exist, else the labelled fallback."""
     if "train" in tables and "test" in tables:
-        return tables["train"], tables["test"], {
-            "kind": "official", "description": "official GEOMeta100K split (training CSV -> train, test CSV -> test)"}
+        train, test = tables["train"], tables["test"]
+        shared = train["GSM_ID"].isin(set(test["GSM_ID"]))
+        info = {"kind": "official", "description": "official GEOMeta100K split (training CSV -> train, test CSV -> test)"}
+        if shared.any():
+            info["description"] += f"; {int(shared.sum())} GSM(s) listed in both CSVs removed from train"
+            train = train.loc[~shared].reset_index(drop=True)
+        return train, test, info
     (source, table), = tables.items()
     train, test = fallback_split(table, seed=seed)
     return train, test, {

@@ -129,7 +129,7 @@ def read_label_csv(path: str | os.PathLike, *, columns: list[str], what: str = "
         raise BenchError(f"{what} not found: {path}")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[MISSING_MARKER],
-                            encoding="utf-8")
+                            encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise BenchError(f"{path}: not a readable {what}: {exc}") from None
     missing = [c for c in columns if c not in frame.columns]

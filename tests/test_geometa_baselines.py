@@ -54,6 +54,10 @@ def test_make_split_prefers_the_official_csvs():
     t = table()
     train, test, info = base.make_split({"train": t, "test": t.iloc[:3]}, seed=0)
     assert info["kind"] == "official" and len(test) == 3
+    _, _, info = base.make_split({"train": t, "test": t.iloc[:3]}, seed=0)
+    assert info["description"].endswith("3 GSM(s) listed in both CSVs removed from train")
+    train, test, info = base.make_split({"train": t, "test": t.iloc[:3]}, seed=0)
+    assert len(train) == len(t) - 3
     train, test, info = base.make_split({"test": t}, seed=0)
     assert info["kind"] == "fallback_gse_split" and "NOT the official one" in info["description"]
 
@@ -127,3 +131,16 @@ def test_bench_run_on_the_real_test_csv(tmp_path, capsys, monkeypatch):
     assert "FALLBACK split" in printed
     assert re.search(r"CellPLM \(finetune\) +0.655 ± 0.221", printed)
     assert re.search(r"bench lr \(this run\) +[01]\.\d{3} ± \d\.\d{3}", printed)
+
+
+@needs_h5py
+def test_same_seed_same_predictions(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(base.ARCHS4_ENV, raising=False)
+    data = make_human_dir(tmp_path / "data", n_train=80, n_test=40)
+    hashes = []
+    for run in ("a", "b"):
+        assert main(["run", "geometa_human_disease", "--model", "knn", "--data-dir", str(data),
+                     "--out", str(tmp_path / run), "--seed", "5"]) == 0
+        hashes.append(json.loads((tmp_path / run / "results.json").read_text())["predictions_sha256"])
+    capsys.readouterr()
+    assert hashes[0] == hashes[1]

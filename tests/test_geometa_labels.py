@@ -202,3 +202,12 @@ def test_seed_table_of_unique_labels(built, geometa_root, species, expected):
         assert seed_count == n, col
         ours = table[col].nunique(dropna=True) + (0 if col == "Gender" else int(table[col].isna().any()))
         assert ours == n - (3 if (species, col) == ("mouse", "Disease") else 0), col  # 3 NBSP spellings merged
+
+
+def test_byte_order_mark_does_not_hide_the_first_column(tmp_path):
+    from bench.loaders.geometa import read_label_csv
+
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeff\"GSM_ID\",\"GSE_ID\"\n\"GSM1\",\"GSE1\"\n".encode("utf-8"))
+    table, report = read_label_csv(path, columns=["GSM_ID", "GSE_ID"])
+    assert table["GSM_ID"].tolist() == ["GSM1"] and report["rows"] == 1
