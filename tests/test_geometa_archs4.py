@@ -267,3 +267,17 @@ def test_reads_follow_the_hdf5_chunk_grid(tmp_path):
             assert all(not (x & y) for x, y in zip(chunk_sets, chunk_sets[1:]))
         x, _, _ = archs4.read_log_cpm(path, wanted, max_chunk_bytes=budget, progress=False)
         np.testing.assert_allclose(x, truth, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_benchmark_script_runs_at_tiny_scale(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_archs4.py"
+    done = subprocess.run([sys.executable, str(script), "--samples", "300", "--genes", "200", "--select", "120",
+                           "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ratios vs whole_matrix" in done.stdout and "FAILED" not in done.stdout
+    assert "WARNING: methods disagree" not in done.stdout
