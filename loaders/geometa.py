@@ -255,11 +255,10 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
     """
     import datasets
 
-    params = species_params(spec)
-    tables, report = load_label_tables(spec, data_dir=data_dir)
+    species_params(spec)
+    all_tables, report = load_label_tables(spec, data_dir=data_dir)
     column = target_column(spec)
-    if column is not None:
-        tables = {s: target_view(t, column) for s, t in tables.items()}
+    tables = all_tables if column is None else {s: target_view(t, column) for s, t in all_tables.items()}
     meta = _base_meta(spec, column)
     if expression is None:
         splits = {s: datasets.Dataset.from_pandas(t, features=label_features(list(t.columns)), preserve_index=False)
@@ -269,7 +268,8 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
     else:
         from bench.loaders import archs4
 
-        h5_path, synthetic = _expression_file(spec, expression, tables, seed=seed, n_genes=synthetic_genes,
+        # synthetic expression is made for every labelled GSM, so all views of a species agree
+        h5_path, synthetic = _expression_file(spec, expression, all_tables, seed=seed, n_genes=synthetic_genes,
                                               cache_dir=cache_dir, progress=progress)
         splits, join = archs4.join_expression(tables, h5_path, genes=genes, column=EXPRESSION_COLUMN,
                                               cache_dir=cache_dir, progress=progress)

@@ -281,3 +281,15 @@ def test_benchmark_script_runs_at_tiny_scale(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ratios vs whole_matrix" in done.stdout and "FAILED" not in done.stdout
     assert "WARNING: methods disagree" not in done.stdout
+
+
+def test_synthetic_expression_agrees_across_views_of_a_species(tmp_path, label_dir):
+    full, meta_full = build_config(get_task("geometa_human"), data_dir=label_dir, expression="synthetic",
+                                   synthetic_genes=32, cache_dir=tmp_path / "c", progress=False)
+    view, meta_view = build_config(get_task("geometa_human_age"), data_dir=label_dir, expression="synthetic",
+                                   synthetic_genes=32, cache_dir=tmp_path / "c", progress=False)
+    assert meta_full["expression_file"] == meta_view["expression_file"]
+    by_gsm = dict(zip(full["test"]["GSM_ID"], full["test"]["expression"]))
+    assert view["test"].num_rows < full["test"].num_rows  # NA ages dropped
+    for gsm, vec in zip(view["test"]["GSM_ID"], view["test"]["expression"]):
+        assert vec == by_gsm[gsm]
