@@ -43,6 +43,7 @@ N_TOP_GENES = 2000
 MIN_EXPRESSED_FRACTION = 0.05
 FALLBACK_TEST_FRACTION = 0.2
 SYNTHETIC_GENES = 2000
+SYNTHETIC_SEED = 0  # the synthetic data are fixed (same as `bench geometa build --expression synthetic`)
 
 
 # ---------------------------------------------------------------------------------------- split
@@ -93,7 +94,8 @@ def find_expression(spec: TaskSpec, data_dir) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def synthetic_expression(spec: TaskSpec, labels: pd.DataFrame, *, seed: int, n_genes: int = SYNTHETIC_GENES) -> Path:
+def synthetic_expression(spec: TaskSpec, labels: pd.DataFrame, *, seed: int = SYNTHETIC_SEED,
+                         n_genes: int = SYNTHETIC_GENES) -> Path:
     """The seeded synthetic ARCHS4-format file for these labels (cached)."""
     from bench.loaders import archs4
 
@@ -173,7 +175,7 @@ def run_task(spec: TaskSpec, *, model: str, data_dir=None, out=None, seed: int =
     h5_path = find_expression(spec, data_dir)
     synthetic = h5_path is None
     if synthetic:
-        h5_path = synthetic_expression(spec, pd.concat([train, test], ignore_index=True), seed=seed,
+        h5_path = synthetic_expression(spec, pd.concat(list(tables.values()), ignore_index=True),
                                        n_genes=synthetic_genes)
     genes = top_variance_genes(h5_path, train["GSM_ID"].tolist(), n_top=n_top)
     x_train, found_train, miss_train = archs4.read_log_cpm(h5_path, train["GSM_ID"].tolist(), gene_index=genes,
