@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "bench.commands.publish",
     "bench.commands.evaluate",
     "bench.commands.genotex",
+    "bench.commands.geometa",
 )
 
 

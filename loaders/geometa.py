@@ -1,0 +1,310 @@
+"""GEOmeta (GEOMeta100K) label tables as Hugging Face configs, optionally joined to ARCHS4 expression.
+
+Upstream layout (``data_dir`` is a folder holding it, e.g. a checkout of Bin-Chen-Lab/GEO_GPT)::
+
+    <data_dir>/benchmark/data/GEOMeta100K/GEO_{HUMAN,MOUSE}_100K_{training,test}.csv
+
+Columns are addressed by name (their order differs between files); the unquoted ``NA`` is the
+only missing-value marker and stays missing (``None``); whitespace runs in labels (including
+non-breaking spaces) are normalised to one space and reported; duplicate GSMs keep their first
+row and are reported. A split whose CSV is absent is left out with a warning (the training CSVs
+are not in every copy), never invented.
+
+Configs: ``geometa_<species>`` holds every label column; ``geometa_<species>_<target>`` keeps
+only rows whose target is present. Without an expression file a config holds labels only;
+with one (an ARCHS4 HDF5 path, or ``"synthetic"``) each row gains ``expression``: log1p(CPM)
+float32 values over the file's genes, read column-chunk-wise (see :mod:`bench.loaders.archs4`).
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench.errors import BenchError, close_matches_hint
+from bench.tasks import TaskSpec
+
+DATA_DIR_ENV = "BENCH_GEOMETA_DIR"
+LAYOUT = Path("benchmark", "data", "GEOMeta100K")
+SPLITS = ("train", "test")
+MISSING_MARKER = "NA"
+EXPRESSION_COLUMN = "expression"
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class GeometaWarning(UserWarning):
+    """Something in the input was repaired or left out (duplicates, missing splits or GSMs)."""
+
+
+# --------------------------------------------------------------------------------------- paths
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """The folder holding ``benchmark/data/GEOMeta100K``.
+
+    Order: ``data_dir``; ``$BENCH_GEOMETA_DIR``; ``$BENCH_SHARED_DIR/geometa``; ``../shared/geometa``
+    next to the repository.
+    ``data_dir`` may also point at the ``GEOMeta100K`` folder itself.
+    """
+    candidates = [Path(data_dir)] if data_dir else []
+    if not data_dir and os.environ.get(DATA_DIR_ENV):
+        candidates.append(Path(os.environ[DATA_DIR_ENV]))
+    if not data_dir:
+        shared = os.environ.get("BENCH_SHARED_DIR")
+        candidates += ([Path(shared) / "geometa"] if shared else []) + [_REPO_ROOT.parent / "shared" / "geometa"]
+    for cand in candidates:
+        if (cand / LAYOUT).is_dir():
+            return cand
+        if cand.is_dir() and cand.name == LAYOUT.name:
+            return cand.parents[len(LAYOUT.parts) - 1]
+    looked = ", ".join(str(c) for c in candidates)
+    raise BenchError(f"GEOmeta data folder not found (looked in: {looked}); expected a folder containing "
+                     f"{LAYOUT}/GEO_HUMAN_100K_test.csv etc. (a checkout of "
+                     f"https://github.com/Bin-Chen-Lab/GEO_GPT); pass --data-dir or set ${DATA_DIR_ENV}")
+
+
+def species_params(spec: TaskSpec) -> dict:
+    """The species-level parameters of a GEOmeta task (columns, CSV names, targets)."""
+    if spec.family != "geometa":
+        raise BenchError(f"task {spec.name!r} is of family {spec.family!r}, not geometa")
+    return spec.params
+
+
+def csv_paths(spec: TaskSpec, data_dir: str | os.PathLike | None = None) -> dict[str, Path]:
+    """``{split: path}`` of the label CSVs the spec names (paths may not exist)."""
+    root = resolve_data_dir(data_dir) / LAYOUT
+    return {split: root / name for split, name in species_params(spec)["csv"].items()}
+
+
+def target_column(spec: TaskSpec, target: str | None = None) -> str | None:
+    """Column predicted by ``target`` (default: the spec's own target; None for species configs)."""
+    targets = species_params(spec)["targets"]
+    target = target if target is not None else spec.params.get("target")
+    if target is None:
+        return None
+    if target not in targets:
+        raise BenchError(f"unknown target {target!r} for {spec.name}; expected one of "
+                         f"{', '.join(targets)}.{close_matches_hint(target, targets)}")
+    return targets[target]
+
+
+# ------------------------------------------------------------------------------------- reading
+def normalise_whitespace(value: str) -> str:
+    """Collapse every run of whitespace (incl. non-breaking spaces) to one space and strip.
+
+    >>> normalise_whitespace("Breast\\u00a0Neoplasms "), normalise_whitespace("a  b")
+    ('Breast Neoplasms', 'a b')
+    """
+    return " ".join(value.split())
+
+
+def _normalise_column(values: pd.Series) -> tuple[pd.Series, dict]:
+    present = values.dropna()
+    changed = sorted({v for v in present.unique() if normalise_whitespace(v) != v})
+    if not changed:
+        return values, {}
+    mapping = {v: normalise_whitespace(v) for v in changed}
+    raw_classes = int(present.nunique())
+    out = values.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
+    info = {
+        "labels_changed": {repr(k): v for k, v in mapping.items()},
+        "rows_changed": int(present.isin(changed).sum()),
+        "classes_raw": raw_classes,
+        "classes_normalised": int(out.dropna().nunique()),
+    }
+    return out, info
+
+
+def read_label_csv(path: str | os.PathLike, *, columns: list[str], what: str = "GEOmeta label CSV",
+                   ) -> tuple[pd.DataFrame, dict]:
+    """Read one GEOMeta100K CSV: columns by name, ``NA`` -> missing, whitespace normalised.
+
+    Returns the table (``columns`` first in the given order, any extra columns after them, one
+    row per GSM, first occurrence kept) and a report of what was normalised or dropped.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise BenchError(f"{what} not found: {path}")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[MISSING_MARKER],
+                            encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise BenchError(f"{path}: not a readable {what}: {exc}") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise BenchError(f"{path}: missing column(s) {missing}; a {what} needs {columns} "
+                         f"(found {list(frame.columns)})")
+    frame = frame[columns + [c for c in frame.columns if c not in columns]]
+    frame = frame.astype(object).where(frame.notna(), None)
+    bad_ids = frame["GSM_ID"].isna()
+    if bad_ids.any():
+        raise BenchError(f"{path}: field GSM_ID is missing (NA) on data row(s) "
+                         f"{[int(i) + 2 for i in np.flatnonzero(bad_ids)[:5]]} (file line numbers)")
+    report: dict[str, Any] = {"file": str(path), "rows_read": int(len(frame)), "whitespace": {}}
+    for col in frame.columns:
+        frame[col], info = _normalise_column(frame[col])
+        if info:
+            report["whitespace"][col] = info
+    dup = frame["GSM_ID"].duplicated(keep="first")
+    report["duplicate_gsms"] = sorted(frame.loc[dup, "GSM_ID"].unique().tolist())
+    if dup.any():
+        warnings.warn(f"{path}: {int(dup.sum())} duplicate GSM_ID row(s) dropped (first kept): "
+                      f"{_preview(report['duplicate_gsms'])}", GeometaWarning, stacklevel=2)
+        frame = frame.loc[~dup]
+    frame = frame.reset_index(drop=True)
+    report["rows"] = int(len(frame))
+    report["gse"] = int(frame["GSE_ID"].nunique())
+    return frame, report
+
+
+def _preview(items: list, n: int = 10) -> str:
+    items = list(items)
+    more = f" ... (+{len(items) - n} more)" if len(items) > n else ""
+    return ", ".join(map(str, items[:n])) + more
+
+
+def load_label_tables(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
+                      ) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Read the spec's train/test CSVs that exist. Returns ``({split: table}, report)``.
+
+    A missing split CSV is reported (and warned about), not an error, as long as one exists.
+    The report also gives train/test GSE and GSM overlap (the split is whatever the CSVs say).
+    """
+    params = species_params(spec)
+    paths = csv_paths(spec, data_dir)
+    tables, report = {}, {"splits": {}, "missing_splits": {}}
+    for split in SPLITS:
+        path = paths[split]
+        if not path.is_file():
+            report["missing_splits"][split] = str(path)
+            continue
+        tables[split], report["splits"][split] = read_label_csv(
+            path, columns=list(params["columns"]), what=f"GEOmeta {params['species']} {split} CSV")
+    if not tables:
+        raise BenchError(f"no GEOmeta {params['species']} label CSV found: looked for "
+                         f"{', '.join(str(p) for p in paths.values())}")
+    if report["missing_splits"]:
+        warnings.warn(f"GEOmeta {params['species']}: split(s) {sorted(report['missing_splits'])} not built, "
+                      f"their CSV is absent ({_preview(report['missing_splits'].values())}); "
+                      f"built {sorted(tables)} only", GeometaWarning, stacklevel=2)
+    if set(SPLITS) <= set(tables):
+        train, test = tables["train"], tables["test"]
+        report["overlap"] = {
+            "gse": sorted(set(train["GSE_ID"]) & set(test["GSE_ID"])),
+            "gsm": sorted(set(train["GSM_ID"]) & set(test["GSM_ID"])),
+        }
+    else:
+        report["overlap"] = None
+    return tables, report
+
+
+def target_view(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows whose ``column`` is present (the per-target configs drop NA targets)."""
+    if column not in table.columns:
+        raise BenchError(f"target column {column!r} is not in the label table (columns: {list(table.columns)})")
+    return table.loc[table[column].notna()].reset_index(drop=True)
+
+
+def report_lines(report: dict) -> list[str]:
+    """Human-readable notes for a load report (what was normalised, dropped, missing, shared)."""
+    lines = []
+    for split, path in report.get("missing_splits", {}).items():
+        lines.append(f"split {split!r} not built: {path} is absent")
+    for split, rep in report.get("splits", {}).items():
+        for col, info in rep.get("whitespace", {}).items():
+            lines.append(f"{split}: {col}: {len(info['labels_changed'])} label(s) with irregular whitespace "
+                         f"(e.g. non-breaking spaces) normalised in {info['rows_changed']} row(s); "
+                         f"{info['classes_raw']} raw classes -> {info['classes_normalised']}")
+        if rep.get("duplicate_gsms"):
+            lines.append(f"{split}: duplicate GSM_ID(s) dropped, first row kept: {_preview(rep['duplicate_gsms'])}")
+    overlap = report.get("overlap")
+    if overlap is not None:
+        lines.append(f"train/test overlap: {len(overlap['gse'])} GSE, {len(overlap['gsm'])} GSM"
+                     + (f" (GSE: {_preview(overlap['gse'])})" if overlap["gse"] else ""))
+    for split, gsms in report.get("missing_in_expression", {}).items():
+        if gsms:
+            lines.append(f"{split}: {len(gsms)} GSM(s) not in the expression file, left out: {_preview(gsms)}")
+    return lines
+
+
+# ------------------------------------------------------------------------------------ building
+def label_features(columns: list[str]):
+    import datasets
+
+    return datasets.Features({c: datasets.Value("string") for c in columns})
+
+
+def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
+                 expression: str | os.PathLike | None = None, repo_dir: str | os.PathLike | None = None,
+                 genes: list[str] | None = None, synthetic_genes: int = 2000, seed: int = 0,
+                 cache_dir: str | os.PathLike | None = None, progress: bool = True):
+    """Build the config of ``spec`` as a ``DatasetDict`` (one split per CSV found) and its metadata.
+
+    Parameters
+    ----------
+    expression
+        None: labels only. A path: an ARCHS4-format HDF5 file (``data/expression`` genes x samples).
+        ``"synthetic"``: a seeded synthetic ARCHS4-format file for these GSMs (``synthetic_genes``
+        genes, label-dependent signal), written to the cache; the config is then marked synthetic.
+    repo_dir
+        If given, the config is also written there with :func:`bench.loaders.hub_repo.write_config`.
+    genes
+        Restrict the expression vector to these gene symbols or Ensembl ids (default: all genes).
+    """
+    import datasets
+
+    species_params(spec)
+    all_tables, report = load_label_tables(spec, data_dir=data_dir)
+    column = target_column(spec)
+    tables = all_tables if column is None else {s: target_view(t, column) for s, t in all_tables.items()}
+    meta = _base_meta(spec, column)
+    if expression is None:
+        splits = {s: datasets.Dataset.from_pandas(t, features=label_features(list(t.columns)), preserve_index=False)
+                  for s, t in tables.items()}
+        meta["notes_labels_only"] = ("labels only: no expression file was given, so rows carry the label "
+                                     "columns and no expression vector")
+    else:
+        from bench.loaders import archs4
+
+        # synthetic expression is made for every labelled GSM, so all views of a species agree
+        h5_path, synthetic = _expression_file(spec, expression, all_tables, seed=seed, n_genes=synthetic_genes,
+                                              cache_dir=cache_dir, progress=progress)
+        splits, join = archs4.join_expression(tables, h5_path, genes=genes, column=EXPRESSION_COLUMN,
+                                              cache_dir=cache_dir, progress=progress)
+        report["missing_in_expression"] = join.pop("missing")
+        meta.update(join)
+        meta.update({"synthetic": synthetic, "feature_column": EXPRESSION_COLUMN})
+    meta["load_report"] = report
+    meta["notes"] = report_lines(report) + ([meta.pop("notes_labels_only")] if "notes_labels_only" in meta else [])
+    dsd = datasets.DatasetDict(splits)
+    if repo_dir is not None:
+        from bench.loaders.hub_repo import write_config
+
+        write_config(repo_dir, spec.name, dict(dsd), meta=meta)
+    return dsd, meta
+
+
+def _base_meta(spec: TaskSpec, column: str | None) -> dict:
+    return {
+        "task": spec.name, "family": spec.family, "task_version": spec.version,
+        "spec_sha256": spec.spec_hash, "description": spec.description, "source": spec.source,
+        "license": spec.license, "license_id": spec.params.get("license_id", "other"),
+        "citation": spec.citation, "species": spec.params["species"], "target": spec.params.get("target"),
+        "target_column": column, "synthetic": False, "labels_synthetic": False,
+        "missing_marker": MISSING_MARKER, "feature_column": None, "feature_ids": None,
+    }
+
+
+def _expression_file(spec: TaskSpec, expression, tables: dict[str, pd.DataFrame], *, seed: int, n_genes: int,
+                     cache_dir, progress: bool) -> tuple[Path, bool]:
+    if str(expression) != "synthetic":
+        return Path(expression), False
+    from bench.loaders import archs4
+
+    labels = pd.concat(list(tables.values()), ignore_index=True).drop_duplicates("GSM_ID")
+    path = archs4.cached_synthetic_archs4(labels, species=spec.params["species"],
+                                         targets=list(spec.params["targets"].values()), seed=seed, n_genes=n_genes,
+                                         cache_dir=cache_dir, progress=progress)
+    return path, True
