@@ -90,7 +90,7 @@ def is_pathway(spec: TaskSpec) -> bool:
 # CSV readers with checked errors
 # --------------------------------------------------------------------------------------------
 
-def read_matrix_csv(path: Path, *, what: str) -> pd.DataFrame:
+def read_matrix_csv(path: Path, *, what: str, allow_duplicate_ids: bool = False) -> pd.DataFrame:
     """Read a samples x features CSV (index = sample id) as float32, checking ids and columns."""
     if not path.is_file():
         raise BenchError(f"{what} not found: {path}")
@@ -101,7 +101,7 @@ def read_matrix_csv(path: Path, *, what: str) -> pd.DataFrame:
     df.index = pd.Index(df.index.astype(str), name="sample_id")
     if df.shape[1] == 0:
         raise BenchError(f"{path}: no feature columns; expected one column per feature id")
-    if df.index.duplicated().any():
+    if not allow_duplicate_ids and df.index.duplicated().any():
         dup = df.index[df.index.duplicated()].unique().tolist()[:5]
         raise BenchError(f"{path}: duplicate sample id(s) {dup}; every sample must appear once")
     cols = pd.Index(df.columns.astype(str))
@@ -349,7 +349,7 @@ def read_mission_pathways(pathway_dir: Path, mission: str, db: str) -> tuple[pd.
     files = pathway_files(pathway_dir, mission, db)
     if not files:
         return None, {"files": [], "duplicates_dropped": 0}
-    parts = [read_matrix_csv(p, what="pathway score file") for p in files]
+    parts = [read_matrix_csv(p, what="pathway score file", allow_duplicate_ids=True) for p in files]
     table = pd.concat(parts, axis=0, join="inner") if len(parts) > 1 else parts[0]
     if len(parts) > 1 and table.shape[1] == 0:
         raise BenchError(f"{files}: the parts of mission {mission} share no pathway column")
