@@ -110,7 +110,7 @@ def _source(spec: TaskSpec | None, data_dir, *, progress: bool = True) -> tuple[
     if data_dir is None and not hub_offline():
         try:
             root = download_from_hub(spec)
-            return root, False, f"hub:{HUB_REPO}"
+            return root, _is_synthetic_root(root, spec), f"hub:{HUB_REPO}"
         except Exception as exc:  # noqa: BLE001 - any Hub/network failure falls back, loudly
             warnings.warn(f"the Hugging Face Hub dataset {HUB_REPO} is unreachable ({type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else ''}); using bench's embedded SYNTHETIC "

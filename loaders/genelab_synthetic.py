@@ -193,13 +193,17 @@ def _write_y(path: Path, ids: list, labels: np.ndarray, *, column: str = "0", as
 
 
 def write_matrix_csv(path: Path, ids: list, columns: list, values: np.ndarray) -> None:
-    """Fast CSV writer for wide matrices (pyarrow), pandas-compatible: header ``,<col>...``."""
+    """Fast CSV writer for wide matrices, pandas ``to_csv`` layout: header ``,<col>...``, one row per
+    sample. Values are formatted by Arrow's float->string cast (shortest round-trip repr)."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
+    import pyarrow.compute as pc
 
-    arrays = [pa.array(ids, type=pa.string())] + [pa.array(values[:, j]) for j in range(values.shape[1])]
-    table = pa.Table.from_arrays(arrays, names=[""] + list(columns))
-    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="none"))
+    flat = pc.cast(pa.array(np.ascontiguousarray(values, dtype=np.float32).ravel()), pa.string())
+    cells = np.asarray(flat.to_numpy(zero_copy_only=False), dtype=object).reshape(values.shape)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(["", *columns]) + "\n")
+        for sid, row in zip(ids, cells):
+            fh.write(sid + "," + ",".join(row) + "\n")
 
 
 def _task_dir_kind(task_dir: str) -> tuple[str, str | None, str]:
