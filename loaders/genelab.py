@@ -488,13 +488,17 @@ def _arrow_splits(obs: pd.DataFrame, X: np.ndarray, meta: dict):
     features[FEATURE_COLUMN] = datasets.List(datasets.Value("float32"), length=p)
     table = table.cast(features.arrow_schema)
     description = json.dumps(meta, default=str)
+    content = hashlib.sha256(np.ascontiguousarray(X).tobytes())
+    content.update(pd.util.hash_pandas_object(obs.astype(str), index=False).to_numpy().tobytes())
+    content.update(description.encode())
     splits = {}
     missions = obs["mission"].astype(str).to_numpy()
     for m in dict.fromkeys(missions):
         idx = np.flatnonzero(missions == m)
         info = datasets.DatasetInfo(description=description, features=features, config_name=meta["task"])
+        fingerprint = hashlib.sha256(f"{content.hexdigest()}:{m}".encode()).hexdigest()[:16]
         splits[split_name(m)] = datasets.Dataset(InMemoryTable(table.take(pa.array(idx))), info=info,
-                                                 split=split_name(m))
+                                                 split=split_name(m), fingerprint=fingerprint)
     return splits
 
 

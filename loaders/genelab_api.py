@@ -4,6 +4,7 @@ get_fold, to_numpy, resolve_data_dir. See the data contract in the README sectio
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -154,8 +155,14 @@ def read_built(repo_dir: str | os.PathLike, config: str):
     if config not in configs:
         raise BenchError(f"{repo}: no config {config!r} in README.md configs:{close_matches_hint(config, configs)} "
                          f"Available: {', '.join(configs) or '(none)'}; build it with `bench build {config} --out {repo}`")
-    meta = hub_repo.read_config_meta(repo, config)
-    description = json.dumps(meta, default=str)
+    meta_path = repo / config / hub_repo.CONFIG_META
+    if not meta_path.is_file():
+        raise BenchError(f"metadata of config {config!r} not found: {meta_path}")
+    description = meta_path.read_text(encoding="utf-8")      # the JSON text itself, parsed once (cached)
+    try:
+        meta = _parse_meta(description)
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"{meta_path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     out = datasets.DatasetDict()
     for split in meta.get("splits", {}):
         path = repo / config / hub_repo.split_file_name(split)
@@ -164,7 +171,10 @@ def read_built(repo_dir: str | os.PathLike, config: str):
         table = pq.read_table(path, memory_map=True)
         info = datasets.DatasetInfo(description=description, features=datasets.Features.from_arrow_schema(table.schema),
                                     config_name=config)
-        out[split] = datasets.Dataset(InMemoryTable(table), info=info, split=split)
+        st = path.stat()
+        # an explicit fingerprint (file identity) avoids datasets hashing the whole table
+        fingerprint = hashlib.sha256(f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16]
+        out[split] = datasets.Dataset(InMemoryTable(table), info=info, split=split, fingerprint=fingerprint)
     if meta.get("synthetic"):
         warnings.warn(f"{config}: SYNTHETIC data (bench's deterministic generator), not real measurements",
                       SyntheticDataWarning, stacklevel=3)
@@ -203,9 +213,17 @@ def load(name: str, *, data_dir: str | os.PathLike | None = None, cache_dir: str
 def write_built(spec: TaskSpec, root: Path, repo: Path, *, synthetic: bool, origin: str,
                 fingerprint: str | None = None, progress: bool = True) -> Path:
     """Build ``spec`` from ``root`` and write it as one config of the HF repository ``repo``."""
+    from datasets.utils import logging as ds_logging
+
     result = build_config(spec, root, synthetic=synthetic, origin=origin, progress=progress)
     meta = dict(result.meta, source_fingerprint=fingerprint or source_fingerprint(spec, root))
-    return hub_repo.write_config(repo, spec.name, result.splits, meta=meta)
+    bars_on = ds_logging.is_progress_bar_enabled()
+    ds_logging.disable_progress_bar()          # one parquet bar per split is noise here
+    try:
+        return hub_repo.write_config(repo, spec.name, result.splits, meta=meta)
+    finally:
+        if bars_on:
+            ds_logging.enable_progress_bar()
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,6 +233,19 @@ def write_built(spec: TaskSpec, root: Path, repo: Path, *, synthetic: bool, orig
 @functools.lru_cache(maxsize=32)
 def _parse_meta(description: str) -> dict:
     return json.loads(description)
+
+
+@functools.lru_cache(maxsize=32)
+def _feature_positions(description: str) -> dict:
+    return {g: i for i, g in enumerate(_parse_meta(description)["feature_ids"])}
+
+
+def _description(ds) -> str:
+    import datasets
+
+    if isinstance(ds, (datasets.DatasetDict, dict)):
+        ds = next(iter(ds.values()))
+    return ds.info.description or ""
 
 
 def config_meta(dsd_or_split, *, repo_dir: str | os.PathLike | None = None) -> dict:
@@ -243,7 +274,7 @@ def config_meta(dsd_or_split, *, repo_dir: str | os.PathLike | None = None) -> d
         raise BenchError("this dataset carries no bench metadata (feature ids, folds): load it with "
                          "bench.loaders.load(name, data_dir=...) or pass repo_dir=<built repo> "
                          "(datasets.load_dataset does not keep bench_config.json)")
-    return meta
+    return dict(meta)
 
 
 def folds(dsd) -> list[dict]:
@@ -305,12 +336,12 @@ def to_numpy(ds, *, features: list[str] | None = None) -> tuple[np.ndarray, list
     X = values.flatten().to_numpy(zero_copy_only=False).reshape(n, p) if n else np.zeros((0, p), np.float32)
     X = X.astype(np.float32, copy=False)
     if features is not None:
-        pos = {g: i for i, g in enumerate(ids)}
+        pos = _feature_positions(_description(ds))
         unknown = [g for g in features if g not in pos]
         if unknown:
             raise BenchError(f"to_numpy: feature id(s) {unknown[:5]} are not in config {meta.get('task')} "
                              f"({p} features; see config_meta(...)['feature_ids'])")
-        X = X[:, [pos[g] for g in features]]
+        X = X[:, np.fromiter((pos[g] for g in features), dtype=np.intp, count=len(features))]
         ids = list(features)
     obs = table.drop_columns([column]).to_pandas()
     obs.index = pd.Index(obs["sample_id"].astype(str).to_numpy())
