@@ -71,10 +71,10 @@ def test_layout_files_and_real_counts(cache):
         assert X.to_numpy().min() >= 0                                        # log2 scale
     info = json.loads((root / "tasks/A5_skin_lomo/task_info.json").read_text())
     assert info["synthetic"] is True and info["n_folds_generated"] == 3
-    pw = sorted(p.name for p in (root / "processed/pathway_scores/skin").glob("*_kegg.csv")) \
-        if (root / "processed/pathway_scores/skin").is_dir() else None
-    assert pw in (None, ["MHU-2_dorsal_gsva_kegg.csv", "MHU-2_femoral_gsva_kegg.csv", "RR-6_gsva_kegg.csv",
-                         "RR-7_gsva_kegg.csv"])
+    ensure_synthetic(get_task("A5_skin_kegg"), progress=False)
+    pw = sorted(p.name for p in (root / "processed/pathway_scores/skin").glob("*_kegg.csv"))
+    assert pw == ["MHU-2_dorsal_gsva_kegg.csv", "MHU-2_femoral_gsva_kegg.csv", "RR-6_gsva_kegg.csv",
+                  "RR-7_gsva_kegg.csv"]
 
 
 def test_generator_is_deterministic(tmp_path):
@@ -222,10 +222,13 @@ def test_hub_path_downloads_the_task_folder(monkeypatch, tmp_path):
     assert root == synthetic_root(0)
 
 
-def test_resolve_data_dir_offline_is_the_synthetic_root(cache):
+def test_resolve_data_dir_offline_is_the_synthetic_root(cache, tmp_path):
     root = resolve_data_dir(task="A2_gastrocnemius")
     assert root == synthetic_root(0) and (root / "tasks/A2_gastrocnemius_lomo/task_info.json").is_file()
-    assert resolve_data_dir("/work") == Path("/work")
+    assert resolve_data_dir(tmp_path) == tmp_path
+    from bench.errors import BenchError
+    with pytest.raises(BenchError, match="data dir not found"):
+        resolve_data_dir(tmp_path / "missing")
 
 
 def test_load_dataset_bench_from_cwd_and_the_package_shadowing_workaround(repo, tmp_path):
