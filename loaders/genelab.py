@@ -502,6 +502,22 @@ def _arrow_splits(obs: pd.DataFrame, X: np.ndarray, meta: dict):
     return splits
 
 
+def read_rows_and_folds(name: str | TaskSpec, root: str | Path) -> tuple[list[MissionRows], list[dict]]:
+    """Labels, metadata and folds of a config, checked (no feature matrices needed).
+
+    Checks every fold's test/train labels and metadata against each other and, for Category B,
+    every pair's ``test_y.csv`` against the test mission's samples and labels.
+    """
+    spec = genelab_spec(name)
+    root = Path(root)
+    layout = read_task_layout(task_dir_for(root, labels_task_dir(spec)))
+    rows = _read_mission_rows(layout)
+    _check_train_membership(rows)
+    if spec.params.get("category") == "B":
+        return rows, _read_pairs(spec, root, rows)
+    return rows, _lomo_folds(rows, selected=not is_pathway(spec))
+
+
 def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = False,
                  origin: str | None = None, progress: bool = True) -> BuildResult:
     """Build one GeneLab config from an upstream-layout root (containing ``tasks/`` and ``processed/``).
@@ -511,11 +527,8 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
     """
     spec = genelab_spec(name)
     root = Path(root)
-    layout = read_task_layout(task_dir_for(root, labels_task_dir(spec)))
-    rows = _read_mission_rows(layout)
-    _check_train_membership(rows)
+    rows, folds = read_rows_and_folds(spec, root)
     category = spec.params.get("category")
-    folds = _read_pairs(spec, root, rows) if category == "B" else _lomo_folds(rows, selected=not is_pathway(spec))
     obs = _obs_frame(rows)
     target_rule = _derive_target(spec, obs)
     unjoined, join_report, skipped = [], None, []
@@ -552,11 +565,19 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
         "target_derivation": target_rule,
         "feature_column": FEATURE_COLUMN, "feature_kind": kind, "value_transform": value_transform,
         "n_features": len(feature_ids), "feature_ids": feature_ids,
+        "missing_feature_values": _missing_per_mission(obs, X),
         "folds": sorted(folds, key=lambda f: f["name"]),
         "unjoined_samples": unjoined, "skipped_folds": skipped, "pathway_join": join_report,
     }
     splits = _arrow_splits(obs, X, meta)
     return BuildResult(splits=splits, meta=meta)
+
+
+def _missing_per_mission(obs: pd.DataFrame, X: np.ndarray) -> dict:
+    """{split: number of NaN feature values} (gene level: genes never measured for a holdout sample)."""
+    nan_rows = np.isnan(X).sum(axis=1)
+    out = pd.Series(nan_rows).groupby(obs["mission"].astype(str).to_numpy()).sum()
+    return {split_name(m): int(v) for m, v in out.items()}
 
 
 def _drop_empty_folds(spec: TaskSpec, folds: list[dict], kept_missions: set[str]) -> tuple[list[dict], list[dict]]:

@@ -151,13 +151,11 @@ def read_built(repo_dir: str | os.PathLike, config: str):
     from datasets.table import InMemoryTable
 
     repo = Path(repo_dir)
-    configs = hub_repo.list_configs(repo)
-    if config not in configs:
+    if not (repo / config / hub_repo.CONFIG_META).is_file():    # the folder, not README, is the truth
+        configs = hub_repo.list_configs(repo)
         raise BenchError(f"{repo}: no config {config!r} in README.md configs:{close_matches_hint(config, configs)} "
                          f"Available: {', '.join(configs) or '(none)'}; build it with `bench build {config} --out {repo}`")
     meta_path = repo / config / hub_repo.CONFIG_META
-    if not meta_path.is_file():
-        raise BenchError(f"metadata of config {config!r} not found: {meta_path}")
     description = meta_path.read_text(encoding="utf-8")      # the JSON text itself, parsed once (cached)
     try:
         meta = _parse_meta(description)
