@@ -148,7 +148,7 @@ def test_gene_level_fold_train_matches_upstream_train_X(repo, cache):
     np.testing.assert_array_equal(X, truth.loc[obs.index, ids].to_numpy(np.float32))
 
 
-def test_rebuild_adds_configs_without_clobbering_others(repo, tmp_path):
+def test_rebuild_adds_configs_without_clobbering_others(repo, tmp_path, capsys):
     import shutil
     copy = tmp_path / "bench"
     shutil.copytree(repo, copy)
@@ -156,6 +156,7 @@ def test_rebuild_adds_configs_without_clobbering_others(repo, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert main(["build", "A2_gastrocnemius_hallmark", "--out", str(copy), "--data-dir", "synthetic"]) == 0
+    assert "built A2_gastrocnemius_hallmark (SYNTHETIC data)" in capsys.readouterr().out
     from bench.loaders.hub_repo import list_configs
     assert list_configs(copy) == sorted(FAST + ["A2_gastrocnemius_hallmark"])
     assert (copy / "A5_skin" / "rr_7-00000-of-00001.parquet").read_bytes() == before
