@@ -76,7 +76,8 @@ def main() -> None:
     def bench_fold():
         d = load(spec.name, data_dir=repo)
         train, test = get_fold(d, fold["name"])
-        return to_numpy(train, features=fold["selected_features"])[0], to_numpy(test, features=fold["selected_features"])[0]
+        sel = fold["selected_features"]
+        return to_numpy(train, features=sel)[0], to_numpy(test, features=sel)[0]
 
     def csv_fold():
         path = layout.fold(fold["name"]).path

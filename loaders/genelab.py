@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +52,10 @@ class MissionRows:
 
 @dataclass
 class BuildResult:
+    """What :func:`build_config` returns."""
+
     splits: dict            # {split: datasets.Dataset}
     meta: dict              # bench_config.json content
-    warnings: list = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,31 +323,33 @@ def detect_value_transform(train_X: pd.DataFrame) -> str:
     return "log2_deseq2"
 
 
+def _read_fold_matrix(r: MissionRows, kind: str) -> pd.DataFrame:
+    """A fold's ``<kind>_X.csv``, checked against its ``<kind>_y.csv`` ids and ``selected_genes.txt``."""
+    path = r.fold.path / f"{kind}_X.csv"
+    X = read_matrix_csv(path, what=f"gene-level matrix {kind}_X.csv (published on the Hub {HUB_REPO} "
+                                   "for A2/A4/A5/A6 only)")
+    y = r.y if kind == "test" else r.fold.train_y()
+    _check_same_ids(y.index, r.fold.path / f"{kind}_y.csv", X.index, path)
+    selected = r.fold.selected_genes()
+    if selected is not None and set(selected) != set(X.columns):
+        miss = [g for g in selected if g not in set(X.columns)][:5]
+        extra = [g for g in X.columns if g not in set(selected)][:5]
+        raise BenchError(f"{path}: columns do not match {r.fold.path / 'selected_genes.txt'}: missing "
+                         f"{miss}, unexpected {extra} (expected the fold's {len(selected)} selected genes)")
+    return X
+
+
 def _gene_matrix(rows: list[MissionRows], *, progress: bool) -> tuple[np.ndarray, list[str], str]:
     """Samples x union-of-fold-genes float32 matrix: each sample's values from the fold where it is a
     test sample, genes missing there filled from the train matrices of the other folds (NaN if none)."""
-    row_of = {}
-    for r in rows:
-        for sid in r.y.index:
-            row_of[sid] = len(row_of)
+    row_of = {sid: i for i, sid in enumerate(sid for r in rows for sid in r.y.index)}
     gene_pos: dict[str, int] = {}
     blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
     transforms = []
     bar = tqdm(total=2 * len(rows), desc="read fold matrices", unit="file", disable=not progress, leave=False)
     for r in rows:
         for kind in ("test", "train"):
-            path = r.fold.path / f"{kind}_X.csv"
-            X = read_matrix_csv(path, what=f"gene-level matrix {kind}_X.csv (published on the Hub "
-                                           f"{HUB_REPO} for A2/A4/A5/A6 only)")
-            y_path = r.fold.path / f"{kind}_y.csv"
-            y = r.y if kind == "test" else r.fold.train_y()
-            _check_same_ids(y.index, y_path, X.index, path)
-            selected = r.fold.selected_genes()
-            if selected is not None and set(selected) != set(X.columns):
-                miss = [g for g in selected if g not in set(X.columns)][:5]
-                extra = [g for g in X.columns if g not in set(selected)][:5]
-                raise BenchError(f"{path}: columns do not match {r.fold.path / 'selected_genes.txt'}: missing "
-                                 f"{miss}, unexpected {extra} (expected the fold's {len(selected)} selected genes)")
+            X = _read_fold_matrix(r, kind)
             for g in X.columns:
                 gene_pos.setdefault(g, len(gene_pos))
             if kind == "train":
@@ -393,7 +396,8 @@ def read_mission_pathways(pathway_dir: Path, mission: str, db: str) -> tuple[pd.
     return table[~dup], {"files": [p.name for p in files], "duplicates_dropped": int(dup.sum())}
 
 
-def _pathway_matrix(spec: TaskSpec, root: Path, obs: pd.DataFrame) -> tuple[np.ndarray, list[str], np.ndarray, list[dict], dict]:
+def _pathway_matrix(spec: TaskSpec, root: Path,
+                    obs: pd.DataFrame) -> tuple[np.ndarray, list[str], np.ndarray, list[dict], dict]:
     """(matrix, pathway ids, joined mask, unjoined samples, join report) for a pathway config."""
     tissue, db = spec.params["tissue"], spec.params["collection"]
     if db not in PATHWAY_DBS:

@@ -154,7 +154,8 @@ def read_built(repo_dir: str | os.PathLike, config: str):
     if not (repo / config / hub_repo.CONFIG_META).is_file():    # the folder, not README, is the truth
         configs = hub_repo.list_configs(repo)
         raise BenchError(f"{repo}: no config {config!r} in README.md configs:{close_matches_hint(config, configs)} "
-                         f"Available: {', '.join(configs) or '(none)'}; build it with `bench build {config} --out {repo}`")
+                         f"Available: {', '.join(configs) or '(none)'}; "
+                         f"build it with `bench build {config} --out {repo}`")
     meta_path = repo / config / hub_repo.CONFIG_META
     description = meta_path.read_text(encoding="utf-8")      # the JSON text itself, parsed once (cached)
     try:
