@@ -239,6 +239,26 @@ def _feature_positions(description: str) -> dict:
     return {g: i for i, g in enumerate(_parse_meta(description)["feature_ids"])}
 
 
+@functools.lru_cache(maxsize=64)
+def _fold_selection_index(description: str, fold_name: str) -> np.ndarray:
+    fold = next(f for f in _parse_meta(description)["folds"] if f["name"] == fold_name)
+    pos = _feature_positions(description)
+    return np.fromiter((pos[g] for g in fold["selected_features"]), dtype=np.intp)
+
+
+def _selection_index(description: str, meta: dict, features: list[str]) -> np.ndarray:
+    """Column positions of ``features``; a fold's own ``selected_features`` list hits a cache."""
+    for f in meta["folds"]:
+        if features is f.get("selected_features"):
+            return _fold_selection_index(description, f["name"])
+    pos = _feature_positions(description)
+    unknown = [g for g in features if g not in pos]
+    if unknown:
+        raise BenchError(f"to_numpy: feature id(s) {unknown[:5]} are not in config {meta.get('task')} "
+                         f"({len(pos)} features; see config_meta(...)['feature_ids'])")
+    return np.fromiter((pos[g] for g in features), dtype=np.intp, count=len(features))
+
+
 def _description(ds) -> str:
     import datasets
 
@@ -335,12 +355,7 @@ def to_numpy(ds, *, features: list[str] | None = None) -> tuple[np.ndarray, list
     X = values.flatten().to_numpy(zero_copy_only=False).reshape(n, p) if n else np.zeros((0, p), np.float32)
     X = X.astype(np.float32, copy=False)
     if features is not None:
-        pos = _feature_positions(_description(ds))
-        unknown = [g for g in features if g not in pos]
-        if unknown:
-            raise BenchError(f"to_numpy: feature id(s) {unknown[:5]} are not in config {meta.get('task')} "
-                             f"({p} features; see config_meta(...)['feature_ids'])")
-        X = X[:, np.fromiter((pos[g] for g in features), dtype=np.intp, count=len(features))]
+        X = X[:, _selection_index(_description(ds), meta, features)]
         ids = list(features)
     obs = table.drop_columns([column]).to_pandas()
     obs.index = pd.Index(obs["sample_id"].astype(str).to_numpy())
