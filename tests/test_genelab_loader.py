@@ -168,6 +168,11 @@ BAD_CASES = {
                                r"duplicate sample 'RR-6_s0': it is also a test sample in .*fold_RR-6_test/test_y\.csv"),
     "meta mission wrong": (lambda r: _edit_csv(r / FOLD / "test_meta.csv", lambda d: d.assign(mission="RR-6")),
                            r"test_meta\.csv: field 'mission': expected 'RR-7' .* got \['RR-6'\]"),
+    "duplicate sample in X": (lambda r: (r / FOLD / "test_X.csv").write_text((r / FOLD / "test_X.csv").read_text()
+                                                                          + "RR-7_s1,1,2,3,4,5\n"),
+                              r"test_X\.csv: duplicate sample id\(s\) \['RR-7_s1'\]"),
+    "empty X file": (lambda r: (r / FOLD / "train_X.csv").write_text(""),
+                     r"train_X\.csv: cannot parse as CSV"),
     "malformed fold_info": (lambda r: (r / FOLD / "fold_info.json").write_text("{oops"),
                             r"fold_info\.json: malformed JSON at line 1"),
 }
