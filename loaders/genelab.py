@@ -340,35 +340,71 @@ def _read_fold_matrix(r: MissionRows, kind: str) -> pd.DataFrame:
 
 
 def _gene_matrix(rows: list[MissionRows], *, progress: bool) -> tuple[np.ndarray, list[str], str]:
-    """Samples x union-of-fold-genes float32 matrix: each sample's values from the fold where it is a
-    test sample, genes missing there filled from the train matrices of the other folds (NaN if none)."""
+    """Samples x union-of-fold-genes float32 matrix, every gene in ONE frame.
+
+    A fold's train_X + test_X hold every non-holdout sample, so each gene takes all its values from
+    the first fold (by name, holdout folds last) that selected it. Samples that fold lacks (holdout
+    samples) come from the other folds: copied as is for log2 values, or, when the matrices are
+    z-scored with each fold's TRAIN mean/std, mapped into the reference frame by the per-gene affine
+    map fitted on the samples both folds share (exact, since both are affine in the same values).
+    Either way, re-standardising a fold's train split reproduces that fold's upstream matrices.
+    """
     row_of = {sid: i for i, sid in enumerate(sid for r in rows for sid in r.y.index)}
     gene_pos: dict[str, int] = {}
-    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
+    blocks = []
     transforms = []
-    bar = tqdm(total=2 * len(rows), desc="read fold matrices", unit="file", disable=not progress, leave=False)
+    bar = tqdm(total=len(rows), desc="read fold matrices", unit="fold", disable=not progress, leave=False)
     for r in rows:
-        for kind in ("test", "train"):
-            X = _read_fold_matrix(r, kind)
-            for g in X.columns:
-                gene_pos.setdefault(g, len(gene_pos))
-            if kind == "train":
-                transforms.append(detect_value_transform(X))
-            rows_idx = np.array([row_of[s] for s in X.index], dtype=np.int64)
-            cols_idx = np.array([gene_pos[g] for g in X.columns], dtype=np.int64)
-            blocks.append((rows_idx, cols_idx, X.to_numpy(dtype=np.float32), kind == "test"))
-            bar.update()
+        test = _read_fold_matrix(r, "test")
+        train = _read_fold_matrix(r, "train")[test.columns]
+        transforms.append(detect_value_transform(train))
+        for g in test.columns:
+            gene_pos.setdefault(g, len(gene_pos))
+        rows_idx = np.array([row_of[s] for s in [*test.index, *train.index]], dtype=np.int64)
+        cols_idx = np.array([gene_pos[g] for g in test.columns], dtype=np.int64)
+        values = np.vstack([test.to_numpy(np.float32), train.to_numpy(np.float32)])
+        blocks.append((r.fold.holdout, rows_idx, cols_idx, values))
+        bar.update()
     bar.close()
-    out = np.full((len(row_of), len(gene_pos)), np.nan, dtype=np.float32)
-    # test blocks first (the sample's own fold), then train blocks fill what is still missing
-    for rows_idx, cols_idx, values, _ in sorted(blocks, key=lambda b: not b[3]):
-        sub = out[np.ix_(rows_idx, cols_idx)]
-        hole = np.isnan(sub)
-        if hole.any():
-            sub[hole] = values[hole]
-            out[np.ix_(rows_idx, cols_idx)] = sub
     transform = transforms[0] if len(set(transforms)) == 1 else "mixed"
+    out = np.full((len(row_of), len(gene_pos)), np.nan, dtype=np.float32)
+    assigned = np.zeros(len(gene_pos), dtype=bool)
+    for _, rows_idx, cols_idx, values in sorted(blocks, key=lambda b: b[0]):
+        new = ~assigned[cols_idx]
+        if new.any():
+            out[np.ix_(rows_idx, cols_idx[new])] = values[:, new]
+            assigned[cols_idx[new]] = True
+        old = ~new
+        if old.any():
+            sub = out[np.ix_(rows_idx, cols_idx[old])]
+            hole = np.isnan(sub)
+            if hole.any():
+                src = values[:, old]
+                if transform != "log2_deseq2":
+                    src = map_to_reference(sub, src)
+                sub[hole] = src[hole]
+                out[np.ix_(rows_idx, cols_idx[old])] = sub
     return out, list(gene_pos), transform
+
+
+def map_to_reference(ref: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """Per-column affine map ``a * src + b`` least-squares fitted where ``ref`` is not NaN.
+
+    Columns with fewer than 2 shared values or a constant ``src`` are copied unchanged.
+    """
+    ref64, src64 = ref.astype(np.float64), src.astype(np.float64)
+    shared = ~np.isnan(ref64)
+    n = shared.sum(axis=0)
+    safe_n = np.maximum(n, 1)
+    mx = np.where(shared, src64, 0.0).sum(axis=0) / safe_n
+    my = np.where(shared, ref64, 0.0).sum(axis=0) / safe_n
+    dx = np.where(shared, src64 - mx, 0.0)
+    dy = np.where(shared, np.nan_to_num(ref64) - my, 0.0)
+    var = (dx * dx).sum(axis=0)
+    ok = (n >= 2) & (var > 0)
+    a = np.where(ok, (dx * dy).sum(axis=0) / np.where(var > 0, var, 1.0), 1.0)
+    b = np.where(ok, my - a * mx, 0.0)
+    return (a * src64 + b).astype(np.float32)
 
 
 # --------------------------------------------------------------------------------------------
