@@ -589,8 +589,8 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
         kind = "gene"
         if value_transform != "log2_deseq2":
             msg = (f"{spec.name}: fold matrices hold {value_transform} values (z-scored with each fold's TRAIN "
-                   "mean/std); a sample's vector comes from the fold where it is a test sample, so "
-                   "re-standardise on train before fitting")
+                   "mean/std); bench puts every gene in one fold's frame, so the values are not log2: "
+                   "re-standardise on a fold's train split before fitting (this reproduces the upstream matrices)")
             warnings.warn(msg, stacklevel=2)
     if synthetic:
         log.warning("%s: built from bench's deterministic SYNTHETIC GeneLab generator (not real data)", spec.name)
