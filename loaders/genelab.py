@@ -550,7 +550,15 @@ def read_rows_and_folds(name: str | TaskSpec, root: str | Path) -> tuple[list[Mi
     """
     spec = genelab_spec(name)
     root = Path(root)
-    layout = read_task_layout(task_dir_for(root, labels_task_dir(spec)))
+    try:
+        task_dir = task_dir_for(root, labels_task_dir(spec))
+    except BenchError as exc:
+        if spec.params.get("variant") and root.is_dir() and (root / "tasks").is_dir():
+            raise BenchError(f"{exc} The A1 {spec.params['variant']} variant folder is not in the public "
+                             "GitHub snapshot; build it from the Hub or the embedded synthetic default "
+                             "(--data-dir synthetic)") from None
+        raise
+    layout = read_task_layout(task_dir)
     rows = _read_mission_rows(layout)
     _check_train_membership(rows)
     if spec.params.get("category") == "B":

@@ -157,3 +157,9 @@ def test_real_a4_holdout_fold_is_listed_with_its_train_missions(genelab_dir):
     assert [f["name"] for f in hold] == ["fold_RR-23_holdout"]
     assert hold[0]["train_missions"] == ["MHU-1", "MHU-2", "RR-6", "RR-9"] and hold[0]["test_split"] == "rr_23"
     assert len(hold[0]["selected_features"]) > 20000
+
+
+def test_a1_variant_absent_from_the_snapshot_says_so(genelab_dir, tmp_path):
+    with pytest.raises(BenchError, match=r"no task folder 'A1_liver_lomo_combat'.*combat variant folder is not in "
+                                         r"the public GitHub snapshot"):
+        load("A1_liver_combat", data_dir=genelab_dir, cache_dir=tmp_path)
