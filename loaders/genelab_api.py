@@ -112,7 +112,7 @@ def _source(spec: TaskSpec | None, data_dir, *, progress: bool = True) -> tuple[
         try:
             root = download_from_hub(spec)
             return root, _is_synthetic_root(root, spec), f"hub:{HUB_REPO}"
-        except Exception as exc:  # noqa: BLE001 - any Hub/network failure falls back, loudly
+        except OSError as exc:  # every huggingface_hub network/HTTP/cache error is an OSError: fall back, loudly
             warnings.warn(f"the Hugging Face Hub dataset {HUB_REPO} is unreachable ({type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else ''}); using bench's embedded SYNTHETIC "
                           "GeneLab data instead", SyntheticDataWarning, stacklevel=3)
