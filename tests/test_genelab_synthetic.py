@@ -176,6 +176,12 @@ def test_failed_build_leaves_the_repo_untouched(repo, tmp_path, capsys):
     assert _tree_digest(copy) == digest and not list(tmp_path.glob(".bench*"))
 
 
+def test_build_refuses_the_current_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "A5_skin_kegg", "--out", "."]) == 2
+    assert "is the current folder or one of its parents" in capsys.readouterr().err
+
+
 def test_build_refuses_a_non_repo_folder(tmp_path, capsys):
     (tmp_path / "stuff.txt").write_text("x")
     assert main(["build", "A5_skin_kegg", "--out", str(tmp_path)]) == 2

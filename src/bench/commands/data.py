@@ -63,6 +63,9 @@ def cmd_build(args) -> int:
 
     names = expand_tasks(args.tasks)
     out = Path(args.out)
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise BenchError(f"--out {out}: is the current folder or one of its parents; the repository is "
+                         "replaced atomically, so give a subfolder (e.g. --out ./bench)")
     if out.exists() and not out.is_dir():
         raise BenchError(f"--out {out}: exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / "README.md").is_file():
