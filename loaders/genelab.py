@@ -603,7 +603,8 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
     if synthetic:
         log.warning("%s: built from bench's deterministic SYNTHETIC GeneLab generator (not real data)", spec.name)
     meta = {
-        "task": spec.name, "family": spec.family, "description": spec.description,
+        "task": spec.name, "family": spec.family,
+        "description": _card_description(spec, value_transform, unjoined, skipped, synthetic),
         "source": {**spec.source, "origin": origin or str(root)}, "license": spec.license, "license_id": "mit",
         "citation": spec.citation, "synthetic": bool(synthetic), "spec_sha256": spec.spec_hash,
         "spec_version": spec.version, "loader_version": LOADER_VERSION,
@@ -613,12 +614,36 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
         "target_derivation": target_rule,
         "feature_column": FEATURE_COLUMN, "feature_kind": kind, "value_transform": value_transform,
         "n_features": len(feature_ids), "feature_ids": feature_ids,
+        "feature_ids_sha256": hashlib.sha256("\n".join(feature_ids).encode()).hexdigest(),
+        "split_sample_ids_sha256": _split_hashes(obs),
         "missing_feature_values": _missing_per_mission(obs, X),
         "folds": sorted(folds, key=lambda f: f["name"]),
         "unjoined_samples": unjoined, "skipped_folds": skipped, "pathway_join": join_report,
     }
     splits = _arrow_splits(obs, X, meta)
     return BuildResult(splits=splits, meta=meta)
+
+
+def _card_description(spec: TaskSpec, transform: str, unjoined: list, skipped: list, synthetic: bool) -> str:
+    """The task description plus what a reader of the dataset card must know about this build."""
+    notes = [spec.description.strip()]
+    if synthetic:
+        notes.append("Built from bench's deterministic SYNTHETIC generator (upstream layout, not real data).")
+    notes.append(f"Feature values: {transform}. One split per mission; folds in bench_config.json.")
+    if unjoined:
+        notes.append(f"{len(unjoined)} sample(s) had no pathway scores and are not included "
+                     "(bench_config.json 'unjoined_samples').")
+    if skipped:
+        notes.append(f"Skipped folds: {', '.join(f['name'] for f in skipped)}.")
+    return " ".join(notes)
+
+
+def _split_hashes(obs: pd.DataFrame) -> dict:
+    """{split: sha256 of its sorted sample ids} (pins each split's membership)."""
+    out = {}
+    for m, ids in obs.groupby(obs["mission"].astype(str), sort=False)["sample_id"]:
+        out[split_name(m)] = hashlib.sha256("\n".join(sorted(ids.astype(str))).encode()).hexdigest()
+    return out
 
 
 def _missing_per_mission(obs: pd.DataFrame, X: np.ndarray) -> dict:

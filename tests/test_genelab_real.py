@@ -2,6 +2,7 @@
 against fold_info.json / task_info.json and the raw GSVA CSVs (read independently with pandas)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 
@@ -51,6 +52,8 @@ def test_counts_labels_and_fold_membership_match_fold_info(name, built, genelab_
         assert sum(train["label"]) == tdist["Flight"]
         y = pd.read_csv(task_dir / f["name"] / "test_y.csv", index_col=0)
         assert test["sample_id"] == [str(i) for i in y.index]        # the evaluator's row order
+        digest = hashlib.sha256("\n".join(sorted(str(i) for i in y.index)).encode()).hexdigest()
+        assert meta["split_sample_ids_sha256"][f["test_split"]] == digest
         assert set(train["sample_id"]) == set(pd.read_csv(task_dir / f["name"] / "train_y.csv", index_col=0).index)
 
 
@@ -107,6 +110,7 @@ def test_thymus_holdout_without_pathway_file_is_reported_not_silently_dropped(bu
     assert len(meta["unjoined_samples"]) == 16
     assert {u["mission"] for u in meta["unjoined_samples"]} == {"RR-23"}
     assert meta["skipped_folds"][0]["name"] == "fold_RR-23_holdout"
+    assert "16 sample(s) had no pathway scores" in meta["description"]
     assert "rr_23" not in built["A4_thymus_kegg"]
 
 
