@@ -78,10 +78,17 @@ def test_layout_files_and_real_counts(cache):
 
 
 def test_generator_is_deterministic(tmp_path):
+    from bench.loaders.genelab_synthetic import tissue_world, write_fold_matrices
     a = write_task_dir(tmp_path / "a", "A2_gastrocnemius_lomo", seed=3)
+    tissue_world.cache_clear()                       # regenerate from scratch, not from the in-process cache
     b = write_task_dir(tmp_path / "b", "A2_gastrocnemius_lomo", seed=3)
     c = write_task_dir(tmp_path / "c", "A2_gastrocnemius_lomo", seed=4)
     assert _tree_digest(a) == _tree_digest(b) != _tree_digest(c)
+    for root in ("a", "b"):
+        tissue_world.cache_clear()
+        write_fold_matrices(tmp_path / root, "A2_gastrocnemius_lomo", seed=3, progress=False)
+    assert (a / "fold_RR-1_test" / "train_X.csv").is_file()
+    assert _tree_digest(a) == _tree_digest(b)
 
 
 def test_quirks_gastrocnemius_prefix_and_thymus_duplicates(cache):
