@@ -139,9 +139,16 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None, *, task: str | N
 # --------------------------------------------------------------------------------------------
 
 def is_built_repo(path: str | os.PathLike) -> bool:
-    """True if ``path`` is a repository written by ``bench build`` (README.md with ``configs:``)."""
+    """True if ``path`` is a repository written by ``bench build``: README.md ``configs:`` whose
+    folders hold ``bench_config.json`` (an upstream Hub snapshot's own card does not count)."""
     p = Path(path)
-    return p.is_dir() and (p / "README.md").is_file() and bool(hub_repo.list_configs(p))
+    if not (p.is_dir() and (p / "README.md").is_file()):
+        return False
+    try:
+        configs = hub_repo.list_configs(p)
+    except BenchError:
+        return False
+    return any((p / c / hub_repo.CONFIG_META).is_file() for c in configs)
 
 
 def read_built(repo_dir: str | os.PathLike, config: str):
