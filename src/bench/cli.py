@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "bench.commands.evaluate",
     "bench.commands.genotex",
     "bench.commands.geometa",
+    "bench.commands.data",
 )
 
 
