@@ -301,8 +301,8 @@ def umap_connectivities(knn_indices: np.ndarray, knn_distances: np.ndarray, *, n
     floor = np.where(rho > 0, 1e-3 * dist.mean(axis=1), 1e-3 * dist.mean()).astype(np.float32)
     sigma = np.where(sigma < floor, floor, sigma).astype(np.float32)
     shift32 = dist - rho[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vals = np.exp(-(shift32 / sigma[:, None])).astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):  # entries with shift <= 0 are set to 1 below
+        vals = np.exp(-(np.maximum(shift32, 0) / sigma[:, None])).astype(np.float32)
     vals[(shift32 <= 0) | (sigma[:, None] == 0)] = 1.0
     vals[knn_indices == np.arange(n)[:, None]] = 0.0
     rows = np.repeat(np.arange(n), k)
@@ -469,12 +469,15 @@ def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, r
     unknown = sorted(set(classifiers) - set(CLASSIFIERS))
     if unknown:
         raise BenchError(f"classifiers: unknown {unknown}; choose from {list(CLASSIFIERS)}")
-    binary = len(kept) == 2
+    from sklearn.metrics import f1_score, make_scorer, precision_score, recall_score
+
+    average = "binary" if len(kept) == 2 else "macro"
+    # zero_division=0 is sklearn's value for an empty class; set explicitly to skip the warning spam
     scoring = {"accuracy": "accuracy",
-               "f1": "f1" if binary else "f1_macro",
-               "precision": "precision" if binary else "precision_macro",
-               "recall": "recall" if binary else "recall_macro",
-               "auroc": "roc_auc" if binary else "roc_auc_ovr"}
+               "f1": make_scorer(f1_score, average=average, zero_division=0),
+               "precision": make_scorer(precision_score, average=average, zero_division=0),
+               "recall": make_scorer(recall_score, average=average, zero_division=0),
+               "auroc": "roc_auc" if average == "binary" else "roc_auc_ovr"}
     cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
     models = _classifiers(random_state)
     per_classifier: dict = {}
@@ -566,3 +569,66 @@ def perturbation_metrics(control, truth, prediction, *, top_k: Sequence[int] = (
         inter = len(np.intersect1d(top_t, top_p))
         out[f"jaccard_top{k}"] = inter / (2 * k - inter)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# every applicable metric on one embedding (used by `bench evaluate-embedding` and `bench run`)
+# --------------------------------------------------------------------------------------------
+
+EMBEDDING_TASKS = ("clustering", "embedding", "label_prediction", "integration")
+
+
+def score_embedding(X, labels, *, batches=None, tasks: Sequence[str] | None = None, random_state: int = 42,
+                    n_neighbors_entropy: int = 200) -> list[dict]:
+    """Score one embedding on every applicable cz-benchmarks task.
+
+    Returns tidy rows ``{"task", "metric", "value", "params"}``. ``integration`` runs only with
+    ``batches``. All inputs are validated before any computation starts.
+    """
+    X = check_embedding(X)
+    codes, cats = check_labels(labels, len(X))
+    _require_groups(codes, cats, name="labels", what="labels")
+    _require_no_singletons(codes, cats, name="labels")
+    if batches is not None:
+        bcodes, bcats = check_labels(batches, len(X), name="batch")
+        _require_groups(bcodes, bcats, name="batch", what="batches")
+    tasks = list(tasks or [t for t in EMBEDDING_TASKS if t != "integration" or batches is not None])
+    unknown = sorted(set(tasks) - set(EMBEDDING_TASKS))
+    if unknown:
+        raise BenchError(f"tasks: unknown {unknown}; choose from {list(EMBEDDING_TASKS)}")
+    if "integration" in tasks and batches is None:
+        raise BenchError("tasks: 'integration' needs batch labels (batch_key)")
+    rows: list[dict] = []
+
+    def add(task, metric, value, **params):
+        rows.append({"task": task, "metric": metric, "value": float(value), "params": params})
+
+    if "clustering" in tasks:
+        res = clustering_scores(X, labels, random_state=random_state)
+        add("clustering", "adjusted_rand_index", res["adjusted_rand_index"])
+        add("clustering", "normalized_mutual_info", res["normalized_mutual_info"])
+    if "embedding" in tasks:
+        add("embedding", "silhouette_score", silhouette_label(X, labels))
+    if "label_prediction" in tasks:
+        res = label_prediction(X, labels, random_state=random_state)
+        for m in FOLD_METRICS:
+            add("label_prediction", f"mean_fold_{m}", res[f"mean_fold_{m}"], classifier="MEAN(knn,lr,rf)")
+        for clf in CLASSIFIERS:
+            for m in FOLD_METRICS:
+                add("label_prediction", f"mean_fold_{m}", res[f"mean_fold_{m}_{clf}"], classifier=clf)
+    if "integration" in tasks:
+        add("integration", "entropy_per_cell", entropy_per_cell(X, batches, n_neighbors=n_neighbors_entropy))
+        add("integration", "batch_silhouette", silhouette_batch(X, labels, batches))
+    return rows
+
+
+def format_rows(rows: list[dict]) -> str:
+    """Fixed-width text table of :func:`score_embedding` rows."""
+    table = [("task", "metric", "params", "value")]
+    for r in rows:
+        params = ",".join(f"{k}={v}" for k, v in r["params"].items())
+        table.append((r["task"], r["metric"], params, f"{r['value']:.4f}"))
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
