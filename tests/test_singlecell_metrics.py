@@ -33,17 +33,26 @@ def brute_force_entropy(X, batch, k):
 def test_silhouette_equals_sklearn_across_many_chunks():
     X, y = blobs()
     ref = silhouette_samples(X.astype(np.float64), y)
-    ours = sc_metrics.silhouette_samples(X, y, chunk_entries=300 * 7)  # 7 rows per chunk
+    ours = sc_metrics.silhouette_samples(X, y, precision="float64", chunk_entries=300 * 7)  # 7 rows per chunk
     np.testing.assert_allclose(ours, ref, atol=1e-12)
-    assert sc_metrics.silhouette_label(X, y) == pytest.approx((ref.mean() + 1) / 2, abs=1e-12)
-    assert sc_metrics.silhouette_label(X, y, rescale=False) == pytest.approx(ref.mean(), abs=1e-12)
+    assert sc_metrics.silhouette_label(X, y, precision="float64") == pytest.approx((ref.mean() + 1) / 2, abs=1e-12)
+    assert sc_metrics.silhouette_label(X, y, rescale=False, precision="float64") == pytest.approx(ref.mean(), abs=1e-12)
+
+
+def test_float32_silhouette_default_is_within_1e_6_of_sklearn():
+    X, y = blobs(n=500, d=20, k=7, seed=9)
+    X = X * 30 + 1000  # large offset and scale: centring keeps float32 accurate
+    ref = silhouette_samples(X.astype(np.float64), y)
+    np.testing.assert_allclose(sc_metrics.silhouette_samples(X, y, chunk_entries=500 * 33), ref, atol=1e-5)
+    assert abs(sc_metrics.silhouette_label(X, y, rescale=False) - ref.mean()) < 1e-6
 
 
 def test_silhouette_hand_computed():
     # a: 0, 0.1; b: 5, 5.2 -> s = 1 - a/b per cell: 0.1/5.1, 0.1/5.0, 0.2/4.95, 0.2/5.15
     s = 1 - np.array([0.1 / 5.1, 0.1 / 5.0, 0.2 / 4.95, 0.2 / 5.15])
-    got = sc_metrics.silhouette_label([[0.0], [0.1], [5.0], [5.2]], ["a", "a", "b", "b"], rescale=False)
-    assert got == pytest.approx(s.mean(), abs=1e-12)
+    X, y = [[0.0], [0.1], [5.0], [5.2]], ["a", "a", "b", "b"]
+    assert sc_metrics.silhouette_label(X, y, rescale=False, precision="float64") == pytest.approx(s.mean(), abs=1e-12)
+    assert sc_metrics.silhouette_label(X, y, rescale=False) == pytest.approx(s.mean(), abs=1e-6)  # float32
 
 
 def test_singletons_score_zero_only_when_allowed():
@@ -53,7 +62,8 @@ def test_singletons_score_zero_only_when_allowed():
     with pytest.raises(BenchError, match=r"labels: label\(s\) \['lonely'\] have a single cell"):
         sc_metrics.silhouette_label(X, y)
     ref = silhouette_samples(X.astype(np.float64), y).mean()
-    assert sc_metrics.silhouette_label(X, y, allow_singletons=True, rescale=False) == pytest.approx(ref, abs=1e-12)
+    got = sc_metrics.silhouette_label(X, y, allow_singletons=True, rescale=False, precision="float64")
+    assert got == pytest.approx(ref, abs=1e-12)
 
 
 def test_batch_silhouette_matches_a_per_type_sklearn_reference():
@@ -63,17 +73,33 @@ def test_batch_silhouette_matches_a_per_type_sklearn_reference():
     for t in np.unique(y):
         m = y == t
         per_type.append(np.mean(1 - np.abs(silhouette_samples(X[m].astype(np.float64), batch[m]))))
-    score, per_label = sc_metrics.silhouette_batch(X, y, batch, return_per_label=True)
+    score, per_label = sc_metrics.silhouette_batch(X, y, batch, precision="float64", return_per_label=True)
     assert score == pytest.approx(np.mean(per_type), abs=1e-12) and len(per_label) == 4
 
 
+@pytest.mark.parametrize("precision", ["float32", "float64"])
 @pytest.mark.parametrize("k", [1, 10, 57])
-def test_entropy_equals_brute_force_even_with_duplicate_cells(k):
+def test_entropy_equals_brute_force_even_with_duplicate_cells(k, precision):
     X, _ = blobs(n=180, seed=2)
     X[10:20] = X[10]  # ten identical cells: ties at the k-th distance
+    X[30:33] = X[40] + 1e-6  # near-ties below float32 resolution: settled in float64
     batch = np.random.default_rng(2).choice(["a", "b", "c"], len(X))
-    got = sc_metrics.entropy_per_cell(X, batch, n_neighbors=k, chunk_entries=180 * 16)
+    got, per_cell = sc_metrics.entropy_per_cell(X, batch, n_neighbors=k, precision=precision,
+                                                chunk_entries=180 * 16, return_per_cell=True)
     assert got == pytest.approx(brute_force_entropy(X, batch, k), abs=1e-12)
+    assert per_cell.shape == (180,)
+
+
+def test_entropy_per_cell_values_equal_brute_force_per_cell():
+    X, _ = blobs(n=120, d=3, seed=8)
+    batch = np.random.default_rng(8).choice(["a", "b"], len(X))
+    _, per_cell = sc_metrics.entropy_per_cell(X, batch, n_neighbors=15, return_per_cell=True)
+    D = cdist(X.astype(np.float64), X.astype(np.float64))
+    for i in (0, 17, 119):
+        nn = np.argsort(D[i], kind="stable")[:15]
+        p = np.bincount((batch[nn] == "b").astype(int), minlength=2) / 15
+        p = p[p > 0]
+        assert per_cell[i] == pytest.approx(-(p * np.log(p)).sum() / np.log(2), abs=1e-12)
 
 
 def test_entropy_caps_k_at_n_and_is_one_when_batches_are_balanced():
