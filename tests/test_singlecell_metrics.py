@@ -216,3 +216,13 @@ def test_missing_label_values_are_refused():
     labels[4] = None
     with pytest.raises(BenchError, match=r"labels: 1 cell\(s\) have no value \(first rows: \[4\]\)"):
         sc_metrics.silhouette_label(X, labels)
+
+
+@pytest.mark.slow
+def test_clustering_runs_above_scanpys_8192_cell_switch_with_exact_knn():
+    # scanpy switches to approximate PyNNDescent at 8192 cells (and crashes there with current scipy)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 6, 9000)
+    X = (rng.normal(0, 4, (6, 20))[labels] + rng.normal(size=(9000, 20))).astype(np.float32)
+    out = sc_metrics.clustering_scores(X, labels)
+    assert out["adjusted_rand_index"] == pytest.approx(1.0) and out["n_clusters"] == 6

@@ -23,6 +23,7 @@ Args:
     labels (list of str): the cell label (e.g. cell type) of each cell.
     rescale (bool, keyword): return (s+1)/2 (default True) or the raw mean silhouette in [-1, 1].
     allow_singletons (bool, keyword): score single-cell labels 0 as scib does instead of raising (default False).
+    precision (str, keyword): "float32" (default, ~1e-7 from sklearn) or "float64" (sklearn to ~1e-15).
 Returns:
     silhouette_score (float): higher is better.
 Examples:
@@ -47,7 +48,7 @@ class ScSilhouette(evaluate.Metric):
                             "https://scib-metrics.readthedocs.io/"],
         )
 
-    def _compute(self, embeddings, labels, *, rescale=True, allow_singletons=False):
+    def _compute(self, embeddings, labels, *, rescale=True, allow_singletons=False, precision="float32"):
         score = singlecell.silhouette_label(np.asarray(embeddings, dtype=np.float64), labels, rescale=rescale,
-                                            allow_singletons=allow_singletons)
+                                            allow_singletons=allow_singletons, precision=precision)
         return {"silhouette_score": score}
