@@ -33,6 +33,7 @@ import numpy as np
 from bench.errors import BenchError
 
 CHUNK_ENTRIES = 1 << 22
+CELLS_PER_TILE = 1000  # spatial tiles for the pruned exact k-NN of entropy_per_cell (speed only)
 CLASSIFIERS = ("lr", "knn", "rf")
 FOLD_METRICS = ("accuracy", "f1", "precision", "recall", "auroc")
 
@@ -329,75 +330,124 @@ def entropy_per_cell(X, batch, *, n_neighbors: int = 200, precision: str = "floa
     mean over cells is returned (1 = perfectly mixed). Ties at the k-th distance are broken by
     cell index, as a stable sort would.
 
-    The k-th squared distance is found in ``precision`` (float32 by default); candidates within
-    the rounding bound of it are re-measured in float64 from coordinate differences, so the
-    neighbour sets are exactly those of a float64 brute-force search.
+    Exact search, pruned: cells are grouped into spatial tiles (seeded k-means; only speed
+    depends on them); a tile's cells are compared only with tiles that the triangle inequality
+    cannot rule out. Squared distances are computed in ``precision`` (float32 by default) and
+    every cell within the rigorous rounding bound of the k-th distance is re-measured in float64,
+    so the neighbour sets equal those of a float64 brute-force search.
     """
     X = check_embedding(X)
     bcodes, bcats = check_labels(batch, len(X), name="batch")
     _require_groups(bcodes, bcats, name="batch", what="batches")
     n, n_batches = len(X), len(bcats)
     k = min(int(n_neighbors), n)
-    order, sizes, starts = _sorted_by(bcodes, n_batches)
-    sorted_batch = bcodes[order]
-    dist2 = _SquaredDistances(X[order], precision)
+    dist2 = _SquaredDistances(X, precision)
     counts = np.empty((n, n_batches), dtype=np.int64)
-    slices = list(_chunks(n, n, chunk_entries))
+    if k == n:
+        counts[:] = np.bincount(bcodes, minlength=n_batches)
+    else:
+        tiles, candidates = _knn_plan(dist2, k)
 
-    def chunk_counts(sl: slice) -> np.ndarray:
-        return _knn_batch_counts(dist2, sl, k, order, sorted_batch, starts, sizes)
+        def tile_counts(ti: int) -> np.ndarray:
+            rows, cols = tiles[ti], candidates(ti)
+            return np.concatenate([_knn_batch_counts(dist2, rows[sl], cols, k, bcodes)
+                                   for sl in _chunks(len(rows), len(cols), chunk_entries)])
 
-    for sl, part in zip(slices, _map_chunks(chunk_counts, slices, n_jobs)):
-        counts[sl] = part
+        for ti, part in enumerate(_map_chunks(tile_counts, list(range(len(tiles))), n_jobs)):
+            counts[tiles[ti]] = part
     frac = counts / k
     with np.errstate(divide="ignore", invalid="ignore"):
-        ent = -np.where(frac > 0, frac * np.log(frac), 0.0).sum(axis=1) / math.log(n_batches)
-    per_cell = np.empty(n)
-    per_cell[order] = ent
+        per_cell = -np.where(frac > 0, frac * np.log(frac), 0.0).sum(axis=1) / math.log(n_batches)
     mean = float(per_cell.mean())
     return (mean, per_cell) if return_per_cell else mean
 
 
-def _knn_batch_counts(dist2: _SquaredDistances, sl: slice, k: int, order: np.ndarray,
-                      sorted_batch: np.ndarray, starts: np.ndarray, sizes: np.ndarray, *,
-                      extra: int = 32) -> np.ndarray:
-    """Per-batch counts among the exact k nearest cells of the rows ``sl`` (cells sorted by batch).
+def _spatial_tiles(points: np.ndarray, *, seed: int = 0) -> list[np.ndarray]:
+    """Cell indices grouped into compact tiles (k-means, seeded); one tile for small data."""
+    n_tiles = len(points) // CELLS_PER_TILE
+    if n_tiles < 4:
+        return [np.arange(len(points))]
+    from sklearn.cluster import KMeans
+
+    step = max(1, len(points) // (20 * n_tiles))  # fit on ~20 cells per tile, then assign all
+    km = KMeans(n_clusters=n_tiles, n_init=1, max_iter=20, random_state=seed).fit(points[::step])
+    assigned = km.predict(points)
+    return [idx for idx in (np.flatnonzero(assigned == t) for t in range(n_tiles)) if len(idx)]
+
+
+def _knn_plan(dist2: _SquaredDistances, k: int):
+    """Spatial tiles of the cells and ``candidates(tile) -> sorted cell indices`` to search.
+
+    For a tile T: an upper bound U(x) on each row's k-th squared distance comes from its own
+    tile (plus the nearest tiles until >= k cells), with the float32 rounding bound added;
+    tile V is searched unless (|x - c_V| - r_V)^2 > U(x) + slack for every x in T, i.e. unless
+    every cell of V is surely farther than the k-th neighbour (c = centroid, r = radius, float64).
+    With < 4 tiles' worth of cells there is one tile and every cell is a candidate.
+    """
+    pts = dist2.centred
+    tiles = _spatial_tiles(pts)
+    if len(tiles) == 1:
+        return tiles, lambda ti: tiles[0]
+    from scipy.spatial.distance import cdist
+
+    centres = np.array([pts[t].mean(axis=0) for t in tiles])
+    radii = np.array([np.sqrt(((pts[t] - c) ** 2).sum(axis=1)).max() for t, c in zip(tiles, centres)])
+    sizes = np.array([len(t) for t in tiles])
+    between = cdist(centres, centres)
+
+    def candidates(ti: int) -> np.ndarray:
+        rows = tiles[ti]
+        near = np.argsort(between[ti], kind="stable")  # this tile first, then the closest ones
+        pool = np.sort(np.concatenate([tiles[t] for t in near[:np.searchsorted(np.cumsum(sizes[near]), k) + 1]]))
+        upper = np.partition(np.maximum(dist2.left[rows] @ dist2.right[pool].T, 0), k - 1, axis=1)[:, k - 1]
+        upper = upper.astype(np.float64) + 2.0 * dist2.error_bound(rows)  # rounding cannot hide a closer k-th
+        slack = 2.0 * dist2.error_bound(rows) + 1e-9 * (1.0 + upper + dist2.sq[rows] + dist2.sq.max())
+        gap = np.maximum(cdist(pts[rows], centres) - radii[None, :], 0.0) ** 2
+        needed = (gap <= (upper + slack)[:, None]).any(axis=0)
+        return np.sort(np.concatenate([tiles[t] for t in np.flatnonzero(needed)]))
+
+    return tiles, candidates
+
+
+def _knn_batch_counts(dist2: _SquaredDistances, rows: np.ndarray, cols: np.ndarray, k: int,
+                      batch: np.ndarray, *, extra: int = 32) -> np.ndarray:
+    """Per-batch counts among the exact k nearest cells of ``rows``, searched among ``cols``
+    (sorted cell indices that include every row and all cells that could be among its k nearest).
 
     One ``argpartition`` keeps the k + ``extra`` smallest (rounded) squared distances per row. A
     candidate below the k-th minus twice the rounding bound is surely a neighbour; those within
-    the bound are re-measured in float64 and ranked (distance, then original cell index). If
-    more than ``extra`` cells crowd the k-th distance, the row is redone exactly in full.
+    the bound are re-measured in float64 and ranked (distance, then cell index). If more than
+    ``extra`` cells crowd the k-th distance, the row is redone exactly against all cells.
     """
-    n = len(order)
-    n_rows, n_batches = sl.stop - sl.start, len(sizes)
-    if k == n:
-        return np.tile(sizes, (n_rows, 1))
-    block = dist2.block(sl)
-    kk = min(n, k + extra)
-    cand = np.argpartition(block, kk - 1, axis=1)[:, :kk] if kk < n else np.tile(np.arange(n), (n_rows, 1))
+    n_rows, n_batches, m = len(rows), int(batch.max()) + 1, len(cols)
+    block = dist2.left[rows] @ dist2.right[cols].T
+    np.maximum(block, 0.0, out=block)
+    block[np.arange(n_rows), np.searchsorted(cols, rows)] = 0.0
+    kk = min(m, k + extra)
+    cand = np.argpartition(block, kk - 1, axis=1)[:, :kk] if kk < m else np.tile(np.arange(m), (n_rows, 1))
     vals = np.take_along_axis(block, cand, axis=1).astype(np.float64)
     del block
     kth = np.partition(vals, k - 1, axis=1)[:, k - 1]
-    margin = 2.0 * dist2.error_bound(sl)
-    covered = (vals.max(axis=1) > kth + margin) if kk < n else np.ones(n_rows, dtype=bool)
-    sure = vals < (kth - margin)[:, None]
-    unsure = ~sure & (vals <= (kth + margin)[:, None])
+    margin = 2.0 * dist2.error_bound(rows)
+    covered = (vals.max(axis=1) > kth + margin) if kk < m else np.ones(n_rows, dtype=bool)
+    sure = (vals < (kth - margin)[:, None]) & covered[:, None]
+    unsure = ~sure & (vals <= (kth + margin)[:, None]) & covered[:, None]
     counts = np.zeros((n_rows, n_batches), dtype=np.int64)
-    rows_sure, cols_sure = np.nonzero(sure & covered[:, None])
-    np.add.at(counts, (rows_sure, sorted_batch[cand[rows_sure, cols_sure]]), 1)
+    r, j = np.nonzero(sure)
+    np.add.at(counts, (r, batch[cols[cand[r, j]]]), 1)
     need = k - counts.sum(axis=1)
-    r, j = np.nonzero(unsure & covered[:, None])
-    c = cand[r, j]
-    exact = ((dist2.centred[sl.start + r] - dist2.centred[c]) ** 2).sum(axis=1)
-    ranked = np.lexsort((order[c], exact, r))  # by row, then exact distance, then original cell index
+    r, j = np.nonzero(unsure)
+    c = cols[cand[r, j]]
+    exact = ((dist2.centred[rows[r]] - dist2.centred[c]) ** 2).sum(axis=1)
+    ranked = np.lexsort((c, exact, r))  # by row, then exact distance, then cell index
     r, c = r[ranked], c[ranked]
     first = np.searchsorted(r, np.arange(n_rows))
     take = (np.arange(len(r)) - first[r]) < need[r]
-    np.add.at(counts, (r[take], sorted_batch[c[take]]), 1)
-    for row in np.flatnonzero(~covered):  # crowded k-th distance (many ties): exact full row
-        exact_row = ((dist2.centred - dist2.centred[sl.start + row]) ** 2).sum(axis=1)
-        nearest = np.lexsort((order, exact_row))[:k]
-        counts[row] = np.bincount(sorted_batch[nearest], minlength=n_batches)
+    np.add.at(counts, (r[take], batch[c[take]]), 1)
+    for i in np.flatnonzero(~covered):  # crowded k-th distance (many ties): exact against all cells
+        exact_row = ((dist2.centred - dist2.centred[rows[i]]) ** 2).sum(axis=1)
+        nearest = np.lexsort((np.arange(len(exact_row)), exact_row))[:k]
+        counts[i] = np.bincount(batch[nearest], minlength=n_batches)
     return counts
 
 

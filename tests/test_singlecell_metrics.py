@@ -102,6 +102,19 @@ def test_entropy_per_cell_values_equal_brute_force_per_cell():
         assert per_cell[i] == pytest.approx(-(p * np.log(p)).sum() / np.log(2), abs=1e-12)
 
 
+@pytest.mark.parametrize("precision", ["float32", "float64"])
+def test_pruned_tiled_entropy_equals_brute_force(monkeypatch, precision):
+    monkeypatch.setattr(sc_metrics, "CELLS_PER_TILE", 40)  # 15 spatial tiles on 600 cells
+    X, _ = blobs(n=600, d=8, k=6, seed=11)
+    X[100:140] = X[100]  # a crowd of duplicates: exercises the exact full-row fallback
+    batch = np.random.default_rng(11).choice(["a", "b", "c"], len(X))
+    got = sc_metrics.entropy_per_cell(X, batch, n_neighbors=30, precision=precision, chunk_entries=600 * 7)
+    assert got == pytest.approx(brute_force_entropy(X, batch, 30), abs=1e-12)
+    tiles, candidates = sc_metrics._knn_plan(sc_metrics._SquaredDistances(X.astype(np.float64), precision), 30)
+    assert sorted(np.concatenate(tiles).tolist()) == list(range(600))
+    assert np.mean([len(candidates(t)) for t in range(len(tiles))]) < 600  # pruning happened
+
+
 def test_entropy_caps_k_at_n_and_is_one_when_batches_are_balanced():
     X, _ = blobs(n=40)
     batch = np.array(["x", "y"] * 20)
