@@ -10,6 +10,9 @@ the cells, runs clustering, embedding silhouette and label prediction (the tasks
     <out>/scatter.png    first two principal components of the embedding, coloured by label
     <out>/embedding.npy  the embedding (rows = cells of the config, in order)
     <out>/obs.csv        cell ids and the label column (re-score with `bench evaluate-embedding`)
+
+Perturbation tasks (``bench run adamson_perturbation --model control_median --data-dir DIR``)
+score the legacy cz-benchmarks baseline, the control cells' per-gene median, per condition.
 """
 from __future__ import annotations
 
@@ -27,7 +30,11 @@ MODELS = {
     "pca": "PCA (50 comps, seed) on highly variable genes (seurat flavour, 3000 or all genes) after "
            "normalize_total + log1p unless the config is already log-normalised (scanpy; as cz-benchmarks)",
     "random": "random-embedding floor: i.i.d. standard normal, 50 dims, seeded (no information)",
+    "control_median": "perturbation floor (legacy cz-benchmarks baseline): every perturbed cell is predicted "
+                      "as the per-gene median of the control cells",
 }
+EMBEDDING_MODELS = ("pca", "random")
+PERTURBATION_MODELS = ("control_median",)
 EMBEDDING_KINDS = {"clustering", "embedding", "label_prediction", "integration"}
 N_DIMS = 50
 
@@ -110,10 +117,15 @@ def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> in
         raise BenchError(f"unknown model {model!r} for task {spec.name}; choices: {', '.join(MODELS)}")
     tasks = subtasks(spec)
     kinds = [t.params.get("kind") for t in tasks]
+    if kinds == ["perturbation"]:
+        if model not in PERTURBATION_MODELS:
+            raise BenchError(f"task {spec.name} is a perturbation task; models: {', '.join(PERTURBATION_MODELS)}")
+        return run_perturbation(spec, model=model, data_dir=data_dir, out=out, seed=seed)
     unsupported = [t.name for t, k in zip(tasks, kinds) if k not in EMBEDDING_KINDS]
     if unsupported:
-        raise BenchError(f"`bench run` scores embedding tasks only; {', '.join(unsupported)} is not one "
-                         "(perturbation predictions are scored with the sc_perturbation metric)")
+        raise BenchError(f"task(s) {', '.join(unsupported)}: unknown kind; expected one of {sorted(EMBEDDING_KINDS)}")
+    if model not in EMBEDDING_MODELS:
+        raise BenchError(f"task {spec.name} scores cell embeddings; models: {', '.join(EMBEDDING_MODELS)}")
     if "integration" in kinds and model == "pca":
         raise BenchError(f"task {spec.name}: no PCA baseline across species (genes differ; cz-benchmarks has "
                          "none either); use --model random or score your model with `bench evaluate-embedding`")
@@ -163,4 +175,62 @@ def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> in
                     title=f"{spec.name}: {model} embedding ({adata.n_obs} cells), coloured by {label_key}\n{headline}")
     print(format_rows(rows))
     print(f"\nreport: {out}/ (results.json, results.tsv, scatter.png, embedding.npy, obs.csv)")
+    return 0
+
+
+def run_perturbation(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> int:
+    """Legacy cz-benchmarks PerturbationTask with the control-median baseline, per condition."""
+    import json
+
+    import pandas as pd
+
+    from bench.loaders.anndata_io import load_config_anndata
+    from bench.metrics.singlecell import perturbation_metrics
+
+    start = time.perf_counter()
+    adata, meta = load_config_anndata(spec, data_dir=data_dir)
+    key, control = spec.label["column"], str(spec.label.get("control", "ctrl"))
+    if key not in adata.obs:
+        raise BenchError(f"task {spec.name}: obs column {key!r} missing (columns: {', '.join(map(str, adata.obs.columns))})")
+    condition = adata.obs[key].astype(str).to_numpy()
+    is_control = condition == control
+    if is_control.sum() < 2:
+        raise BenchError(f"task {spec.name}: needs >= 2 control cells ({key} == {control!r}), found {int(is_control.sum())}")
+    X = adata.X
+    ctrl = np.asarray(X[is_control].toarray() if hasattr(X, "toarray") else X[is_control], dtype=np.float64)
+    baseline = np.median(ctrl, axis=0)
+    top_k = tuple(min(int(k), adata.n_vars) for k in spec.metric.get("top_k", (20, 100)))
+    rows = []
+    conditions = sorted(c for c in set(condition[~is_control]) if (condition == c).sum() >= 2)
+    if not conditions:
+        raise BenchError(f"task {spec.name}: no perturbation in {key!r} has >= 2 cells")
+    for cond in conditions:
+        sel = condition == cond
+        truth = np.asarray(X[sel].toarray() if hasattr(X, "toarray") else X[sel], dtype=np.float64)
+        pred = np.tile(baseline, (len(truth), 1))
+        for metric, value in perturbation_metrics(ctrl, truth, pred, top_k=top_k).items():
+            rows.append({"task": "perturbation", "metric": metric,
+                         "value": float(value) if np.isfinite(value) else None,  # NaN: constant delta
+                         "params": {"condition": cond}, "task_name": spec.name})
+    table = pd.DataFrame([{"condition": r["params"]["condition"], "metric": r["metric"],
+                           "value": np.nan if r["value"] is None else r["value"]} for r in rows])
+    means = table.groupby("metric", sort=False)["value"].mean()
+    for metric, value in means.items():
+        rows.append({"task": "perturbation", "metric": metric, "value": float(value) if np.isfinite(value) else None,
+                     "params": {"condition": f"MEAN({len(conditions)} conditions)"}, "task_name": spec.name})
+    out = Path(out or Path("bench_runs") / f"{spec.name}_{model}")
+    report = {
+        "task": spec.name, "task_version": spec.version, "spec_hash": spec.spec_hash, "family": spec.family,
+        "model": model, "model_description": MODELS[model], "seed": seed, "bench_version": __version__,
+        "config": meta["task"], "n_cells": int(adata.n_obs), "n_genes": int(adata.n_vars),
+        "n_control_cells": int(is_control.sum()), "conditions": conditions, "top_k": list(top_k),
+        "results": rows, "seconds": round(time.perf_counter() - start, 3),
+        "timestamp": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    with atomic_path(out, directory=True) as tmp:
+        tmp.mkdir(parents=True, exist_ok=True)
+        (tmp / "results.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        table.to_csv(tmp / "results.tsv", sep="\t", index=False)
+    print(means.to_string(float_format=lambda v: f"{v:.4f}"))
+    print(f"\nreport: {out}/ (results.json, results.tsv; {len(conditions)} conditions)")
     return 0

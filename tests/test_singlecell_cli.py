@@ -138,4 +138,43 @@ def test_run_refuses_pca_for_cross_species_and_unknown_models(capsys):
     code, _, err = run_cli(["run", "spermatogenesis_integration", "--model", "pca"], capsys)
     assert code == 2 and "no PCA baseline across species" in err
     code, _, err = run_cli(["run", "pbmc68k", "--model", "scgpt"], capsys)
-    assert code == 2 and "choices: pca, random" in err
+    assert code == 2 and "choices: pca, random, control_median" in err
+    code, _, err = run_cli(["run", "pbmc68k", "--model", "control_median"], capsys)
+    assert code == 2 and "scores cell embeddings; models: pca, random" in err
+
+
+def test_bench_run_perturbation_with_control_median_on_an_h5ad(tmp_path, capsys):
+    """Format test (no real Perturb-seq data ships offline): an h5ad in the expected layout."""
+    import anndata
+    import scipy.sparse as sp
+
+    from bench.metrics.singlecell import perturbation_metrics
+
+    rng = np.random.default_rng(0)
+    n_genes = 120
+    ctrl = rng.poisson(2.0, (50, n_genes)).astype(np.float32)
+    effects = {"GENE1+ctrl": np.r_[np.full(10, 3.0), np.zeros(n_genes - 10)],
+               "GENE2+ctrl": np.r_[np.zeros(30), np.full(25, 2.0), np.zeros(n_genes - 55)]}
+    parts, conditions = [ctrl], ["ctrl"] * 50
+    for name, eff in effects.items():
+        parts.append(rng.poisson(2.0 + eff, (30, n_genes)).astype(np.float32))
+        conditions += [name] * 30
+    X = np.vstack(parts)
+    adata = anndata.AnnData(X=sp.csr_matrix(X), obs=pd.DataFrame({"condition": pd.Categorical(conditions)},
+                                                                  index=[f"c{i}" for i in range(len(X))]))
+    adata.var_names = [f"g{i}" for i in range(n_genes)]
+    adata.write_h5ad(tmp_path / get_task("adamson_perturbation").source["file"])
+    code, stdout, err = run_cli(["run", "adamson_perturbation", "--model", "control_median", "--data-dir", tmp_path,
+                                 "--out", tmp_path / "rep"], capsys)
+    assert code == 0, err
+    report = json.loads((tmp_path / "rep" / "results.json").read_text())
+    assert report["conditions"] == ["GENE1+ctrl", "GENE2+ctrl"]
+    got = {(r["params"]["condition"], r["metric"]): r["value"] for r in report["results"]}
+    truth = X[np.array(conditions) == "GENE1+ctrl"].astype(np.float64)
+    ref = perturbation_metrics(ctrl, truth, np.tile(np.median(ctrl, axis=0), (30, 1)), top_k=(20, 100))
+    for metric, value in ref.items():
+        assert got[("GENE1+ctrl", metric)] == pytest.approx(value, abs=1e-12)
+    assert got[("MEAN(2 conditions)", "mse_top20")] == pytest.approx(
+        (got[("GENE1+ctrl", "mse_top20")] + got[("GENE2+ctrl", "mse_top20")]) / 2)
+    code, _, err = run_cli(["run", "adamson_perturbation", "--model", "pca", "--data-dir", tmp_path], capsys)
+    assert code == 2 and "perturbation task; models: control_median" in err
