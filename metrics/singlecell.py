@@ -95,7 +95,7 @@ def _chunks(n_rows: int, n_cols: int, chunk_entries: int | None) -> Iterator[sli
         yield slice(start, min(n_rows, start + step))
 
 
-def _map_chunks(fn, slices: list[slice], n_jobs: int | None):
+def _map_chunks(fn, slices: list, n_jobs: int | None, *, desc: str = "pairwise chunks"):
     """``fn`` over row chunks, results in order; ``n_jobs`` threads (None = all cores).
 
     BLAS is held to one thread per chunk, so every chunk is computed by the same kernel and the
@@ -103,11 +103,17 @@ def _map_chunks(fn, slices: list[slice], n_jobs: int | None):
     partitions and reductions, so threads scale).
     """
     from threadpoolctl import threadpool_limits
+    from tqdm.auto import tqdm
 
     n_jobs = (os.cpu_count() or 1) if n_jobs is None else max(1, int(n_jobs))
-    with threadpool_limits(limits=1, user_api="blas"):
+    # a progress bar on long runs only, and only on a terminal (tqdm's disable=None)
+    bar = tqdm(total=len(slices), desc=desc, unit="chunk", leave=False,
+               disable=None if len(slices) >= 200 else True)
+    with threadpool_limits(limits=1, user_api="blas"), bar:
         if n_jobs == 1 or len(slices) == 1:
-            yield from map(fn, slices)
+            for item in slices:
+                yield fn(item)
+                bar.update()
             return
         from concurrent.futures import ThreadPoolExecutor
 
@@ -117,8 +123,10 @@ def _map_chunks(fn, slices: list[slice], n_jobs: int | None):
                 pending.append(pool.submit(fn, sl))
                 if len(pending) >= 2 * n_jobs:
                     yield pending.pop(0).result()
+                    bar.update()
             for fut in pending:
                 yield fut.result()
+                bar.update()
 
 
 def _distance_block(Xc: np.ndarray, Y: np.ndarray, yy: np.ndarray, *, self_offset: int | None) -> np.ndarray:
@@ -210,7 +218,7 @@ def _group_distance_sums(X: np.ndarray, codes: np.ndarray, n_groups: int, *,
         return row, col_groups, col
 
     slices = list(_chunks(n, n, chunk_entries))
-    for sl, (row, col_groups, col) in zip(slices, _map_chunks(chunk_sums, slices, n_jobs)):
+    for sl, (row, col_groups, col) in zip(slices, _map_chunks(chunk_sums, slices, n_jobs, desc="silhouette")):
         sums[sl.start:sl.stop, present] += row
         for i, values in zip(col_groups, col):
             sums[sl.stop:, present[i]] += values
@@ -353,7 +361,7 @@ def entropy_per_cell(X, batch, *, n_neighbors: int = 200, precision: str = "floa
             return np.concatenate([_knn_batch_counts(dist2, rows[sl], cols, k, bcodes)
                                    for sl in _chunks(len(rows), len(cols), chunk_entries)])
 
-        for ti, part in enumerate(_map_chunks(tile_counts, list(range(len(tiles))), n_jobs)):
+        for ti, part in enumerate(_map_chunks(tile_counts, list(range(len(tiles))), n_jobs, desc="entropy k-NN tiles")):
             counts[tiles[ti]] = part
     frac = counts / k
     with np.errstate(divide="ignore", invalid="ignore"):
