@@ -307,25 +307,41 @@ def silhouette_batch(X, labels, batch, *, rescale: bool = True, precision: str =
 # exact k-nearest neighbours
 # --------------------------------------------------------------------------------------------
 
-def knn_exact(X, n_neighbors: int, *, chunk_entries: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def knn_exact(X, n_neighbors: int, *, chunk_entries: int | None = None,
+              n_jobs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact euclidean k-NN of every cell among all cells, the cell itself included (scanpy style).
 
-    Returns ``(indices, distances)`` of shape (n_cells, k), sorted by distance, ties by index.
+    Returns ``(indices, distances)`` of shape (n_cells, k), sorted by distance (float64, from
+    ``|x|^2 + |y|^2 - 2 x.y`` as sklearn). On large data the search is pruned by spatial tiles
+    (see :func:`entropy_per_cell`); the result is the same as a full brute-force search.
     """
     X = check_embedding(X)
     n = len(X)
     k = min(int(n_neighbors), n)
     yy = np.einsum("ij,ij->i", X, X)
+    tiles, candidates = _knn_plan(_SquaredDistances(X, "float32"), k) if k < n else ([np.arange(n)], None)
     indices = np.empty((n, k), dtype=np.int64)
     distances = np.empty((n, k))
-    for sl in _chunks(n, n, chunk_entries):
-        block = _distance_block(X[sl], X, yy, self_offset=sl.start)
-        cand = np.argpartition(block, k - 1, axis=1)[:, :k] if k < n else np.tile(np.arange(n), (len(block), 1))
-        cand.sort(axis=1)
-        cand_d = np.take_along_axis(block, cand, axis=1)
-        pos = np.argsort(cand_d, axis=1, kind="stable")
-        indices[sl] = np.take_along_axis(cand, pos, axis=1)
-        distances[sl] = np.take_along_axis(cand_d, pos, axis=1)
+
+    def tile_knn(ti: int):
+        rows = tiles[ti]
+        cols = candidates(ti) if candidates else rows
+        parts = []
+        for sl in _chunks(len(rows), len(cols), chunk_entries):
+            r = rows[sl]
+            block = _distance_block(X[r], X[cols], yy[cols], self_offset=None)
+            block[np.arange(len(r)), np.searchsorted(cols, r)] = 0.0
+            cand = (np.argpartition(block, k - 1, axis=1)[:, :k] if k < len(cols)
+                    else np.tile(np.arange(len(cols)), (len(r), 1)))
+            cand.sort(axis=1)
+            cand_d = np.take_along_axis(block, cand, axis=1)
+            pos = np.argsort(cand_d, axis=1, kind="stable")
+            parts.append((cols[np.take_along_axis(cand, pos, axis=1)], np.take_along_axis(cand_d, pos, axis=1)))
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    for ti, (idx, dist) in enumerate(_map_chunks(tile_knn, list(range(len(tiles))), n_jobs, desc="k-NN tiles")):
+        indices[tiles[ti]] = idx
+        distances[tiles[ti]] = dist
     return indices, distances
 
 

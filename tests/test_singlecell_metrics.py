@@ -131,6 +131,16 @@ def test_knn_exact_matches_full_sort():
     assert (idx[:, 0] == np.arange(150)).all()
 
 
+def test_tiled_knn_exact_matches_full_sort(monkeypatch):
+    monkeypatch.setattr(sc_metrics, "CELLS_PER_TILE", 50)  # 12 spatial tiles on 600 cells
+    X, _ = blobs(n=600, d=8, k=6, seed=12)
+    idx, dist = sc_metrics.knn_exact(X, 15, chunk_entries=600 * 9)
+    D = cdist(X.astype(np.float64), X.astype(np.float64))
+    ref = np.argsort(D, axis=1, kind="stable")[:, :15]
+    np.testing.assert_array_equal(idx, ref)
+    np.testing.assert_allclose(dist, np.take_along_axis(D, ref, axis=1), atol=1e-9)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_ari_nmi_equal_sklearn(seed):
     rng = np.random.default_rng(seed)
