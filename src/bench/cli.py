@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "bench.commands.genotex",
     "bench.commands.geometa",
     "bench.commands.data",
+    "bench.commands.singlecell",
 )
 
 
