@@ -12,6 +12,7 @@ temporary path first and is renamed into place.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -111,11 +112,25 @@ def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, 
     })
     with atomic_path(repo / config, directory=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
-        for s, ds in splits.items():
-            ds.to_parquet(str(tmp / split_file_name(s)))
+        with _quiet_datasets_bars():  # one parquet bar per split is noise
+            for s, ds in splits.items():
+                ds.to_parquet(str(tmp / split_file_name(s)))
         (tmp / CONFIG_META).write_text(json.dumps(full_meta, indent=2, default=str) + "\n", encoding="utf-8")
     update_readme(repo, {config: list(splits)})
     return repo / config
+
+
+@contextlib.contextmanager
+def _quiet_datasets_bars():
+    from datasets.utils import logging as ds_logging
+
+    was_on = ds_logging.is_progress_bar_enabled()
+    ds_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            ds_logging.enable_progress_bar()
 
 
 def list_configs(repo_dir: str | os.PathLike) -> list[str]:

@@ -1,4 +1,4 @@
-"""``bench build TASK... --out DIR``: write GeneLab configs as a Hugging Face dataset repository.
+"""``bench build TASK... --out DIR``: write registry configs as a Hugging Face dataset repository.
 
 The result loads offline with ``datasets.load_dataset(DIR, "<TASK>")`` (no loading script).
 Building into an existing repository adds or replaces only the named configs. The whole build
@@ -13,15 +13,18 @@ import sys
 import warnings
 from pathlib import Path
 
-from bench.errors import BenchError, close_matches_hint
+from bench.errors import BenchError
+from bench.loaders.hub_repo import read_config_meta
 from bench.io import atomic_path
 from bench.tasks import get_task, list_tasks
 
 
 def register(sub) -> None:
-    p = sub.add_parser("build", help="write GeneLab configs as a Hugging Face dataset repo (parquet + README)")
+    p = sub.add_parser("build", help="write configs as a Hugging Face dataset repo (parquet + README)")
     p.add_argument("tasks", nargs="+", metavar="TASK",
-                   help="registry names (A5_skin), globs ('A5_*'), a category (A, B, D), 'pathway', 'gene' or 'all'")
+                   help="registry names (A5_skin, pbmc68k, geometa_human), globs ('A5_*'), a GeneLab category "
+                        "(A, B, D), 'pathway', 'gene', 'all' (every GeneLab task) or a family name "
+                        "(singlecell, geometa, genotex)")
     p.add_argument("--out", required=True, help="repository folder to create or update (e.g. ./bench)")
     p.add_argument("--data-dir", default=None,
                    help="local upstream checkout (e.g. ../shared/genelab); default: the Hub when online, "
@@ -33,24 +36,23 @@ def expand_tasks(patterns: list[str]) -> list[str]:
     """Registry names for CLI task arguments (names, globs, categories, levels, 'all'); order kept."""
     specs = list_tasks("genelab")
     names = [s.name for s in specs]
+    all_names = [s.name for s in list_tasks()]
     out: list[str] = []
     for pat in patterns:
         if pat == "all":
             hits = names
+        elif pat in ("singlecell", "geometa", "genotex"):
+            hits = [s.name for s in list_tasks(pat) if s.params.get("buildable_offline", True)]
         elif pat in ("A", "B", "D"):
             hits = [s.name for s in specs if s.params.get("category") == pat]
         elif pat in ("gene", "pathway"):
             hits = [s.name for s in specs if s.params.get("level") == pat]
         elif any(ch in pat for ch in "*?["):
-            hits = fnmatch.filter(names, pat)
+            hits = fnmatch.filter(all_names, pat)
             if not hits:
-                raise BenchError(f"task pattern {pat!r} matches no GeneLab task; run `bench list`")
+                raise BenchError(f"task pattern {pat!r} matches no task; run `bench list`")
         else:
-            spec = get_task(pat)
-            if spec.family != "genelab":
-                raise BenchError(f"bench build handles GeneLab tasks; {spec.name!r} is family {spec.family!r}."
-                                 f"{close_matches_hint(pat, names)}")
-            hits = [spec.name]
+            hits = [get_task(pat).name]
         out += [h for h in hits if h not in out]
     return out
 
@@ -58,7 +60,7 @@ def expand_tasks(patterns: list[str]) -> list[str]:
 def cmd_build(args) -> int:
     from tqdm.auto import tqdm
 
-    from bench.loaders.genelab_api import _source, write_built
+    from bench.loaders.families import write_task
     from bench.tasks import get_task as spec_of
 
     names = expand_tasks(args.tasks)
@@ -77,10 +79,9 @@ def cmd_build(args) -> int:
             shutil.copytree(out, tmp, dirs_exist_ok=True)
         for name in tqdm(names, desc="bench build", unit="config", disable=len(names) < 2):
             spec = spec_of(name)
-            root, synthetic, origin = _source(spec, args.data_dir)
-            write_built(spec, root, tmp, synthetic=synthetic, origin=origin)
-            tag = " (SYNTHETIC data)" if synthetic else ""
-            print(f"built {name}{tag} -> {out / name}")
+            for config in write_task(spec, tmp, data_dir=args.data_dir):
+                tag = " (SYNTHETIC data)" if read_config_meta(tmp, config).get("synthetic") else ""
+                print(f"built {config}{tag} -> {out / config}")
             _print_warnings(caught)
     print(f"{len(names)} config(s) in {out}; load with datasets.load_dataset({str(out)!r}, {names[0]!r})")
     return 0

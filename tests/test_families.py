@@ -1,0 +1,50 @@
+"""`bench build` and `bench.loaders.load` across families (one registry, one repo writer)."""
+from __future__ import annotations
+
+import json
+
+import datasets
+import pytest
+
+from bench.cli import main
+from bench.loaders import load
+from bench.loaders.hub_repo import list_configs, read_config_meta
+
+
+@pytest.fixture()
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("BENCH_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_load_dispatches_genotex_to_its_loader(cache):
+    dsd = load("genotex_problems")
+    task_info = json.loads((cache / "genotex_synthetic" / "metadata" / "task_info.json").read_text())
+    expected = sum(1 + len(v["conditions"]) for v in task_info.values())  # (trait, None) + each condition
+    assert dsd["test"].num_rows == expected
+    assert set(dsd["test"]["trait"]) == set(task_info)
+
+
+def test_build_mixes_families_in_one_repo(cache, tmp_path, capsys):
+    out = tmp_path / "hub"
+    assert main(["build", "A5_skin", "genotex_problems", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "built A5_skin (SYNTHETIC data)" in printed and "built genotex_problems (SYNTHETIC data)" in printed
+    assert list_configs(out) == ["A5_skin", "genotex_problems"]
+    assert read_config_meta(out, "genotex_problems")["family"] == "genotex"
+    ds = datasets.load_dataset(str(out), "genotex_problems")
+    assert ds["test"].num_rows == load("genotex_problems")["test"].num_rows
+
+
+def test_build_singlecell_config(cache, tmp_path):
+    pytest.importorskip("scanpy", reason="the singlecell extra (scanpy) is not installed")
+    out = tmp_path / "hub"
+    assert main(["build", "pbmc68k", "--out", str(out)]) == 0
+    ds = datasets.load_dataset(str(out), "pbmc68k")["test"]
+    assert ds.num_rows == 700 and len(set(ds["bulk_labels"])) == 10
+
+
+def test_build_unknown_task_exits_2(cache, tmp_path, capsys):
+    assert main(["build", "pbmc86k", "--out", str(tmp_path / "hub")]) == 2
+    assert "Did you mean: pbmc68k" in capsys.readouterr().err
+    assert not (tmp_path / "hub").exists()
