@@ -120,6 +120,16 @@ def make_file(path: Path, *, n_samples: int, n_genes: int, seed: int, compressio
     return time.perf_counter() - t0
 
 
+def check_file(h5: Path, *, n_samples: int, n_genes: int) -> None:
+    """A reused file must have the requested shape."""
+    from bench.loaders import archs4
+
+    layout = archs4.read_layout(h5)
+    if (layout.n_genes, layout.n_samples) != (n_genes, n_samples):
+        raise SystemExit(f"{h5}: {layout.n_genes} genes x {layout.n_samples} samples, expected "
+                         f"{n_genes} x {n_samples}; remove it or pass another --h5")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--samples", type=int, default=20000)
@@ -129,6 +139,8 @@ def main(argv=None) -> int:
     ap.add_argument("--compression", choices=["gzip", "none"], default="gzip")
     ap.add_argument("--methods", default="chunked,chunked_in_memory,whole_matrix")
     ap.add_argument("--workdir", default=None, help="temporary folder (default: a new one, removed at the end)")
+    ap.add_argument("--h5", default=None, help="keep the synthetic file here and reuse it when it exists "
+                    "(same --samples/--genes/--seed/--compression; saves the generation time between runs)")
     ap.add_argument("--_child", nargs=2, metavar=("METHOD", "H5"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args._child:
@@ -138,12 +150,15 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench_archs4_", dir=args.workdir) as tmp:
         tmp = Path(tmp)
-        h5 = tmp / "synthetic_gene_v2.2.h5"
-        gen_s = make_file(h5, n_samples=args.samples, n_genes=args.genes, seed=args.seed,
-                          compression=None if args.compression == "none" else args.compression)
+        h5 = Path(args.h5) if args.h5 else tmp / "synthetic_gene_v2.2.h5"
+        reused = h5.is_file()
+        gen_s = 0.0 if reused else make_file(h5, n_samples=args.samples, n_genes=args.genes, seed=args.seed,
+                                             compression=None if args.compression == "none" else args.compression)
+        check_file(h5, n_samples=args.samples, n_genes=args.genes)
         raw_gb = args.samples * args.genes * 4 / 1e9
         print(f"file: {args.genes} genes x {args.samples} samples uint32 ({raw_gb:.2f} GB raw, "
-              f"{h5.stat().st_size / 1e9:.2f} GB on disk, {args.compression}), written in {gen_s:.0f} s; "
+              f"{h5.stat().st_size / 1e9:.2f} GB on disk, {args.compression}), "
+              f"{'reused from ' + str(h5) if reused else f'written in {gen_s:.0f} s'}; "
               f"selecting {args.select} samples (random order)\n")
         results = {}
         for method in args.methods.split(","):
