@@ -2,17 +2,23 @@
 
     python benchmarks/bench_archs4.py                      # 20,000 samples x 20,000 genes, select 10,000
     python benchmarks/bench_archs4.py --samples 4000 --genes 4000 --select 2000   # quick look
+    python benchmarks/bench_archs4.py --h5 /tmp/archs4_20k.h5   # keep the 0.5 GB file for the next run
 
 1. writes a synthetic ARCHS4-format file (uint32 genes x samples, gzip-chunked like ARCHS4, ids as
-   bytes) block by block into a temporary folder;
+   bytes) block by block into a temporary folder (or reuses ``--h5``);
 2. in a fresh process per method, selects ``--select`` random GSMs and
-   - ``chunked``: :func:`bench.loaders.archs4.join_expression` + ``write_config`` (the whole config
-     build: sorted column chunks -> log1p(CPM) float32 -> Arrow -> parquet + card);
+   - ``chunked``: :func:`bench.loaders.archs4.join_expression` + ``write_config`` of
+     :func:`~bench.loaders.archs4.streamed_splits`, as ``build_config`` does (the whole config build:
+     sorted column chunks -> log1p(CPM) float32 -> label-order Arrow -> parquet streamed in row
+     groups with plain reads + card);
+   - ``chunked_dataset_parquet``: the same join, but ``write_config`` given the Datasets
+     (``Dataset.to_parquet`` reads the memory-mapped Arrow file: its pages become resident);
    - ``chunked_in_memory``: :func:`bench.loaders.archs4.read_log_cpm` (result matrix kept in RAM);
    - ``whole_matrix``: upstream's way, ``f["data/expression"][:]`` then column selection and the same
      normalisation (result in RAM, nothing written);
 3. prints wall time, samples/s, peak RSS (VmHWM, includes memory-mapped Arrow pages the kernel
-   keeps resident) and peak anonymous RSS (sampled every 20 ms), then the ratios.
+   keeps resident) and peak anonymous RSS (sampled every 20 ms), then the ratios, and whether the
+   streamed and the Dataset parquet files are byte-identical.
 """
 from __future__ import annotations
 
@@ -82,14 +88,16 @@ def run_method(method: str, h5: Path, n_select: int, seed: int, workdir: Path) -
     base_rss = proc_status("VmRSS")
     t0 = time.perf_counter()
     with AnonPeak() as anon:
-        if method == "chunked":
+        if method in ("chunked", "chunked_dataset_parquet"):
             from bench.loaders.hub_repo import write_config
 
             table = pd.DataFrame({"GSM_ID": gsms, "GSE_ID": ["GSE0"] * len(gsms)})
-            splits, info = archs4.join_expression({"test": table}, h5, cache_dir=workdir / "cache", progress=False)
+            splits, info = archs4.join_expression({"test": table}, h5, cache_dir=workdir / f"cache_{method}",
+                                                  progress=False)
             meta = {"task": "bench_archs4", "family": "geometa", "description": "benchmark", "synthetic": True,
                     "feature_column": "expression", "feature_ids": info["feature_ids"], "license_id": "other"}
-            write_config(workdir / "repo", "bench_archs4", splits, meta=meta)
+            to_write = archs4.streamed_splits(splits) if method == "chunked" else splits
+            write_config(workdir / f"repo_{method}", "bench_archs4", to_write, meta=meta)
             checksum = float(np.asarray(splits["test"].with_format("numpy")[:3]["expression"]).sum())
         elif method == "chunked_in_memory":
             x, _, _ = archs4.read_log_cpm(h5, gsms, progress=False)
@@ -120,6 +128,22 @@ def make_file(path: Path, *, n_samples: int, n_genes: int, seed: int, compressio
     return time.perf_counter() - t0
 
 
+def _same_parquet(path: Path) -> str:
+    from bench.io import sha256_file
+
+    return sha256_file(path) if path.is_file() else f"missing {path}"
+
+
+def check_file(h5: Path, *, n_samples: int, n_genes: int) -> None:
+    """A reused file must have the requested shape."""
+    from bench.loaders import archs4
+
+    layout = archs4.read_layout(h5)
+    if (layout.n_genes, layout.n_samples) != (n_genes, n_samples):
+        raise SystemExit(f"{h5}: {layout.n_genes} genes x {layout.n_samples} samples, expected "
+                         f"{n_genes} x {n_samples}; remove it or pass another --h5")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--samples", type=int, default=20000)
@@ -127,8 +151,10 @@ def main(argv=None) -> int:
     ap.add_argument("--select", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--compression", choices=["gzip", "none"], default="gzip")
-    ap.add_argument("--methods", default="chunked,chunked_in_memory,whole_matrix")
+    ap.add_argument("--methods", default="chunked,chunked_dataset_parquet,chunked_in_memory,whole_matrix")
     ap.add_argument("--workdir", default=None, help="temporary folder (default: a new one, removed at the end)")
+    ap.add_argument("--h5", default=None, help="keep the synthetic file here and reuse it when it exists "
+                    "(same --samples/--genes/--seed/--compression; saves the generation time between runs)")
     ap.add_argument("--_child", nargs=2, metavar=("METHOD", "H5"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args._child:
@@ -138,12 +164,15 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench_archs4_", dir=args.workdir) as tmp:
         tmp = Path(tmp)
-        h5 = tmp / "synthetic_gene_v2.2.h5"
-        gen_s = make_file(h5, n_samples=args.samples, n_genes=args.genes, seed=args.seed,
-                          compression=None if args.compression == "none" else args.compression)
+        h5 = Path(args.h5) if args.h5 else tmp / "synthetic_gene_v2.2.h5"
+        reused = h5.is_file()
+        gen_s = 0.0 if reused else make_file(h5, n_samples=args.samples, n_genes=args.genes, seed=args.seed,
+                                             compression=None if args.compression == "none" else args.compression)
+        check_file(h5, n_samples=args.samples, n_genes=args.genes)
         raw_gb = args.samples * args.genes * 4 / 1e9
         print(f"file: {args.genes} genes x {args.samples} samples uint32 ({raw_gb:.2f} GB raw, "
-              f"{h5.stat().st_size / 1e9:.2f} GB on disk, {args.compression}), written in {gen_s:.0f} s; "
+              f"{h5.stat().st_size / 1e9:.2f} GB on disk, {args.compression}), "
+              f"{'reused from ' + str(h5) if reused else f'written in {gen_s:.0f} s'}; "
               f"selecting {args.select} samples (random order)\n")
         results = {}
         for method in args.methods.split(","):
@@ -155,7 +184,7 @@ def main(argv=None) -> int:
                 continue
             res = json.loads(child.stdout.strip().splitlines()[-1])
             results[method] = res
-            print(f"{method:18s} {res['seconds']:7.1f} s  {res['samples_per_s']:8.0f} samples/s  "
+            print(f"{method:24s} {res['seconds']:7.1f} s  {res['samples_per_s']:8.0f} samples/s  "
                   f"peak RSS {res['peak_rss_bytes'] / 2**20:7.0f} MiB  peak anon {res['peak_anon_bytes'] / 2**20:7.0f} MiB"
                   f"  (interpreter at start {res['start_rss_bytes'] / 2**20:.0f} MiB)")
         sums = {m: r["checksum_first_rows"] for m, r in results.items()}
@@ -167,16 +196,22 @@ def main(argv=None) -> int:
             for method, res in results.items():
                 if method == "whole_matrix":
                     continue
-                print(f"  {method:18s} peak RSS x{res['peak_rss_bytes'] / ref['peak_rss_bytes']:.2f}, "
+                print(f"  {method:24s} peak RSS x{res['peak_rss_bytes'] / ref['peak_rss_bytes']:.2f}, "
                       f"peak anon x{res['peak_anon_bytes'] / ref['peak_anon_bytes']:.2f}, "
                       f"speed x{res['samples_per_s'] / ref['samples_per_s']:.2f}")
         if "chunked" in results:
             res = results["chunked"]
             out_mib = args.select * args.genes * 4 / 2**20
             print(f"\nchunked config build: peak RSS {res['peak_rss_bytes'] / 2**30:.2f} GiB "
-                  f"({'<=' if res['peak_rss_bytes'] <= 2**30 else '>'} 1 GiB goal); of it, own allocations "
-                  f"(anon) {res['peak_anon_bytes'] / 2**30:.2f} GiB; the rest is file-backed: shared libraries and "
-                  f"the memory-mapped {out_mib:.0f} MiB float32 output Arrow file (clean pages the kernel can drop)")
+                  f"({'<=' if res['peak_rss_bytes'] <= 1e9 else '>'} 1 GB goal) for a {out_mib:.0f} MiB float32 "
+                  f"output; of it, own allocations (anon) {res['peak_anon_bytes'] / 2**30:.2f} GiB")
+        if "chunked" in results and "chunked_dataset_parquet" in results:
+            new, old = results["chunked"], results["chunked_dataset_parquet"]
+            print(f"streamed parquet vs Dataset.to_parquet: peak RSS "
+                  f"x{new['peak_rss_bytes'] / old['peak_rss_bytes']:.2f}, time x{new['seconds'] / old['seconds']:.2f}")
+            same = [_same_parquet(tmp / f"repo_{m}" / "bench_archs4" / "test-00000-of-00001.parquet")
+                    for m in ("chunked", "chunked_dataset_parquet")]
+            print("parquet files identical: " + ("yes" if same[0] == same[1] else "NO"))
     return 0
 
 

@@ -17,7 +17,9 @@ float32. Needs ``h5py`` (``pip install 'bench[geometa]'``).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,7 @@ ENSEMBL_KEYS = ("meta/genes/ensembl_gene_id", "meta/genes/ensembl_gene")
 NORMALISATION = "log1p(CPM): counts / column total over all genes of the file * 1e6, then natural log1p; float32"
 SYNTHETIC_VERSION = "2"
 DEFAULT_MAX_CHUNK_BYTES = 64 << 20
-_ARROW_VERSION = "1"
+_ARROW_VERSION = "2"  # 2: rows stored in label-table order
 
 
 def require_h5py():
@@ -272,9 +274,11 @@ def join_expression(tables: Mapping[str, pd.DataFrame], h5_path: str | os.PathLi
                     max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES):
     """Join each label table to the file's log1p(CPM) columns: ``({split: Dataset}, info)``.
 
-    Rows are streamed to a memory-mapped Arrow file in the cache (never the whole matrix in
-    memory) and keep the label table's order. GSMs absent from the file are left out with a
-    :class:`~bench.loaders.geometa.GeometaWarning` naming them; ``info["missing"]`` lists them.
+    Rows are streamed to an Arrow file in the cache, in the label table's order (never the whole
+    matrix in memory); each returned Dataset is exactly that file (``Dataset.from_file``), so
+    :func:`streamed_splits` can hand it to ``write_config`` without memory-mapping it. GSMs absent
+    from the file are left out with a :class:`~bench.loaders.geometa.GeometaWarning` naming them;
+    ``info["missing"]`` lists them.
     """
     layout = read_layout(h5_path)
     gene_index = select_genes(layout, genes)
@@ -318,11 +322,16 @@ def _join_split(layout: Archs4Layout, split: str, table: pd.DataFrame, gene_inde
     if not target.is_file():
         _write_arrow(target, layout, kept, kept_cols, gene_index, features, column=column,
                      progress=progress, max_chunk_bytes=max_chunk_bytes, desc=f"{split}: reading ARCHS4")
-    ds = datasets.Dataset.from_file(str(target))
-    # rows were written in file-column order; restore the label table's order
-    written_order = np.argsort(kept_cols, kind="stable")
-    ds = ds.select(np.argsort(written_order, kind="stable"))
-    return ds, missing
+    return datasets.Dataset.from_file(str(target)), missing
+
+
+def streamed_splits(splits: Mapping[str, object]) -> dict:
+    """``{split: StreamedSplit}`` for the Datasets of :func:`join_expression`: ``write_config`` then
+    streams each Arrow file into parquet with plain reads, so the output's pages are never mapped
+    into the process (peak memory stays at about one row group)."""
+    from bench.loaders.hub_repo import StreamedSplit
+
+    return {split: StreamedSplit.from_dataset(ds) for split, ds in splits.items()}
 
 
 def _arrow_cache_path(layout: Archs4Layout, split: str, kept: pd.DataFrame, gene_index, cache_dir) -> Path:
@@ -337,23 +346,145 @@ def _arrow_cache_path(layout: Archs4Layout, split: str, kept: pd.DataFrame, gene
 
 def _write_arrow(target: Path, layout: Archs4Layout, kept: pd.DataFrame, kept_cols: np.ndarray, gene_index,
                  features, *, column: str, progress: bool, max_chunk_bytes: int, desc: str) -> None:
+    """Write the joined rows to ``target`` in the label table's order, never memory-mapped.
+
+    The file columns are read in increasing order (each HDF5 chunk decompressed once) and each
+    row is written with ``pwrite`` straight to its label-order place. First an Arrow file is
+    written whose float values are left as a sparse hole (:class:`_HoleSink` notes where), then
+    the rows fill the hole. Should pyarrow not hand the values buffer to the sink as it is, the
+    rows go through an unmapped float32 scratch file instead (same bytes, one extra pass).
+    """
+    n_features = features[column].length
+    # record batches of a third of the read budget: one batch, its strings and the writer's buffer fit it
+    rows_per_batch = max(1, max_chunk_bytes // (3 * max(1, 4 * n_features)))
+    reads = dict(gene_index=gene_index, max_chunk_bytes=max_chunk_bytes, progress=progress, desc=desc)
+    with atomic_path(target) as tmp:
+        row_offsets = _write_skeleton(tmp, kept, features, column, rows_per_batch)
+        if row_offsets is not None:
+            with open(tmp, "r+b") as out:
+                _scatter_rows(out.fileno(), row_offsets, layout.path, kept_cols, **reads)
+        else:  # only if pyarrow copied the values buffer before writing it
+            _write_via_scratch(tmp, layout.path, kept, kept_cols, features, column, rows_per_batch, **reads)
+
+
+def _scatter_rows(fd: int, row_offsets: np.ndarray, path, kept_cols: np.ndarray, **reads) -> None:
+    """Write log1p(CPM) of ``kept_cols`` (label order) at ``row_offsets[i]`` of ``fd``, reading sorted columns."""
+    for positions, block in iter_log_cpm(path, kept_cols, **reads):
+        block = np.ascontiguousarray(block, dtype=np.float32)
+        for offset, row in zip(row_offsets[positions].tolist(), block):
+            _pwrite_all(fd, memoryview(row).cast("B"), offset)
+
+
+def _label_batches(kept: pd.DataFrame, features, column: str, rows_per_batch: int, values_for):
+    """Arrow tables of ``rows_per_batch`` label-order rows: the label columns and ``values_for(start, stop)``."""
     import pyarrow as pa
+
+    schema, n_features = features.arrow_schema, features[column].length
+    for start in range(0, len(kept), rows_per_batch):
+        stop = min(start + rows_per_batch, len(kept))
+        rows = kept.iloc[start:stop]
+        arrays = [pa.array(rows[c].tolist(), type=pa.string()) for c in kept.columns]
+        values = pa.array(values_for(start, stop).ravel(), type=pa.float32())
+        arrays.append(pa.FixedSizeListArray.from_arrays(values, n_features))
+        yield start, stop, pa.Table.from_arrays(arrays, schema=schema)
+
+
+class _HoleSink(io.RawIOBase):
+    """A file sink for ``ArrowWriter`` that leaves every write of bytes from ``skip`` as a sparse hole
+    and records ``(offset in skip, length, file position)`` of each in :attr:`holes`."""
+
+    def __init__(self, path: Path, skip: np.ndarray):
+        super().__init__()
+        self._file = open(path, "wb")
+        self._low, self._high = skip.ctypes.data, skip.ctypes.data + skip.nbytes
+        self.holes: list[tuple[int, int, int]] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        view = memoryview(data)
+        address = getattr(data, "address", None)  # pyarrow hands its buffers over as pa.Buffer
+        if view.nbytes and address is not None and self._low <= address and address + view.nbytes <= self._high:
+            self.holes.append((address - self._low, view.nbytes, self._file.tell()))
+            self._file.seek(view.nbytes, os.SEEK_CUR)
+            return view.nbytes
+        return self._file.write(view)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def flush(self) -> None:
+        if not self._file.closed:
+            self._file.flush()
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        super().close()
+
+
+def _write_skeleton(path: Path, kept: pd.DataFrame, features, column: str, rows_per_batch: int):
+    """Write the Arrow file with its float values as holes; return each row's values offset in the
+    file, or None when the holes do not cover every row exactly (then the file holds zeros there)."""
     from datasets.arrow_writer import ArrowWriter
 
-    schema = features.arrow_schema
-    with atomic_path(target) as tmp:
-        writer = ArrowWriter(features=features, path=str(tmp))
+    row_bytes = 4 * features[column].length
+    zeros = np.zeros(min(rows_per_batch, len(kept)) * features[column].length, dtype=np.float32)  # never touched
+    row_offsets = np.full(len(kept), -1, dtype=np.int64)
+    sink = _HoleSink(path, zeros)
+    writer = ArrowWriter(features=features, stream=sink)
+    try:
+        for start, stop, table in _label_batches(kept, features, column, rows_per_batch,
+                                                 lambda a, b: zeros[:(b - a) * (row_bytes // 4)]):
+            sink.holes.clear()
+            writer.write_table(table)
+            for skip_offset, length, file_pos in sink.holes:
+                if skip_offset % row_bytes or length % row_bytes:
+                    return None
+                first = start + skip_offset // row_bytes
+                row_offsets[first:first + length // row_bytes] = file_pos + row_bytes * np.arange(length // row_bytes)
+        writer.finalize()
+    finally:
+        writer.close()
+        sink.close()
+    return row_offsets if len(kept) == 0 or row_offsets.min() >= 0 else None
+
+
+def _write_via_scratch(path: Path, layout_path, kept: pd.DataFrame, kept_cols: np.ndarray, features, column: str,
+                       rows_per_batch: int, **reads) -> None:
+    """Scatter the rows into an unmapped float32 scratch file, then stream it in order into ``path``."""
+    from datasets.arrow_writer import ArrowWriter
+
+    n_features = features[column].length
+    with tempfile.TemporaryFile(dir=path.parent, prefix=".scratch-", suffix=".f32") as scratch:
+        fd = scratch.fileno()
+        _scatter_rows(fd, np.arange(len(kept), dtype=np.int64) * 4 * n_features, layout_path, kept_cols, **reads)
+        writer = ArrowWriter(features=features, path=str(path))
         try:
-            for positions, block in iter_log_cpm(layout.path, kept_cols, gene_index=gene_index,
-                                                 max_chunk_bytes=max_chunk_bytes, progress=progress, desc=desc):
-                rows = kept.iloc[positions]
-                arrays = [pa.array(rows[c].tolist(), type=pa.string()) for c in kept.columns]
-                flat = pa.array(np.ascontiguousarray(block).ravel(), type=pa.float32())
-                arrays.append(pa.FixedSizeListArray.from_arrays(flat, block.shape[1]))
-                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            for _, _, table in _label_batches(kept, features, column, rows_per_batch,
+                                              lambda a, b: _pread_rows(fd, a, b, n_features)):
+                writer.write_table(table)
             writer.finalize()
         finally:
             writer.close()
+
+
+def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
+    while len(data):
+        done = os.pwrite(fd, data, offset)
+        data, offset = data[done:], offset + done
+
+
+def _pread_rows(fd: int, start: int, stop: int, n_features: int) -> np.ndarray:
+    out = np.empty((stop - start, n_features), dtype=np.float32)
+    view, offset = memoryview(out).cast("B"), start * 4 * n_features
+    while len(view):
+        got = os.preadv(fd, [view], offset)
+        if got <= 0:
+            raise BenchError(f"scratch file ended early at byte {offset} (disk full?)")
+        view, offset = view[got:], offset + got
+    return out
 
 
 # ----------------------------------------------------------------------------------- synthetic

@@ -282,7 +282,9 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
     if repo_dir is not None:
         from bench.loaders.hub_repo import write_config
 
-        write_config(repo_dir, spec.name, dict(dsd), meta=meta)
+        # expression splits are streamed from their Arrow files (bounded memory), labels-only ones are small
+        to_write = dict(dsd) if expression is None else archs4.streamed_splits(dsd)
+        write_config(repo_dir, spec.name, to_write, meta=meta)
     return dsd, meta
 
 

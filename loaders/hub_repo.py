@@ -9,6 +9,11 @@ Layout of a built repository (the contract every family writes and ``bench push`
 ``datasets.load_dataset(<repo>, <config>)`` reads it offline. Writing a config replaces
 that config only; the others and their README entries are kept. Every write goes to a
 temporary path first and is renamed into place.
+
+A split is a ``datasets.Dataset`` (written with ``Dataset.to_parquet``) or a
+:class:`StreamedSplit`: record batches streamed from their producer (e.g. a datasets Arrow file
+read with plain reads, not a memory map) into the same parquet, row group by row group, so the
+peak memory is about one row group whatever the split's size.
 """
 from __future__ import annotations
 
@@ -16,8 +21,9 @@ import contextlib
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import yaml
 
@@ -86,15 +92,144 @@ def render_readme(header: dict, body: str) -> str:
     return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1000) + "---\n" + body
 
 
+# ------------------------------------------------------------------------------ streamed splits
+@dataclass(frozen=True)
+class StreamedSplit:
+    """A split given as record batches instead of a ``datasets.Dataset``.
+
+    ``batches()`` returns a fresh iterable of ``pyarrow.RecordBatch`` (or ``Table``) with the
+    columns of ``features`` in order; ``num_bytes`` is the size of the Arrow data (what
+    ``Dataset._estimate_nbytes`` gives; it sets the parquet row-group size exactly as
+    ``Dataset.to_parquet`` does, so both write the same file).
+    """
+
+    features: Any
+    num_rows: int
+    num_bytes: int
+    batches: Callable[[], Iterable[Any]]
+
+    @classmethod
+    def from_arrow_file(cls, path: str | os.PathLike, *, features=None) -> "StreamedSplit":
+        """Stream a datasets Arrow file (IPC stream, as ``Dataset.from_file`` reads) with plain reads.
+
+        Sizes come from the batch headers; the data are read one record batch at a time when
+        written, never memory-mapped, so they do not count toward the process's resident memory.
+        """
+        import datasets
+        import pyarrow as pa
+
+        path = Path(path)
+        if not path.is_file():
+            raise BenchError(f"Arrow file not found: {path}")
+        try:
+            with pa.memory_map(str(path)) as source:  # headers only: the buffers are not read
+                reader = pa.ipc.open_stream(source)
+                schema, num_rows, num_bytes = reader.schema, 0, 0
+                for batch in reader:
+                    num_rows += batch.num_rows
+                    num_bytes += batch.nbytes
+        except pa.ArrowInvalid as exc:
+            raise BenchError(f"{path}: not an Arrow IPC stream file as datasets writes: {exc}") from None
+        if features is None:
+            features = datasets.Features.from_arrow_schema(schema)
+        if list(features) != schema.names:
+            raise BenchError(f"{path}: columns {schema.names} do not match the features {list(features)}")
+        return cls(features, num_rows, num_bytes, lambda: _read_arrow_batches(path))
+
+    @classmethod
+    def from_dataset(cls, ds) -> "StreamedSplit":
+        """Stream ``ds`` from its Arrow file when it is exactly that file (as ``Dataset.from_file`` gives:
+        no indices mapping, no in-memory edits); raise otherwise."""
+        from datasets.table import MemoryMappedTable
+
+        files = ds.cache_files
+        # Dataset() itself replays a schema-metadata update; it does not change the data
+        edits = [op for op, *_ in getattr(ds.data, "replays", None) or [] if op != "replace_schema_metadata"]
+        plain = (type(ds.data) is MemoryMappedTable and not edits and len(files) == 1
+                 and getattr(ds, "_indices", None) is None)
+        if not plain:
+            raise BenchError("StreamedSplit.from_dataset: the dataset is not a plain view of one Arrow file "
+                             "(it has an indices mapping, edits or several files); pass the Dataset itself")
+        split = cls.from_arrow_file(files[0]["filename"], features=ds.features)
+        if split.num_rows != ds.num_rows:  # pragma: no cover - guards the check above
+            raise BenchError(f"{files[0]['filename']}: {split.num_rows} rows on disk, dataset has {ds.num_rows}")
+        return split
+
+
+def _read_arrow_batches(path: Path) -> Iterator[Any]:
+    import pyarrow as pa
+
+    with pa.OSFile(str(path), "rb") as source:
+        yield from pa.ipc.open_stream(source)
+
+
+def _row_groups(batches: Iterable[Any], rows_per_group: int) -> Iterator[Any]:
+    """Re-cut a batch stream into tables of ``rows_per_group`` rows (the last may be shorter), each
+    made of slices of the incoming batches, as ``Dataset.to_parquet`` slices its table."""
+    import pyarrow as pa
+
+    pending, pending_rows = [], 0
+    for item in batches:
+        for batch in (item.to_batches() if isinstance(item, pa.Table) else [item]):
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            while pending_rows >= rows_per_group:
+                group = pa.Table.from_batches(pending).slice(0, rows_per_group)
+                rest = pa.Table.from_batches(pending).slice(rows_per_group)
+                yield group
+                pending, pending_rows = [b for b in rest.to_batches() if b.num_rows], rest.num_rows
+    if pending_rows:
+        yield pa.Table.from_batches(pending)
+
+
+def write_streamed_parquet(split: StreamedSplit, path: str | os.PathLike) -> int:
+    """Write ``split`` to ``path`` with the parquet settings of ``Dataset.to_parquet`` (same row
+    groups, column options, content-defined chunking, page index and schema metadata); returns rows."""
+    import datasets.config as hf_config
+    import pyarrow.parquet as pq
+    from datasets.arrow_writer import (get_parquet_column_options, get_writer_batch_size_from_data_size,
+                                       get_writer_batch_size_from_features)
+
+    schema = split.features.arrow_schema
+    rows_per_group = (get_writer_batch_size_from_features(split.features)
+                      or get_writer_batch_size_from_data_size(split.num_rows, split.num_bytes))
+    cdc = hf_config.DEFAULT_CDC_OPTIONS
+    written = 0
+    with pq.ParquetWriter(str(path), schema=schema, use_content_defined_chunking=cdc, write_page_index=True,
+                          **get_parquet_column_options(split.features, schema)) as writer:
+        for group in _row_groups(split.batches(), rows_per_group):
+            if not group.schema.equals(schema, check_metadata=False):
+                raise BenchError(f"{path}: a streamed batch has schema {_describe(group.schema)}, expected the "
+                                 f"features' {_describe(schema)}")
+            writer.write_table(group)
+            written += group.num_rows
+        writer.add_key_value_metadata({"content_defined_chunking": json.dumps(cdc)})
+    if written != split.num_rows:
+        raise BenchError(f"{path}: the stream gave {written} rows, {split.num_rows} were announced")
+    return written
+
+
+def _describe(schema) -> str:
+    return "(" + ", ".join(f"{f.name}: {f.type}" for f in schema) + ")"
+
+
+def _write_split(split, path: Path) -> None:
+    if isinstance(split, StreamedSplit):
+        write_streamed_parquet(split, path)
+    else:
+        split.to_parquet(str(path))
+
+
 def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, Any], *,
                  meta: dict) -> Path:
-    """Write one config (``{split: datasets.Dataset}``) into ``repo_dir`` and update README.md.
+    """Write one config (``{split: datasets.Dataset or StreamedSplit}``) into ``repo_dir`` and update README.md.
 
     ``meta`` is stored as ``<config>/bench_config.json`` and rendered into the card; it should
     hold at least ``task``, ``family``, ``description``, ``source``, ``license``, ``citation``,
     ``synthetic`` (bool) and, for configs with a feature vector, ``feature_column`` and
     ``feature_ids`` (the identifiers, stored once per config). Split sizes and the schema are
-    added here.
+    added here. A :class:`StreamedSplit` gives the same files as the Dataset it streams while
+    holding only about one parquet row group in memory (use it for splits larger than RAM).
     """
     check_config_name(config)
     if not splits:
@@ -113,8 +248,8 @@ def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, 
     with atomic_path(repo / config, directory=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
         with _quiet_datasets_bars():  # one parquet bar per split is noise
-            for s, ds in splits.items():
-                ds.to_parquet(str(tmp / split_file_name(s)))
+            for s, split in splits.items():
+                _write_split(split, tmp / split_file_name(s))
         (tmp / CONFIG_META).write_text(json.dumps(full_meta, indent=2, default=str) + "\n", encoding="utf-8")
     update_readme(repo, {config: list(splits)})
     return repo / config

@@ -13,8 +13,10 @@ from geometa_helpers import make_human_dir  # noqa: E402
 from bench.errors import BenchError  # noqa: E402
 from bench.io import sha256_file  # noqa: E402
 from bench.loaders import archs4  # noqa: E402
-from bench.loaders.geometa import GeometaWarning, build_config, load_label_tables  # noqa: E402
+from bench.loaders.geometa import GeometaWarning, build_config, label_features, load_label_tables  # noqa: E402
 from bench.tasks import get_task  # noqa: E402
+
+import datasets  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::bench.loaders.geometa.GeometaWarning")  # fixtures lack a training CSV
 
@@ -122,6 +124,57 @@ def test_join_keeps_label_order_and_writes_one_float32_list_column(tmp_path, h5_
     truth = independent_log_cpm(h5_file, tables["test"]["GSM_ID"].tolist())
     np.testing.assert_allclose(reloaded["expression"], truth, rtol=1e-5, atol=1e-6)
     assert list(reloaded["GSM_ID"]) == tables["test"]["GSM_ID"].tolist()
+
+
+def test_streamed_expression_parquet_equals_the_dataset_path(tmp_path, h5_file, label_dir, monkeypatch):
+    import datasets
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(datasets.config, "MAX_ROW_GROUP_SIZE", "20KB")  # several row groups per split
+    dsd, _ = build_config(get_task("geometa_human_gender"), data_dir=label_dir, expression=h5_file,
+                          repo_dir=tmp_path / "repo", cache_dir=tmp_path / "cache", progress=False)
+    for split in ("train", "test"):
+        ds = dsd[split]
+        assert len(ds.cache_files) == 1 and ds.cache_files[0]["filename"].endswith(".arrow")  # no indices file
+        streamed = tmp_path / "repo" / "geometa_human_gender" / f"{split}-00000-of-00001.parquet"
+        ds.to_parquet(str(tmp_path / f"{split}.parquet"))
+        assert pq.ParquetFile(streamed).metadata.num_row_groups > 1
+        got, want = pq.read_table(streamed), pq.read_table(tmp_path / f"{split}.parquet")
+        assert got.equals(want, check_metadata=True) and b"huggingface" in got.schema.metadata
+        assert streamed.read_bytes() == (tmp_path / f"{split}.parquet").read_bytes()
+
+
+def test_arrow_cache_is_the_plain_label_order_file_however_it_is_filled(tmp_path, h5_file, label_dir, monkeypatch):
+    import pyarrow as pa
+    from datasets.arrow_writer import ArrowWriter
+
+    table = load_label_tables(get_task("geometa_human"), data_dir=label_dir)[0]["test"]
+    budget = 300 * 12 * 9  # 9 file columns per read, 9 rows per record batch
+
+    def cache_bytes(cache):
+        splits, _ = archs4.join_expression({"test": table}, h5_file, cache_dir=tmp_path / cache,
+                                           max_chunk_bytes=budget, progress=False)
+        return open(splits["test"].cache_files[0]["filename"], "rb").read()
+
+    monkeypatch.setattr(archs4, "_write_via_scratch", lambda *a, **k: pytest.fail("fallback used"))
+    filled = cache_bytes("holes")
+    monkeypatch.undo()
+    monkeypatch.setattr(archs4, "_write_skeleton", lambda *a, **k: None)  # as if pyarrow had copied the values
+    assert cache_bytes("scratch") == filled
+    # reference: a plain ArrowWriter given the in-memory reader's values, 9 label-order rows per batch
+    values, found, _ = archs4.read_log_cpm(h5_file, table["GSM_ID"].tolist(), max_chunk_bytes=budget, progress=False)
+    assert found.all()
+    features = label_features(list(table.columns))
+    features["expression"] = datasets.List(datasets.Value("float32"), length=300)
+    writer = ArrowWriter(features=features, path=str(tmp_path / "reference.arrow"))
+    for start in range(0, len(table), 9):
+        rows = table.iloc[start:start + 9]
+        arrays = [pa.array(rows[c].tolist(), type=pa.string()) for c in table.columns]
+        arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(values[start:start + 9].ravel()), 300))
+        writer.write_table(pa.Table.from_arrays(arrays, schema=features.arrow_schema))
+    writer.finalize()
+    writer.close()
+    assert (tmp_path / "reference.arrow").read_bytes() == filled
 
 
 def test_alternative_gene_key_names_and_gene_subset(tmp_path, test_only_dir):
