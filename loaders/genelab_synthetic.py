@@ -146,9 +146,17 @@ def _meta_frame(tissue: str, mission: str, ids: list, labels: np.ndarray, holdou
 
 @functools.lru_cache(maxsize=4)
 def tissue_world(tissue: str, *, seed: int = DEFAULT_SEED, variant: str | None = None,
-                 flight_effect: float = FLIGHT_EFFECT) -> TissueWorld:
-    """All samples and log2 expression of one tissue (deterministic in ``seed``)."""
+                 flight_effect: float = FLIGHT_EFFECT, extra_missions: tuple = ()) -> TissueWorld:
+    """All samples and log2 expression of one tissue (deterministic in ``seed``).
+
+    ``extra_missions``: ``((name, n_flight, n_ground), ...)`` beyond the built-in ones, e.g. a
+    lab's new mission declared in a user task file (each mission has its own random stream, so
+    adding one leaves the others' samples unchanged).
+    """
     params = tissue_params(tissue)
+    if extra_missions:
+        added = {m: {"n": f + g, "flight": f, "ground": g} for m, f, g in extra_missions}
+        params = {**params, "missions": {**params["missions"], **added}}
     rng = _rng(seed, "genes", tissue)
     n_genes = int(params["n_genes_before_var_filter"])
     gene_nums = np.sort(rng.choice(np.arange(1, 140_000), size=n_genes, replace=False))
@@ -213,11 +221,24 @@ def write_matrix_csv(path: Path, ids: list, columns: list, values: np.ndarray) -
 
 def _task_dir_kind(task_dir: str) -> tuple[str, str | None, str]:
     """(tissue, variant, 'A'|'B') of an upstream task folder name, from the registry."""
+    spec = _task_dir_spec(task_dir)
+    kind = "B" if spec.params.get("category") == "B" else "A"
+    return spec.params["tissue"], spec.params.get("variant"), kind
+
+
+def _task_dir_spec(task_dir: str) -> TaskSpec:
     for spec in list_tasks("genelab"):
         if spec.params.get("task_dir") == task_dir:
-            kind = "B" if spec.params.get("category") == "B" else "A"
-            return spec.params["tissue"], spec.params.get("variant"), kind
+            return spec
     raise BenchError(f"no registry task uses the upstream folder {task_dir!r}")
+
+
+def _extra_missions(task_dir: str) -> tuple:
+    """Missions a (user) task declares beyond its tissue's built-in ones, as (name, flight, ground)."""
+    spec = _task_dir_spec(task_dir)
+    builtin = tissue_params(spec.params["tissue"])["missions"]
+    return tuple((m, int(c["flight"]), int(c["ground"]))
+                 for m, c in sorted(spec.params.get("missions", {}).items()) if m not in builtin)
 
 
 def _fold_plan(world: TissueWorld) -> list[tuple[str, str, list]]:
@@ -247,7 +268,8 @@ def write_task_dir(root: Path, task_dir: str, *, seed: int = DEFAULT_SEED,
     target = Path(root) / "tasks" / task_dir
     if target.is_dir():
         return target
-    world = tissue_world(tissue, seed=seed, variant=variant, flight_effect=flight_effect)
+    world = tissue_world(tissue, seed=seed, variant=variant, flight_effect=flight_effect,
+                         extra_missions=_extra_missions(task_dir))
     with atomic_path(target, directory=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
         if kind == "B":
@@ -315,7 +337,8 @@ def write_fold_matrices(root: Path, task_dir: str, *, seed: int = DEFAULT_SEED,
                 todo.append((fold, name))
     if not todo:
         return
-    world = tissue_world(tissue, seed=seed, variant=variant, flight_effect=flight_effect)
+    world = tissue_world(tissue, seed=seed, variant=variant, flight_effect=flight_effect,
+                         extra_missions=_extra_missions(task_dir))
     plan = {f: (t, tr) for f, t, tr in _fold_plan(world)}
     gene_pos = {g: i for i, g in enumerate(world.genes)}
     for fold, name in tqdm(todo, desc=f"synthetic {task_dir} matrices", unit="file", disable=not progress,

@@ -1,8 +1,7 @@
 """The README walkthrough 'a new mission for A5_skin', up to the network call.
 
-`bench build` belongs to the GeneLab loader; here the config is written with write_config from
-the user's task spec (the same meta fields), so the steps this module owns run for real:
-user task folder -> registry -> built repo -> validate -> push --dry-run -> push (faked Hub).
+Every step runs for real: user task folder -> registry -> the lab's data in the upstream layout
+-> `bench build` -> validate -> push --dry-run -> push (faked Hub).
 """
 from __future__ import annotations
 
@@ -10,14 +9,15 @@ import re
 import shlex
 from pathlib import Path
 
+import datasets
 import yaml
-from _hub_fixtures import build_repo, fake_hub, meta_for, split_dataset  # noqa: F401 (fixture)
+from _hub_fixtures import build_repo, fake_hub  # noqa: F401 (fixture)
 from test_tasks_path import new_mission_task
 
 from bench.cli import build_parser, main
-from bench.loaders.hub_repo import write_config
+from bench.loaders.genelab_synthetic import ensure_synthetic
 from bench.loaders.publish import parse_readme_text
-from bench.tasks import TASKS_PATH_ENV, get_task, split_name
+from bench.tasks import TASKS_PATH_ENV, get_task
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -28,11 +28,15 @@ def test_new_mission_end_to_end(tmp_path, monkeypatch, fake_hub, capsys):
     spec = get_task("A5_skin_rr99")
     hub = tmp_path / "hub"
     build_repo(hub, {"A5_skin": {"RR-6": 5, "RR-7": 4, "MHU-2": 6}})  # an existing build
-    splits = {split_name(m): split_dataset(v["n"], 6, mission=m, seed=i)
-              for i, (m, v) in enumerate(spec.params["missions"].items())}
-    write_config(hub, spec.name, splits, meta=meta_for(spec.name, 6, description=spec.description,
-                                                       citation=spec.citation, license=spec.license))
-    assert sorted(splits) == ["mhu_2", "rr_6", "rr_7", "rr_99"]
+    # the lab's data folder in the upstream layout, with the new mission's fold (generated here)
+    lab = ensure_synthetic(spec, root=tmp_path / "lab-data", progress=False)
+    assert (lab / "tasks" / "A5_skin_rr99_lomo" / "fold_RR-99_test" / "test_y.csv").is_file()
+    assert main(["build", "A5_skin_rr99", "--data-dir", str(lab), "--out", str(hub)]) == 0
+    built = datasets.load_dataset(str(hub), "A5_skin_rr99")
+    assert sorted(built) == ["mhu_2", "rr_6", "rr_7", "rr_99"]
+    rr99 = spec.params["missions"]["RR-99"]
+    assert built["rr_99"].num_rows == rr99["n"] and sum(built["rr_99"]["label"]) == rr99["flight"]
+    assert datasets.load_dataset(str(hub), "A5_skin")["rr_6"].num_rows == 5  # the other config kept
 
     assert main(["validate", str(hub), "--config", "A5_skin_rr99"]) == 0
     assert main(["push", str(hub), "--repo", "my-lab/genelab-benchmark", "--config", "A5_skin_rr99",
