@@ -56,22 +56,29 @@ def split_file_name(split: str, shard: int = 0, n_shards: int = 1) -> str:
     return f"{split}-{shard:05d}-of-{n_shards:05d}.parquet"
 
 
+def parse_front_matter(text: str, *, where: str = "README.md") -> tuple[dict, str]:
+    """(YAML header, markdown body) of a card's text ({} and the text when it has no header).
+
+    Raises :class:`BenchError` naming ``where`` on malformed YAML or a header that is not a mapping.
+    """
+    m = _FRONT_MATTER_RE.match(text or "")
+    if not m:
+        return {}, text or ""
+    try:
+        header = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise BenchError(f"{where}: malformed YAML header: {exc}") from None
+    if not isinstance(header, dict):
+        raise BenchError(f"{where}: YAML header must be a mapping")
+    return header, text[m.end():]
+
+
 def read_readme(repo_dir: str | os.PathLike) -> tuple[dict, str]:
     """Return (YAML header as dict, markdown body) of ``<repo>/README.md`` ({} and '' if absent)."""
     path = Path(repo_dir) / "README.md"
     if not path.is_file():
         return {}, ""
-    text = path.read_text(encoding="utf-8")
-    m = _FRONT_MATTER_RE.match(text)
-    if not m:
-        return {}, text
-    try:
-        header = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise BenchError(f"{path}: malformed YAML header: {exc}") from None
-    if not isinstance(header, dict):
-        raise BenchError(f"{path}: YAML header must be a mapping")
-    return header, text[m.end():]
+    return parse_front_matter(path.read_text(encoding="utf-8"), where=str(path))
 
 
 def config_entry(repo_dir: str | os.PathLike, config: str, splits: list[str]) -> dict:

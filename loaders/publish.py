@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,12 +23,11 @@ import yaml
 from bench.errors import BenchError, close_matches_hint
 from bench.hub import (Upload, check_online, check_repo_id, commit_operations, format_size, is_missing_error,
                        require_token)
-from bench.loaders.hub_repo import (CONFIG_META, check_config_name, list_configs, merge_config_entries,
+from bench.loaders.hub_repo import (CONFIG_META, parse_front_matter, check_config_name, list_configs, merge_config_entries,
                                     read_readme, render_readme)
 from bench.loaders.validate import check_repo
 
 REPO_TYPE = "dataset"
-_FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
 
 
 @dataclass
@@ -52,16 +50,7 @@ class PushPlan:
 
 def parse_readme_text(text: str, *, where: str = "README.md") -> tuple[dict, str]:
     """(YAML header, markdown body) of a README's text; BenchError naming ``where`` on bad YAML."""
-    m = _FRONT_MATTER_RE.match(text or "")
-    if not m:
-        return {}, text or ""
-    try:
-        header = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise BenchError(f"{where}: malformed YAML header: {exc}") from None
-    if not isinstance(header, dict):
-        raise BenchError(f"{where}: YAML header must be a mapping")
-    return header, text[m.end():]
+    return parse_front_matter(text, where=where)
 
 
 def select_configs(repo_dir: str | os.PathLike, configs: list[str] | None) -> list[str]:

@@ -17,10 +17,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from bench.errors import BenchError, close_matches_hint
 from bench.hub import Upload, check_online, check_repo_id, commit_operations, require_token
+from bench.loaders.hub_repo import parse_front_matter
 
 REPO_TYPE = "space"
 SPACE_SDK = "gradio"
@@ -28,7 +28,6 @@ REQUIRED_CARD_FIELDS = ("title", "emoji", "colorFrom", "colorTo", "sdk", "app_fi
                         "description")
 # Provided by the Space itself (sdk: gradio), so requirements.txt need not list them.
 PROVIDED_BY_SPACE = {"gradio"}
-_FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
 APP_TEMPLATE = ('import evaluate\nfrom evaluate.utils import launch_gradio_widget\n\n'
                 'module = evaluate.load("{repo_id}")\nlaunch_gradio_widget(module)\n')
 
@@ -82,16 +81,10 @@ def read_card(folder: Path) -> dict:
     path = folder / "README.md"
     if not path.is_file():
         raise BenchError(f"{path}: metric card missing; it needs a YAML header with {', '.join(REQUIRED_CARD_FIELDS)}")
-    m = _FRONT_MATTER_RE.match(path.read_text(encoding="utf-8"))
-    if not m:
+    card, _ = parse_front_matter(path.read_text(encoding="utf-8"), where=str(path))
+    if not card:
         raise BenchError(f"{path}: metric card has no YAML header (--- ... ---) with "
                          f"{', '.join(REQUIRED_CARD_FIELDS)}")
-    try:
-        card = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise BenchError(f"{path}: malformed YAML header: {exc}") from None
-    if not isinstance(card, dict):
-        raise BenchError(f"{path}: YAML header must be a mapping")
     missing = [k for k in REQUIRED_CARD_FIELDS if card.get(k) in (None, "", [])]
     if missing:
         raise BenchError(f"{path}: card field(s) {missing} missing from the YAML header; a Space card needs "
