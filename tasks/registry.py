@@ -27,7 +27,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bench.errors import BenchError, close_matches_hint
 from bench.io import read_yaml
