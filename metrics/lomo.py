@@ -1,0 +1,426 @@
+"""Leave-one-mission-out AUROC statistics: the GeneLab evaluator's rules in plain numpy.
+
+Everything here works on arrays and returns plain dicts (no Hugging Face types). The rules
+(spec genelab.md §3) are reproduced bit for bit:
+
+* AUROC with ``sklearn.metrics.roc_auc_score`` semantics (ties count 1/2). :func:`roc_auc_rows`
+  computes it for many resamples at once and returns the *same floats* as sklearn: it follows
+  sklearn's computation (distinct-threshold ROC points, dropping collinear points, ``fps / n0``,
+  ``tps / n1``, trapezoid terms ``dx * (y1 + y0) / 2.0`` summed by numpy). The Mann-Whitney
+  rank formula gives the same number mathematically but differs from sklearn in the last bit for
+  about a third of inputs; that would move bootstrap percentiles and can flip ``null >= observed``
+  ties in the permutation count, so it is offered only as :func:`roc_auc_rank` (exact value).
+* Bootstrap CI: ``rng = np.random.default_rng(seed)``; ``n_bootstrap`` times
+  ``idx = rng.integers(0, n, n)``; a single-class draw is skipped (but consumes its draw);
+  CI = ``np.percentile(values, 2.5)``, ``np.percentile(values, 97.5)``.
+* Permutation p: a NEW ``default_rng(seed)``; ``n_permutations`` times ``rng.permutation(y)``;
+  ``p = (count(null >= observed) + 1) / (n_permutations + 1)``.
+* Legacy statistics (``rng="legacy"``; the upstream pathway-level, Category-B summary, C, D and NC
+  scripts): the same loops with ``numpy.random.RandomState(seed)``: bootstrap draws
+  ``rs.randint(0, n, size=n)``, and a NEW ``RandomState(seed)`` for ``rs.permutation(y)``.
+
+The random draws are made one call at a time in exactly that order (cheap); the AUROCs of all
+resamples are then computed in one vectorised pass.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+RNG_MODES = ("default", "legacy")
+DEFAULT_SEED = 42
+DEFAULT_N_BOOTSTRAP = 2000
+DEFAULT_N_PERMUTATIONS = 1000
+#: Category B: a pair counts as having a "large" test set when it has at least this many test
+#: samples. Below ~20 the permutation distribution is too coarse to reach p < 0.05 reliably
+#: (3 Flight + 3 Ground has only 20 distinct labelings, so p >= 1/20 for a perfect ranking).
+LARGE_TEST_MIN = 20
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """GO/NO-GO thresholds (Category A): GO iff all three strict inequalities hold."""
+
+    mean_auroc: float = 0.70     # mean_auroc > this
+    mean_ci_lower: float = 0.50  # mean_ci_lower > this
+    mean_perm_p: float = 0.05    # mean_perm_p < this
+
+    @classmethod
+    def from_any(cls, value: "Thresholds | dict | None") -> "Thresholds":
+        if value is None:
+            return cls()
+        if isinstance(value, Thresholds):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError(f"thresholds must be a dict with keys {list(asdict(cls()))}, got {type(value).__name__}")
+        unknown = sorted(set(value) - set(asdict(cls())))
+        if unknown:
+            raise ValueError(f"thresholds: unknown key(s) {unknown}; expected {list(asdict(cls()))}")
+        return cls(**{k: float(v) for k, v in value.items()})
+
+
+# --------------------------------------------------------------------------------------------
+# AUROC
+# --------------------------------------------------------------------------------------------
+
+def _left_align(mask: np.ndarray, values: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Move the entries of each row where ``mask`` is True to the left; return them and the counts."""
+    counts = mask.sum(axis=1)
+    rows, cols = np.nonzero(mask)
+    slot = np.cumsum(mask, axis=1)[rows, cols] - 1
+    out = []
+    for v in values:
+        packed = np.zeros(mask.shape, dtype=v.dtype)
+        packed[rows, slot] = v[rows, cols]
+        out.append(packed)
+    return out, counts
+
+
+def roc_auc_rows(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
+    """AUROC of every row of ``(B, n)`` label and score matrices, equal to sklearn's floats.
+
+    ``y_score`` may be 1-D (the same scores for every row, e.g. permutation tests). Rows whose
+    labels have one class get ``nan``.
+    """
+    y = np.asarray(y_true)
+    s = np.asarray(y_score, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[None, :]
+    if s.ndim == 1:
+        s = np.broadcast_to(s, y.shape)
+    if y.shape != s.shape:
+        raise ValueError(f"labels {y.shape} and scores {s.shape} must have the same shape")
+    n_rows, n = y.shape
+    if n == 0:
+        return np.full(n_rows, np.nan)
+    y = y.astype(bool)
+    n1 = y.sum(axis=1)
+    n0 = n - n1
+    # sklearn: scores sorted descending; one ROC point at the end of each run of equal scores.
+    order = np.argsort(-s, axis=1, kind="stable")
+    s_sorted = np.take_along_axis(s, order, axis=1)
+    tps = np.cumsum(np.take_along_axis(y, order, axis=1), axis=1, dtype=np.int64)
+    fps = np.arange(1, n + 1, dtype=np.int64) - tps
+    run_end = np.ones((n_rows, n), dtype=bool)
+    run_end[:, :-1] = s_sorted[:, 1:] != s_sorted[:, :-1]
+    (fps, tps), k = _left_align(run_end, (fps, tps))
+    # sklearn drop_intermediate: keep the first and last points and every corner (a nonzero
+    # second difference of fps or tps); only applies when there are more than 2 points.
+    pos = np.arange(n)
+    keep = pos < k[:, None]
+    if n > 2:
+        d2f = np.zeros((n_rows, n), dtype=np.int64)
+        d2t = np.zeros((n_rows, n), dtype=np.int64)
+        d2f[:, 1:-1] = fps[:, 2:] - 2 * fps[:, 1:-1] + fps[:, :-2]
+        d2t[:, 1:-1] = tps[:, 2:] - 2 * tps[:, 1:-1] + tps[:, :-2]
+        corner = (d2f != 0) | (d2t != 0) | (pos == 0) | (pos == (k - 1)[:, None])
+        keep &= corner
+    (fps, tps), m = _left_align(keep, (fps, tps))
+    # prepend the (0, 0) point, normalise, trapezoid terms
+    zero = np.zeros((n_rows, 1))
+    fps = np.concatenate([zero, fps.astype(np.float64)], axis=1)
+    tps = np.concatenate([zero, tps.astype(np.float64)], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fpr = fps / n0[:, None].astype(np.float64)
+        tpr = tps / n1[:, None].astype(np.float64)
+        terms = (fpr[:, 1:] - fpr[:, :-1]) * (tpr[:, 1:] + tpr[:, :-1]) / 2.0
+    out = np.full(n_rows, np.nan)
+    defined = (n0 > 0) & (n1 > 0)
+    # numpy's sum of a length-m row equals the 1-D sum sklearn does only if the row is exactly
+    # m long (pairwise summation depends on the length), so sum rows grouped by length.
+    for length in np.unique(m[defined]):
+        rows = np.nonzero(defined & (m == length))[0]
+        out[rows] = np.ascontiguousarray(terms[rows, :length]).sum(axis=1)
+    return out
+
+
+def roc_auc(y_true, y_score) -> float | None:
+    """AUROC of one vector (sklearn ``roc_auc_score`` value); None when ``y_true`` has one class."""
+    value = roc_auc_rows(np.asarray(y_true)[None, :], np.asarray(y_score, dtype=np.float64)[None, :])[0]
+    return None if math.isnan(value) else float(value)
+
+
+def roc_auc_rank(y_true, y_score) -> float | None:
+    """Exact AUROC from average ranks (Mann-Whitney U / (n0 n1)), correctly rounded once.
+
+    Mathematically equal to sklearn's value; may differ from it in the last bit (see module doc).
+    """
+    y = np.asarray(y_true).astype(bool)
+    s = np.asarray(y_score, dtype=np.float64)
+    n1 = int(y.sum())
+    n0 = y.size - n1
+    if n0 == 0 or n1 == 0:
+        return None
+    order = np.argsort(s, kind="stable")
+    s_sorted = s[order]
+    starts = np.r_[0, np.flatnonzero(s_sorted[1:] != s_sorted[:-1]) + 1]
+    ends = np.r_[starts[1:], s.size]
+    twice_rank = np.empty(s.size, dtype=np.int64)  # 2 x average rank (1-based), an integer
+    twice_rank[order] = np.repeat(starts + 1 + ends, ends - starts)
+    twice_u = int(twice_rank[y].sum()) - n1 * (n1 + 1)
+    return twice_u / (2 * n0 * n1)
+
+
+# --------------------------------------------------------------------------------------------
+# Resampling (draws one call at a time, in the spec's order)
+# --------------------------------------------------------------------------------------------
+
+def _check_rng_mode(rng: str) -> str:
+    if rng not in RNG_MODES:
+        raise ValueError(f"rng must be one of {RNG_MODES} ('default' = evaluator rules, "
+                         f"'legacy' = numpy.random.RandomState as the upstream pathway/B/C/D/NC scripts), got {rng!r}")
+    return rng
+
+
+def bootstrap_indices(n: int, n_bootstrap: int, *, seed: int = DEFAULT_SEED, rng: str = "default") -> np.ndarray:
+    """The ``(n_bootstrap, n)`` resample indices, drawn exactly as the evaluator draws them."""
+    _check_rng_mode(rng)
+    out = np.empty((n_bootstrap, n), dtype=np.int64)
+    if rng == "default":
+        gen = np.random.default_rng(seed)
+        for b in range(n_bootstrap):
+            out[b] = gen.integers(0, n, n)
+    else:
+        legacy = np.random.RandomState(seed)
+        for b in range(n_bootstrap):
+            out[b] = legacy.randint(0, n, size=n)
+    return out
+
+
+def permuted_labels(y: np.ndarray, n_permutations: int, *, seed: int = DEFAULT_SEED, rng: str = "default") -> np.ndarray:
+    """The ``(n_permutations, n)`` permuted label vectors (``rng.permutation(y)`` each)."""
+    _check_rng_mode(rng)
+    y = np.asarray(y)
+    out = np.empty((n_permutations, y.size), dtype=y.dtype)
+    gen = np.random.default_rng(seed) if rng == "default" else np.random.RandomState(seed)
+    for b in range(n_permutations):
+        out[b] = gen.permutation(y)
+    return out
+
+
+def bootstrap_ci(y_true, y_score, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP, seed: int = DEFAULT_SEED,
+                 rng: str = "default") -> tuple[float | None, float | None, int]:
+    """Percentile 95% CI of the AUROC: ``(ci_lower, ci_upper, n_valid_resamples)``.
+
+    Single-class resamples are skipped; with no valid resample (or ``n_bootstrap == 0``) the CI is
+    ``(None, None, 0)``.
+    """
+    y = np.asarray(y_true)
+    s = np.asarray(y_score, dtype=np.float64)
+    if n_bootstrap <= 0 or y.size == 0:
+        return None, None, 0
+    idx = bootstrap_indices(y.size, n_bootstrap, seed=seed, rng=rng)
+    yb = y[idx].astype(bool)
+    two_class = yb.any(axis=1) & ~yb.all(axis=1)
+    if not two_class.any():
+        return None, None, 0
+    values = roc_auc_rows(yb[two_class], s[idx[two_class]])
+    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)), int(two_class.sum())
+
+
+def permutation_p(y_true, y_score, *, n_permutations: int = DEFAULT_N_PERMUTATIONS, seed: int = DEFAULT_SEED,
+                  rng: str = "default", observed: float | None = None) -> float | None:
+    """Permutation p-value of the AUROC with a +1 pseudocount; None if undefined or disabled."""
+    y = np.asarray(y_true)
+    s = np.asarray(y_score, dtype=np.float64)
+    if observed is None:
+        observed = roc_auc(y, s)
+    if observed is None or n_permutations <= 0:
+        return None
+    null = roc_auc_rows(permuted_labels(y, n_permutations, seed=seed, rng=rng), s)
+    return (int(np.count_nonzero(null >= observed)) + 1) / (n_permutations + 1)
+
+
+# --------------------------------------------------------------------------------------------
+# Per fold and summary
+# --------------------------------------------------------------------------------------------
+
+def fold_statistics(name: str, y_true, y_score, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
+                    n_permutations: int = DEFAULT_N_PERMUTATIONS, seed: int = DEFAULT_SEED,
+                    rng: str = "default") -> dict:
+    """One fold's AUROC, bootstrap CI and permutation p with the upstream field names.
+
+    A fold whose labels have one class is *undefined*: auroc, CI and p are None.
+    """
+    y = np.asarray(y_true)
+    s = np.asarray(y_score, dtype=np.float64)
+    n_flight = int(np.count_nonzero(y == 1))
+    row = {"fold": str(name), "n_test": int(y.size), "n_flight": n_flight, "n_ground": int(y.size) - n_flight,
+           "auroc": None, "ci_lower": None, "ci_upper": None, "perm_p": None}
+    auroc = roc_auc(y, s) if y.size else None
+    if auroc is None:
+        row["undefined"] = (f"AUROC undefined: the fold has one class "
+                            f"({n_flight} Flight, {row['n_ground']} Ground)")
+        return row
+    lo, hi, _ = bootstrap_ci(y, s, n_bootstrap=n_bootstrap, seed=seed, rng=rng)
+    row.update(auroc=auroc, ci_lower=lo, ci_upper=hi,
+               perm_p=permutation_p(y, s, n_permutations=n_permutations, seed=seed, rng=rng, observed=auroc))
+    return row
+
+
+def _mean(values: list[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return float(np.mean(vals)) if vals else None
+
+
+def go_decision(summary: dict, thresholds: Thresholds) -> str | None:
+    """'GO' / 'NO-GO' per the three thresholds; None when a needed statistic is undefined."""
+    needed = (summary.get("mean_auroc"), summary.get("mean_ci_lower"), summary.get("mean_perm_p"))
+    if any(v is None for v in needed):
+        return None
+    mean_auroc, mean_ci_lower, mean_perm_p = needed
+    go = (mean_auroc > thresholds.mean_auroc and mean_ci_lower > thresholds.mean_ci_lower
+          and mean_perm_p < thresholds.mean_perm_p)
+    return "GO" if go else "NO-GO"
+
+
+def transfer_pattern(per_fold: list[dict], *, thresholds: Thresholds = Thresholds(),
+                     large_test_min: int = LARGE_TEST_MIN) -> dict:
+    """Category B summary: pairs with perm_p < alpha and with AUROC >= the AUROC threshold,
+    overall and restricted to pairs with a large test set (n_test >= ``large_test_min``)."""
+    def counts(rows):
+        defined = [r for r in rows if r["auroc"] is not None]
+        return {
+            "n_pairs": len(rows),
+            "n_defined": len(defined),
+            "n_significant": sum(1 for r in defined if r["perm_p"] is not None and r["perm_p"] < thresholds.mean_perm_p),
+            "n_auroc_ge_threshold": sum(1 for r in defined if r["auroc"] >= thresholds.mean_auroc),
+            "mean_auroc": _mean([r["auroc"] for r in defined]),
+        }
+    large = [r for r in per_fold if r["n_test"] >= large_test_min]
+    return {"perm_p_below": thresholds.mean_perm_p, "auroc_at_least": thresholds.mean_auroc,
+            "all_pairs": counts(per_fold), "large_test_min": large_test_min, "large_pairs": counts(large)}
+
+
+def evaluate_folds(folds: Iterable[tuple[str, np.ndarray, np.ndarray]], *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
+                   n_permutations: int = DEFAULT_N_PERMUTATIONS, seed: int = DEFAULT_SEED, rng: str = "default",
+                   thresholds: Thresholds | dict | None = None, category: str = "A",
+                   large_test_min: int = LARGE_TEST_MIN, progress: bool = False) -> dict:
+    """Full statistics for folds given in evaluation order as ``(name, labels, scores)``.
+
+    Returns ``{"per_fold": [...], "summary": {...}, "thresholds": {...}, "settings": {...}}`` and,
+    for Category B, ``"transfer_pattern"``. Summary means are over folds with a defined AUROC;
+    the pooled AUROC/CI use every fold's samples concatenated in the given order.
+    """
+    _check_rng_mode(rng)
+    if category not in ("A", "B"):
+        raise ValueError(f"category must be 'A' or 'B', got {category!r}")
+    th = Thresholds.from_any(thresholds)
+    folds = [(str(name), np.asarray(y), np.asarray(s, dtype=np.float64)) for name, y, s in folds]
+    if not folds:
+        raise ValueError("no folds to evaluate")
+    iterator = folds
+    if progress:
+        from tqdm.auto import tqdm
+        iterator = tqdm(folds, desc="folds", unit="fold")
+    per_fold = [fold_statistics(name, y, s, n_bootstrap=n_bootstrap, n_permutations=n_permutations,
+                                seed=seed, rng=rng) for name, y, s in iterator]
+    defined = [r for r in per_fold if r["auroc"] is not None]
+    aurocs = [r["auroc"] for r in defined]
+    y_all = np.concatenate([y for _, y, _ in folds])
+    s_all = np.concatenate([s for _, _, s in folds])
+    pooled = roc_auc(y_all, s_all) if y_all.size else None
+    lo, hi = (None, None)
+    if pooled is not None:
+        lo, hi, _ = bootstrap_ci(y_all, s_all, n_bootstrap=n_bootstrap, seed=seed, rng=rng)
+    worst = min(defined, key=lambda r: r["auroc"]) if defined else None
+    summary = {
+        "mean_auroc": float(np.mean(aurocs)) if aurocs else None,
+        "std_auroc": float(np.std(aurocs)) if aurocs else None,
+        "mean_ci_lower": _mean([r["ci_lower"] for r in defined]),
+        "overall_auroc_pooled": pooled,
+        "overall_ci_lower": lo,
+        "overall_ci_upper": hi,
+        "mean_perm_p": _mean([r["perm_p"] for r in defined]),
+        "go_nogo": None,
+        "n_folds": len(per_fold),
+        "n_folds_defined": len(defined),
+        "undefined_folds": [r["fold"] for r in per_fold if r["auroc"] is None],
+        "worst_fold": worst["fold"] if worst else None,
+        "worst_auroc": worst["auroc"] if worst else None,
+    }
+    if category == "A":
+        summary["go_nogo"] = go_decision(summary, th)
+    out = {"per_fold": per_fold, "summary": summary, "thresholds": asdict(th),
+           "settings": {"n_bootstrap": int(n_bootstrap), "n_permutations": int(n_permutations),
+                        "seed": int(seed), "rng": rng, "category": category}}
+    if category == "B":
+        out["transfer_pattern"] = transfer_pattern(per_fold, thresholds=th, large_test_min=large_test_min)
+    return out
+
+
+def lomo_statistics(y_true, y_score, folds, **options) -> dict:
+    """:func:`evaluate_folds` on flat arrays: ``folds[i]`` names the fold of example ``i``.
+
+    Folds are evaluated in sorted name order (the evaluator's order: sorted fold directories);
+    within a fold the examples keep their given order.
+    """
+    y = np.asarray(y_true)
+    s = np.asarray(y_score, dtype=np.float64)
+    f = np.asarray([str(v) for v in folds], dtype=object)
+    if not (y.shape == s.shape == f.shape) or y.ndim != 1:
+        raise ValueError(f"y_true {y.shape}, y_score {s.shape} and folds {f.shape} must be 1-D of equal length")
+    groups = [(name, y[f == name], s[f == name]) for name in sorted(set(f.tolist()))]
+    return evaluate_folds(groups, **options)
+
+
+# --------------------------------------------------------------------------------------------
+# Display
+# --------------------------------------------------------------------------------------------
+
+def _fmt(value, spec: str = ".3f") -> str:
+    if value is None:
+        return "undefined"
+    if isinstance(value, float):
+        return format(value, spec)
+    return str(value)
+
+
+def format_results(results: dict, *, title: str | None = None) -> str:
+    """A readable per-fold table plus the summary and verdict (WILDS-style ``results_str``)."""
+    per_fold = results["per_fold"]
+    summary = results["summary"]
+    settings = results.get("settings", {})
+    cols = ["fold", "n_test", "n_flight", "n_ground", "auroc", "95% CI", "perm_p"]
+    rows = []
+    for r in per_fold:
+        ci = "undefined" if r["ci_lower"] is None else f"[{r['ci_lower']:.3f}, {r['ci_upper']:.3f}]"
+        rows.append([r["fold"], str(r["n_test"]), str(r["n_flight"]), str(r["n_ground"]),
+                     _fmt(r["auroc"]), ci, _fmt(r["perm_p"], ".4f")])
+    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
+    lines = []
+    if title:
+        lines.append(title)
+    lines.append("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in rows]
+    lines.append("")
+    pooled_ci = ("undefined" if summary["overall_ci_lower"] is None
+                 else f"[{summary['overall_ci_lower']:.3f}, {summary['overall_ci_upper']:.3f}]")
+    lines.append(f"mean AUROC   {_fmt(summary['mean_auroc'])} ± {_fmt(summary['std_auroc'])} "
+                 f"(std, ddof 0; {summary['n_folds_defined']}/{summary['n_folds']} folds defined)")
+    lines.append(f"mean CI lower {_fmt(summary['mean_ci_lower'])}    mean perm p {_fmt(summary['mean_perm_p'], '.4f')}")
+    lines.append(f"pooled AUROC {_fmt(summary['overall_auroc_pooled'])} {pooled_ci}")
+    if summary.get("undefined_folds"):
+        lines.append(f"undefined folds (one class, excluded from means): {', '.join(summary['undefined_folds'])}")
+    th = results.get("thresholds", {})
+    if settings.get("category", "A") == "A":
+        verdict = summary["go_nogo"] or "undetermined (a statistic is undefined)"
+        lines.append(f"verdict      {verdict}  (GO = mean AUROC > {th.get('mean_auroc')}, mean CI lower > "
+                     f"{th.get('mean_ci_lower')}, mean perm p < {th.get('mean_perm_p')})")
+    else:
+        tp = results["transfer_pattern"]
+        a, big = tp["all_pairs"], tp["large_pairs"]
+        lines.append(f"transfer pattern (no single GO): perm p < {tp['perm_p_below']}: {a['n_significant']}/{a['n_defined']} "
+                     f"pairs; AUROC >= {tp['auroc_at_least']}: {a['n_auroc_ge_threshold']}/{a['n_defined']}")
+        lines.append(f"  pairs with n_test >= {tp['large_test_min']}: perm p < {tp['perm_p_below']}: "
+                     f"{big['n_significant']}/{big['n_defined']}; AUROC >= {tp['auroc_at_least']}: "
+                     f"{big['n_auroc_ge_threshold']}/{big['n_defined']}")
+    if settings:
+        lines.append(f"statistics   seed {settings.get('seed')}, {settings.get('n_bootstrap')} bootstrap, "
+                     f"{settings.get('n_permutations')} permutations, rng {settings.get('rng')}"
+                     + (" (evaluator rules)" if settings.get("rng") == "default" else " (legacy RandomState)"))
+    return "\n".join(lines)
