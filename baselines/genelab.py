@@ -51,13 +51,16 @@ def predict_folds(dsd, meta: dict, *, model: str, seed: int = 42, level: str = "
     for fold in tqdm(folds, desc=f"{model} folds", disable=not progress, leave=False):
         fd: FoldData = fold_data(dsd, fold, level=level, target=target)
         pipe, proba = fit_predict(model, fd.X_train, fd.y_train, fd.X_test, level=level, seed=seed,
-                                  variance_filter=fd.needs_variance_filter, where=f"fold {fd.name}")
+                                  variance_filter=fd.needs_variance_filter, impute=fd.needs_imputer,
+                                  where=f"fold {fd.name}")
         classes = list(pipe.classes_)
         scores = proba[:, classes.index(1)] if 1 in classes else proba[:, -1]
         row = {"fold": fd.name, "test_mission": fd.test_mission, "train_missions": fd.train_missions,
                "sample_ids": fd.test_ids, "y": fd.y_test.astype(float), "scores": scores.astype(float),
                "n_train": int(fd.X_train.shape[0]), "n_features": int(fd.X_train.shape[1]),
-               "variance_filter": "fit on train" if fd.needs_variance_filter else "config selected_features"}
+               "variance_filter": "fit on train" if fd.needs_variance_filter else "config selected_features",
+               "n_features_dropped_incomplete_on_train": fd.n_dropped_incomplete,
+               "test_imputed": fd.needs_imputer}
         if keep_models:
             row["pipeline"] = pipe
         out.append(row)
@@ -93,7 +96,9 @@ def run_category_a(spec, *, model: str, data_dir=None, seed: int = 42, legacy_st
         "statistics": scoring.statistics_label(legacy_stats),
         "spec_sha256": spec.spec_hash,
         "fold_details": [{k: r[k] for k in ("fold", "test_mission", "train_missions", "n_train",
-                                            "n_features", "variance_filter")} for r in rows],
+                                            "n_features", "variance_filter",
+                                            "n_features_dropped_incomplete_on_train", "test_imputed")}
+                         for r in rows],
         **evaluation,
         "_rows": rows,
     }

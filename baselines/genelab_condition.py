@@ -102,7 +102,8 @@ def _nc_rows(spec, base, dsd, meta, *, model: str, seed: int) -> tuple[list[dict
                 fd = fold_data(dsd, fold, level=level)
                 y_perm = rng.permutation(fd.y_train)
                 _, proba = fit_predict(model, fd.X_train, y_perm, fd.X_test, level=level, seed=seed,
-                                       variance_filter=fd.needs_variance_filter, where=f"fold {fd.name}")
+                                       variance_filter=fd.needs_variance_filter, impute=fd.needs_imputer,
+                                       where=f"fold {fd.name}")
                 rows.append({"fold": fd.name, "y": fd.y_test, "scores": proba[:, -1]})
             repeats.append(rows)
         detail = {"control": control, "n_repeats": n_repeats, "train_labels": "permuted per fold, default_rng(seed + repeat)"}

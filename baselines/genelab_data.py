@@ -30,6 +30,8 @@ class FoldData:
     needs_variance_filter: bool   # gene level without the fold's selected_features
     obs_train: pd.DataFrame
     obs_test: pd.DataFrame
+    needs_imputer: bool = False   # test rows have gaps in features complete on train
+    n_dropped_incomplete: int = 0  # features left out because a TRAIN sample lacks them
 
 
 def _loaders():
@@ -98,6 +100,16 @@ def fold_data(dsd, fold: dict, *, level: str, target: str = "label") -> FoldData
     X_train, feature_ids, obs_train = loaders.to_numpy(train, features=features)
     X_test, _, obs_test = loaders.to_numpy(test, features=features if features else list(feature_ids))
     where = f"fold {fold['name']}"
+    # Gene-level configs are a union of fold gene lists, so a gene can be missing (NaN) for some
+    # samples. Which columns to keep is decided on TRAIN rows only; test gaps are mean-imputed
+    # by an imputer fitted on train (inside the pipeline).
+    complete = ~np.isnan(X_train).any(axis=0)
+    n_dropped = int((~complete).sum())
+    if n_dropped:
+        X_train, X_test = X_train[:, complete], X_test[:, complete]
+        feature_ids = [f for f, keep in zip(feature_ids, complete) if keep]
+    if X_train.shape[1] == 0:
+        raise BenchError(f"{where}: no feature is measured in every training sample")
     return FoldData(
         name=fold["name"], test_mission=fold.get("test_mission", ""),
         train_missions=list(fold.get("train_missions", [])),
@@ -106,6 +118,7 @@ def fold_data(dsd, fold: dict, *, level: str, target: str = "label") -> FoldData
         test_ids=[str(i) for i in obs_test.index], feature_ids=list(feature_ids),
         needs_variance_filter=(level == "gene" and not features),
         obs_train=obs_train, obs_test=obs_test,
+        needs_imputer=bool(np.isnan(X_test).any()), n_dropped_incomplete=n_dropped,
     )
 
 
@@ -119,4 +132,8 @@ def all_samples(dsd, *, target: str | None, splits: list[str] | None = None):
     X = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
     obs = pd.concat([p[2] for p in parts])
     y = None if target is None else _labels(obs, target, where=f"splits {names}")
+    complete = ~np.isnan(X).any(axis=0)   # label-free: keep features measured in every sample
+    if not complete.all():
+        X = X[:, complete]
+        feature_ids = [f for f, keep in zip(feature_ids, complete) if keep]
     return X, y, obs, feature_ids

@@ -15,6 +15,7 @@ import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, StandardScaler
@@ -166,16 +167,20 @@ def check_model_name(name: str) -> None:
                          "install it with: pip install 'bench[xgboost]'")
 
 
-def build_model(name: str, *, level: str, seed: int = 42, variance_filter: bool = False) -> Pipeline:
+def build_model(name: str, *, level: str, seed: int = 42, variance_filter: bool = False,
+                impute: bool = False) -> Pipeline:
     """Unfitted pipeline for baseline ``name``.
 
     ``variance_filter=True`` prepends the train-only top-75%-variance filter (gene level when the
-    config does not carry the fold's selected features).
+    config does not carry the fold's selected features); ``impute=True`` a train-mean imputer
+    (for test samples lacking a feature every training sample has).
     """
     check_model_name(name)
     if level not in MAX_ITER:
         raise BenchError(f"feature level must be one of {list(MAX_ITER)}, got {level!r}")
     steps: list[tuple[str, object]] = []
+    if impute:
+        steps.append(("impute", SimpleImputer(strategy="mean")))
     if variance_filter:
         steps.append(("variance", TrainVarianceFilter()))
     if name == "lr":
@@ -207,9 +212,10 @@ def check_training_labels(y, *, where: str) -> None:
 
 
 def fit_predict(name: str, X_train: np.ndarray, y_train, X_test: np.ndarray, *, level: str,
-                seed: int = 42, variance_filter: bool = False, where: str = "fold") -> tuple[Pipeline, np.ndarray]:
+                seed: int = 42, variance_filter: bool = False, impute: bool = False,
+                where: str = "fold") -> tuple[Pipeline, np.ndarray]:
     """Fit baseline ``name`` on the training fold only; return (pipeline, test probabilities [n, k])."""
     check_training_labels(y_train, where=where)
-    pipe = build_model(name, level=level, seed=seed, variance_filter=variance_filter)
+    pipe = build_model(name, level=level, seed=seed, variance_filter=variance_filter, impute=impute)
     pipe.fit(X_train, y_train)
     return pipe, pipe.predict_proba(X_test)

@@ -58,7 +58,7 @@ def plot_roc_curves(curves: list[dict], path: Path, *, title: str) -> Path:
         fpr, tpr, _ = roc_curve(y, np.asarray(c["scores"]))
         ax.plot(fpr, tpr, lw=1.8, label=f"{c['fold']} (AUROC {_fmt(c.get('auroc'))})")
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="chance")
-    ax.set(xlabel="False positive rate", ylabel="True positive rate", title=title, xlim=(0, 1), ylim=(0, 1.01))
+    ax.set(xlabel="False positive rate", ylabel="True positive rate", title=title, xlim=(-0.01, 1.01), ylim=(-0.01, 1.01))
     ax.legend(loc="lower right", fontsize=8)
     return save_figure(fig, path)
 
@@ -75,7 +75,7 @@ def plot_forest(folds: list[dict], summary: dict, path: Path, *, title: str,
         if lo is not None and hi is not None:
             ax.plot([lo, hi], [i, i], color="tab:blue", lw=2)
         ax.plot(f["auroc"], i, "o", color="tab:blue")
-        ax.text(1.02, i, f"p={_fmt(f.get('perm_p'))}", va="center", fontsize=8, transform=ax.get_yaxis_transform())
+        ax.text(1.07, i, f"p={_fmt(f.get('perm_p'))}", va="center", fontsize=8, transform=ax.get_yaxis_transform())
     mean_y = len(rows)
     if summary.get("mean_auroc") is not None:
         ax.plot(summary["mean_auroc"], mean_y, "D", color="black", ms=7)
@@ -84,9 +84,9 @@ def plot_forest(folds: list[dict], summary: dict, path: Path, *, title: str,
     ax.axvline(0.5, color="grey", ls=":", lw=1, label="chance / CI-lower threshold 0.50")
     ax.axvline(thresholds["mean_auroc"], color="tab:red", ls="--", lw=1,
                label=f"GO: mean AUROC > {thresholds['mean_auroc']:.2f}")
-    ax.set_yticks(range(len(rows) + 1), [f["fold"] for f in rows] + ["mean (from mean CI lower)"])
+    ax.set_yticks(range(len(rows) + 1), [f["fold"] for f in rows] + ["mean AUROC (bar from mean CI lower)"])
     ax.invert_yaxis()
-    ax.set(xlim=(0, 1.0), xlabel="AUROC (95% bootstrap CI)", title=title)
+    ax.set(xlim=(0, 1.04), xlabel="AUROC (95% bootstrap CI)", title=title)
     ax.legend(loc="lower left", fontsize=7)
     return save_figure(fig, path)
 
