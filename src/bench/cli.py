@@ -17,6 +17,7 @@ from bench.errors import BenchError
 COMMAND_MODULES = (
     "bench.commands.core",
     "bench.commands.run",
+    "bench.commands.data",
 )
 
 

@@ -1,0 +1,317 @@
+"""Public GeneLab data API (re-exported by :mod:`bench.loaders`): load, config_meta, folds,
+get_fold, to_numpy, resolve_data_dir. See the data contract in the README section "GeneLab".
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bench.errors import BenchError, close_matches_hint
+from bench.loaders import hub_repo
+from bench.loaders.cache import bench_cache_dir
+from bench.loaders.genelab import (
+    FEATURE_COLUMN, HUB_REPO, build_config, genelab_spec, is_pathway, needed_task_dirs, source_fingerprint,
+    source_key,
+)
+from bench.tasks import TaskSpec, list_tasks
+
+log = logging.getLogger("bench.genelab")
+SYNTHETIC = "synthetic"
+
+
+class SyntheticDataWarning(UserWarning):
+    """Data comes from bench's synthetic generator, not from real measurements."""
+
+
+# --------------------------------------------------------------------------------------------
+# where the upstream layout comes from
+# --------------------------------------------------------------------------------------------
+
+def hub_offline() -> bool:
+    """True when the Hugging Face Hub must not be contacted (``HF_HUB_OFFLINE``)."""
+    try:
+        from huggingface_hub import constants
+        return bool(constants.HF_HUB_OFFLINE)
+    except ImportError:  # pragma: no cover
+        return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+
+
+def hub_patterns(spec: TaskSpec | None) -> tuple[list[str], list[str]]:
+    """(allow_patterns, ignore_patterns) for a task's folders (with or without a ``tasks/`` prefix)
+    and pathway files; every task's labels/metadata (no matrices) when ``spec`` is None."""
+    specs = [spec] if spec is not None else list_tasks("genelab")
+    allow: list[str] = []
+    for s in specs:
+        for d in needed_task_dirs(s):
+            allow += [f"{d}/*", f"tasks/{d}/*"]
+        if is_pathway(s):
+            allow.append(f"processed/pathway_scores/{s.params['tissue']}/*_gsva_{s.params['collection']}.csv")
+    if spec is None:
+        allow.append("processed/pathway_scores/*")
+    ignore = ["*_X.csv"] if spec is None or is_pathway(spec) else []
+    return list(dict.fromkeys(allow)), ignore
+
+
+def download_from_hub(spec: TaskSpec | None, *, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Download a task's upstream folders from the Hub dataset ``jang1563/genelab-benchmark``.
+
+    Returns the snapshot root (an upstream-layout root). Raises the huggingface_hub error when the
+    Hub is unreachable.
+    """
+    from huggingface_hub import snapshot_download
+
+    allow, ignore = hub_patterns(spec)
+    path = snapshot_download(repo_id=HUB_REPO, repo_type="dataset", allow_patterns=allow,
+                             ignore_patterns=ignore or None, cache_dir=cache_dir)
+    return Path(path)
+
+
+def _synthetic_root(spec: TaskSpec | None, *, progress: bool = True) -> Path:
+    from bench.loaders.genelab_synthetic import ensure_all_labels, ensure_synthetic
+
+    if spec is None:
+        return ensure_all_labels()
+    return ensure_synthetic(spec, progress=progress)
+
+
+def _is_synthetic_root(root: Path, spec: TaskSpec | None) -> bool:
+    from bench.loaders.genelab_layout import task_dir_for
+
+    dirs = needed_task_dirs(spec)[:1] if spec is not None else []
+    for d in dirs:
+        try:
+            info = task_dir_for(root, d) / "task_info.json"
+        except BenchError:
+            return False
+        if info.is_file():
+            try:
+                return bool(json.loads(info.read_text()).get("synthetic", False))
+            except json.JSONDecodeError:
+                return False
+    return False
+
+
+def _source(spec: TaskSpec | None, data_dir, *, progress: bool = True) -> tuple[Path, bool, str]:
+    """(upstream-layout root, synthetic?, origin text) for ``data_dir`` (None = Hub, else synthetic)."""
+    if data_dir is not None and str(data_dir) != SYNTHETIC:
+        root = Path(data_dir).expanduser()
+        if not root.is_dir():
+            raise BenchError(f"data dir not found: {root} (expected a GeneLab upstream checkout with "
+                             "tasks/ and processed/, or a repo built by `bench build`)")
+        synthetic = _is_synthetic_root(root, spec)
+        return root, synthetic, f"{'synthetic' if synthetic else 'local'}:{root.resolve()}"
+    if data_dir is None and not hub_offline():
+        try:
+            root = download_from_hub(spec)
+            return root, _is_synthetic_root(root, spec), f"hub:{HUB_REPO}"
+        except Exception as exc:  # noqa: BLE001 - any Hub/network failure falls back, loudly
+            warnings.warn(f"the Hugging Face Hub dataset {HUB_REPO} is unreachable ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else ''}); using bench's embedded SYNTHETIC "
+                          "GeneLab data instead", SyntheticDataWarning, stacklevel=3)
+    root = _synthetic_root(spec, progress=progress)
+    return root, True, f"synthetic:{root}"
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None, *, task: str | None = None) -> Path:
+    """The upstream-layout root to read labels from.
+
+    ``data_dir`` as given (checked to exist); ``"synthetic"`` or None offline: the embedded
+    deterministic synthetic root under the bench cache, generated on demand (for ``task`` only, or
+    every task's labels when ``task`` is None); None online: the Hub snapshot.
+    """
+    spec = genelab_spec(task) if task is not None else None
+    root, synthetic, _ = _source(spec, data_dir, progress=False)
+    if synthetic and data_dir is None:
+        log.warning("GeneLab data dir: embedded SYNTHETIC default at %s", root)
+    return root
+
+
+# --------------------------------------------------------------------------------------------
+# load
+# --------------------------------------------------------------------------------------------
+
+def is_built_repo(path: str | os.PathLike) -> bool:
+    """True if ``path`` is a repository written by ``bench build`` (README.md with ``configs:``)."""
+    p = Path(path)
+    return p.is_dir() and (p / "README.md").is_file() and bool(hub_repo.list_configs(p))
+
+
+def read_built(repo_dir: str | os.PathLike, config: str):
+    """Read one config of a built repository into a DatasetDict carrying its bench metadata."""
+    import datasets
+    import pyarrow.parquet as pq
+    from datasets.table import InMemoryTable
+
+    repo = Path(repo_dir)
+    configs = hub_repo.list_configs(repo)
+    if config not in configs:
+        raise BenchError(f"{repo}: no config {config!r} in README.md configs:{close_matches_hint(config, configs)} "
+                         f"Available: {', '.join(configs) or '(none)'}; build it with `bench build {config} --out {repo}`")
+    meta = hub_repo.read_config_meta(repo, config)
+    description = json.dumps(meta, default=str)
+    out = datasets.DatasetDict()
+    for split in meta.get("splits", {}):
+        path = repo / config / hub_repo.split_file_name(split)
+        if not path.is_file():
+            raise BenchError(f"{path}: split file of {config}/{split} is missing (listed in bench_config.json)")
+        table = pq.read_table(path, memory_map=True)
+        info = datasets.DatasetInfo(description=description, features=datasets.Features.from_arrow_schema(table.schema),
+                                    config_name=config)
+        out[split] = datasets.Dataset(InMemoryTable(table), info=info, split=split)
+    if meta.get("synthetic"):
+        warnings.warn(f"{config}: SYNTHETIC data (bench's deterministic generator), not real measurements",
+                      SyntheticDataWarning, stacklevel=3)
+    return out
+
+
+def load(name: str, *, data_dir: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None,
+         rebuild: bool = False):
+    """Load a GeneLab registry config as a ``datasets.DatasetDict`` with one split per mission.
+
+    ``data_dir``: a local upstream checkout (root containing ``tasks/`` and ``processed/``), a repo
+    built by ``bench build``, or ``"synthetic"``; None = the Hub ``jang1563/genelab-benchmark`` when
+    online, else the embedded deterministic synthetic default (which says so). Built configs are
+    cached under ``cache_dir`` (default ``<bench cache>/genelab_built``) and rebuilt when the source
+    files or the task spec change (or ``rebuild=True``).
+    """
+    spec = genelab_spec(name)
+    if data_dir is not None and str(data_dir) != SYNTHETIC and is_built_repo(data_dir):
+        return read_built(data_dir, spec.name)
+    root, synthetic, origin = _source(spec, data_dir)
+    repo = Path(cache_dir) if cache_dir else bench_cache_dir() / "genelab_built"
+    repo = repo / source_key(root, synthetic=synthetic)
+    fingerprint = source_fingerprint(spec, root)
+    meta_path = repo / spec.name / hub_repo.CONFIG_META
+    if not rebuild and meta_path.is_file():
+        try:
+            cached = json.loads(meta_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            cached = {}
+        if cached.get("source_fingerprint") == fingerprint:
+            return read_built(repo, spec.name)
+    write_built(spec, root, repo, synthetic=synthetic, origin=origin, fingerprint=fingerprint)
+    return read_built(repo, spec.name)
+
+
+def write_built(spec: TaskSpec, root: Path, repo: Path, *, synthetic: bool, origin: str,
+                fingerprint: str | None = None, progress: bool = True) -> Path:
+    """Build ``spec`` from ``root`` and write it as one config of the HF repository ``repo``."""
+    result = build_config(spec, root, synthetic=synthetic, origin=origin, progress=progress)
+    meta = dict(result.meta, source_fingerprint=fingerprint or source_fingerprint(spec, root))
+    return hub_repo.write_config(repo, spec.name, result.splits, meta=meta)
+
+
+# --------------------------------------------------------------------------------------------
+# metadata, folds, numpy
+# --------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=32)
+def _parse_meta(description: str) -> dict:
+    return json.loads(description)
+
+
+def config_meta(dsd_or_split, *, repo_dir: str | os.PathLike | None = None) -> dict:
+    """The config's ``bench_config.json`` dict (feature_ids, folds, synthetic, ...).
+
+    Works on what :func:`load` returns (and splits, folds and selections of it). For a dataset
+    loaded with ``datasets.load_dataset(<repo>, <config>)`` pass ``repo_dir=<repo>``.
+    """
+    import datasets
+
+    ds = dsd_or_split
+    if isinstance(ds, (datasets.DatasetDict, dict)):
+        if not ds:
+            raise BenchError("config_meta: empty DatasetDict")
+        ds = next(iter(ds.values()))
+    if not isinstance(ds, datasets.Dataset):
+        raise BenchError(f"config_meta: expected a datasets.Dataset or DatasetDict, got {type(dsd_or_split).__name__}")
+    if repo_dir is not None:
+        return hub_repo.read_config_meta(repo_dir, ds.info.config_name)
+    desc = ds.info.description or ""
+    try:
+        meta = _parse_meta(desc)
+    except json.JSONDecodeError:
+        meta = None
+    if not isinstance(meta, dict) or "feature_ids" not in meta:
+        raise BenchError("this dataset carries no bench metadata (feature ids, folds): load it with "
+                         "bench.loaders.load(name, data_dir=...) or pass repo_dir=<built repo> "
+                         "(datasets.load_dataset does not keep bench_config.json)")
+    return meta
+
+
+def folds(dsd) -> list[dict]:
+    """The config's folds: {name, test_mission, test_split, train_missions, train_splits, holdout,
+    selected_features}, sorted by fold name (the upstream evaluator's order)."""
+    return list(config_meta(dsd)["folds"])
+
+
+def _find_fold(meta: dict, fold: str) -> dict:
+    all_folds = meta["folds"]
+    for f in all_folds:
+        if f["name"] == fold:
+            return f
+    if meta.get("category") != "B":
+        for holdout in (False, True):
+            for f in all_folds:
+                if f["holdout"] == holdout and fold in (f["test_mission"], f["test_split"]):
+                    return f
+    names = [f["name"] for f in all_folds]
+    raise BenchError(f"unknown fold {fold!r} for task {meta.get('task')}.{close_matches_hint(fold, names)} "
+                     f"Folds: {', '.join(names)}")
+
+
+def get_fold(dsd, fold: str):
+    """(train, test) Datasets of one fold: test = the test mission's split, train = its train splits.
+
+    ``fold``: an upstream fold name (``fold_RR-7_test``, ``pair_RR-1_RR-3``) or, for LOMO, the
+    mission (``RR-7``) or split name (``rr_7``).
+    """
+    import datasets
+
+    meta = config_meta(dsd)
+    f = _find_fold(meta, fold)
+    missing = [s for s in [f["test_split"], *f["train_splits"]] if s not in dsd]
+    if missing:
+        raise BenchError(f"fold {f['name']}: split(s) {missing} are not in this DatasetDict ({list(dsd)})")
+    parts = [dsd[s] for s in f["train_splits"]]
+    train = parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
+    return train, dsd[f["test_split"]]
+
+
+def to_numpy(ds, *, features: list[str] | None = None) -> tuple[np.ndarray, list[str], pd.DataFrame]:
+    """(X float32 [n, p'], feature ids, obs) of one split or fold side.
+
+    ``obs`` holds every non-feature column (sample_id, mission, label, metadata), index = sample id.
+    ``features``: ids to select, in that order (e.g. a fold's ``selected_features``).
+    """
+    import datasets
+
+    if isinstance(ds, datasets.DatasetDict):
+        raise BenchError(f"to_numpy: pass one split (e.g. dsd[{next(iter(ds), 'split')!r}]) or a side of get_fold, "
+                         "not the whole DatasetDict")
+    meta = config_meta(ds)
+    column = meta.get("feature_column", FEATURE_COLUMN)
+    ids = list(meta["feature_ids"])
+    table = ds.data.table if ds._indices is None else ds.with_format("arrow")[:]
+    values = table.column(column).combine_chunks()
+    n, p = table.num_rows, len(ids)
+    X = values.flatten().to_numpy(zero_copy_only=False).reshape(n, p) if n else np.zeros((0, p), np.float32)
+    X = X.astype(np.float32, copy=False)
+    if features is not None:
+        pos = {g: i for i, g in enumerate(ids)}
+        unknown = [g for g in features if g not in pos]
+        if unknown:
+            raise BenchError(f"to_numpy: feature id(s) {unknown[:5]} are not in config {meta.get('task')} "
+                             f"({p} features; see config_meta(...)['feature_ids'])")
+        X = X[:, [pos[g] for g in features]]
+        ids = list(features)
+    obs = table.drop_columns([column]).to_pandas()
+    obs.index = pd.Index(obs["sample_id"].astype(str).to_numpy())
+    return X, ids, obs
