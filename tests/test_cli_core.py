@@ -11,8 +11,7 @@ def test_list_prints_a_table(capsys):
     assert main(["list", "--family", "genelab"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split()[:3] == ["task", "family", "upstream"]
-    # 44 foundation tasks + C1-C4 cross-tissue + NC1/NC2 controls (GeneLab baselines)
-    assert "A5_skin_kegg" in out and "50 tasks" in out
+    assert "A5_skin_kegg" in out and "44 tasks" in out
 
 
 def test_unknown_task_exits_2_with_one_clear_line(capsys):

@@ -105,7 +105,7 @@ def test_leakage_guard_test_mission_never_reaches_a_fitted_step(eye_hallmark, mo
     assert not np.array_equal(a["y"], b["y"])                # the perturbation did reach the test split
     # ... and a mission that IS in training does change the fitted model (the guard can fail)
     other = [f for f in list_folds(dsd) if fold["test_mission"] in f["train_missions"]][0]
-    idx = [f["name"] for f in base].index(other["name"])
+    idx = [r["fold"] for r in base].index(other["name"])
     assert fitted_state(base[idx]["pipeline"]) != fitted_state(pert[idx]["pipeline"])
 
 
