@@ -38,6 +38,20 @@ def _samples_with_target(dsd, target: str):
     return X[keep], obs[target].to_numpy()[keep].astype(str), obs[keep]
 
 
+def macro_f1_rows(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> np.ndarray:
+    """Macro-F1 (sklearn ``average="macro"`` over the labels present in y_true or y_pred) of every
+    row of integer-coded ``y_true`` (B, n) against one ``y_pred`` (n,), vectorised."""
+    y_true = np.atleast_2d(y_true)
+    pred_count = np.bincount(y_pred, minlength=n_labels).astype(float)
+    f1 = np.zeros((y_true.shape[0], n_labels))
+    for c in range(n_labels):
+        tp = ((y_true == c) & (y_pred == c)).sum(axis=1)
+        true_count = (y_true == c).sum(axis=1)
+        denom = true_count + pred_count[c]
+        f1[:, c] = np.where(denom > 0, 2.0 * tp / np.maximum(denom, 1), 0.0)
+    return f1.mean(axis=1)
+
+
 def condition_cv(X: np.ndarray, y: np.ndarray, *, model: str, level: str, n_splits: int = 5,
                  seed: int = 42, n_permutations: int = 1000) -> dict:
     """Out-of-fold predictions by stratified k-fold CV; macro-F1 and its permutation p."""
@@ -46,7 +60,7 @@ def condition_cv(X: np.ndarray, y: np.ndarray, *, model: str, level: str, n_spli
         raise BenchError(f"condition target has a single class ({classes.tolist()}); need at least two")
     k = int(min(n_splits, counts.min()))
     if k < 2:
-        raise BenchError(f"condition target class {classes[counts.argmin()]!r} has {counts.min()} sample(s); "
+        raise BenchError(f"condition target class {str(classes[counts.argmin()])!r} has {counts.min()} sample(s); "
                          "stratified CV needs at least 2 per class")
     oof = np.empty(len(y), dtype=object)
     for train_idx, test_idx in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(X, y):
@@ -56,7 +70,10 @@ def condition_cv(X: np.ndarray, y: np.ndarray, *, model: str, level: str, n_spli
     oof = oof.astype(str)
     observed = f1_score(y, oof, average="macro")
     rng = np.random.default_rng(seed)
-    null = np.array([f1_score(rng.permutation(y), oof, average="macro") for _ in range(n_permutations)])
+    labels = np.union1d(y, oof)
+    t = np.searchsorted(labels, y)
+    perms = np.stack([rng.permutation(t) for _ in range(n_permutations)])
+    null = macro_f1_rows(perms, np.searchsorted(labels, oof), len(labels))
     p = (int(np.count_nonzero(null >= observed)) + 1) / (n_permutations + 1)
     return {"macro_f1": float(observed), "perm_p": float(p), "n": int(len(y)), "n_splits": k,
             "classes": {str(c): int(n) for c, n in zip(classes, counts)},

@@ -30,6 +30,10 @@ from bench.tasks import get_task
 METHODS = ("gene", "deg", "pathway")
 
 
+class DataUnavailable(BenchError):
+    """A method's configs cannot be loaded from this data source (e.g. no gene-level matrices)."""
+
+
 def _non_holdout_splits(meta: dict) -> list[str]:
     splits = set()
     for f in meta.get("folds") or []:
@@ -41,8 +45,10 @@ def _non_holdout_splits(meta: dict) -> list[str]:
 
 def _tissue_matrix(task: str, *, data_dir):
     dsd, meta = load_config(task, data_dir=data_dir)
-    splits = _non_holdout_splits(meta) or None
-    return all_samples(dsd, target="label", splits=splits)
+    splits = [s for s in (_non_holdout_splits(meta) or sorted(dsd)) if s in dsd]
+    X, y, obs, ids = all_samples(dsd, target="label", splits=splits)
+    obs.attrs["synthetic"] = bool(meta.get("synthetic"))
+    return X, y, obs, ids
 
 
 def _align(X, ids: list[str], keep: list[str]) -> np.ndarray:
@@ -65,11 +71,14 @@ def source_degs(X: np.ndarray, y: np.ndarray, *, q_max: float = 0.05, min_genes:
 
 def transfer(method: str, *, source: str, target: str, model: str, data_dir=None, seed: int = 42,
              legacy_stats: bool = False) -> dict:
-    """Fit on every source sample, score every target sample; one result row."""
+    """Fit on every source sample, score every target sample; one result row (with the scores)."""
     if method not in METHODS:
         raise BenchError(f"cross-tissue method must be one of {list(METHODS)}, got {method!r}")
-    Xs, ys, _, ids_s = _tissue_matrix(source, data_dir=data_dir)
-    Xt, yt, obs_t, ids_t = _tissue_matrix(target, data_dir=data_dir)
+    try:
+        Xs, ys, _, ids_s = _tissue_matrix(source, data_dir=data_dir)
+        Xt, yt, obs_t, ids_t = _tissue_matrix(target, data_dir=data_dir)
+    except BenchError as exc:
+        raise DataUnavailable(f"method {method!r} needs configs {source} and {target}: {exc}") from None
     target_ids = set(ids_t)
     shared = [g for g in ids_s if g in target_ids]
     if not shared:
@@ -82,7 +91,9 @@ def transfer(method: str, *, source: str, target: str, model: str, data_dir=None
     _, proba = fit_predict(model, Xs, ys, Xt, level=level, seed=seed, where=f"source {source}")
     stats_row = scoring.single_fold(yt, proba[:, -1], legacy=legacy_stats)
     return {"method": method, "source": source, "target": target, "n_features": len(shared),
-            "n_source": int(len(ys)), "n_target": int(len(yt)), **stats_row}
+            "n_source": int(len(ys)), "n_target": int(len(yt)), "synthetic": bool(obs_t.attrs.get("synthetic")),
+            **stats_row, "target_sample_ids": [str(i) for i in obs_t.index],
+            "target_scores": [float(v) for v in proba[:, -1]]}
 
 
 def run_category_c(spec, *, model: str, data_dir=None, out: Path, seed: int = 42) -> int:
@@ -94,16 +105,17 @@ def run_category_c(spec, *, model: str, data_dir=None, out: Path, seed: int = 42
         get_task(source), get_task(target)   # registry names must resolve
         try:
             rows.append(transfer(method, source=source, target=target, model=model, data_dir=data_dir, seed=seed))
-        except BenchError as exc:
-            if not params.get("skip_unavailable", True) or "has no features" not in str(exc):
-                raise
+        except DataUnavailable as exc:
             skipped[method] = str(exc)
     if not rows:
         raise BenchError(f"task {spec.name}: no method could run: " + "; ".join(skipped.values()))
     out.mkdir(parents=True, exist_ok=True)
     results = {"task": spec.name, "category": "C", "model": model, "seed": seed,
+               "synthetic": any(r.get("synthetic") for r in rows),
                "statistics": scoring.statistics_label(False), "methods": rows, "skipped": skipped}
     write_json_atomic(out / "results.json", results)
+    if results["synthetic"]:
+        print("NOTE: running on the embedded SYNTHETIC default: these numbers say nothing about spaceflight.")
     print(f"{spec.name} · cross-tissue {params['source_tissue']} -> {params['target_tissue']} · model {model}")
     print(report.format_table(rows, ["method", "source", "target", "n_features", "n_target", "auroc",
                                      "ci_lower", "ci_upper", "perm_p"]))
