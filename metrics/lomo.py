@@ -17,7 +17,13 @@ Everything here works on arrays and returns plain dicts (no Hugging Face types).
   ``p = (count(null >= observed) + 1) / (n_permutations + 1)``.
 * Legacy statistics (``rng="legacy"``; the upstream pathway-level, Category-B summary, C, D and NC
   scripts): the same loops with ``numpy.random.RandomState(seed)``: bootstrap draws
-  ``rs.randint(0, n, size=n)``, and a NEW ``RandomState(seed)`` for ``rs.permutation(y)``.
+  ``rs.randint(0, n, size=n)`` (single-class draws skipped), and a NEW ``RandomState(seed)`` for
+  ``rs.permutation(y)``. Confirmed on real data (tests/test_lomo_parity.py): the bootstrap call
+  reproduces the published Category-B "95% CI of the mean pair AUROC" (:func:`bootstrap_mean_ci`)
+  to 3 decimals, and both calls reproduce the published A4 thymus hallmark verdict (legacy mean
+  p 0.049 -> GO; evaluator rules 0.060/0.061 -> NO-GO) from refitted pathway-level models. Script-
+  specific guards of some upstream scripts (e.g. "n < 4 -> no CI", "fewer than 50% valid draws -> no
+  CI") are not applied: only the generator changes.
 
 The random draws are made one call at a time in exactly that order (cheap); the AUROCs of all
 resamples are then computed in one vectorised pass.
@@ -175,30 +181,64 @@ def _check_rng_mode(rng: str) -> str:
     return rng
 
 
-def bootstrap_indices(n: int, n_bootstrap: int, *, seed: int = DEFAULT_SEED, rng: str = "default") -> np.ndarray:
-    """The ``(n_bootstrap, n)`` resample indices, drawn exactly as the evaluator draws them."""
+#: Resamples are processed in blocks of at most this many matrix cells (rows x n), bounding memory.
+_BLOCK_CELLS = 4_000_000
+
+
+def _generator(seed: int, rng: str):
     _check_rng_mode(rng)
-    out = np.empty((n_bootstrap, n), dtype=np.int64)
-    if rng == "default":
-        gen = np.random.default_rng(seed)
-        for b in range(n_bootstrap):
+    return np.random.default_rng(seed) if rng == "default" else np.random.RandomState(seed)
+
+
+def _blocks(total: int, n: int):
+    step = max(1, _BLOCK_CELLS // max(n, 1))
+    for start in range(0, total, step):
+        yield min(step, total - start)
+
+
+def _draw_indices(gen, n: int, rows: int) -> np.ndarray:
+    """``rows`` bootstrap draws, one generator call each (``integers(0, n, n)`` / ``randint(0, n, size=n)``)."""
+    out = np.empty((rows, n), dtype=np.int64)
+    if isinstance(gen, np.random.Generator):
+        for b in range(rows):
             out[b] = gen.integers(0, n, n)
     else:
-        legacy = np.random.RandomState(seed)
-        for b in range(n_bootstrap):
-            out[b] = legacy.randint(0, n, size=n)
+        for b in range(rows):
+            out[b] = gen.randint(0, n, size=n)
     return out
+
+
+def _draw_permutations(gen, y: np.ndarray, rows: int) -> np.ndarray:
+    out = np.empty((rows, y.size), dtype=y.dtype)
+    for b in range(rows):
+        out[b] = gen.permutation(y)
+    return out
+
+
+def bootstrap_indices(n: int, n_bootstrap: int, *, seed: int = DEFAULT_SEED, rng: str = "default") -> np.ndarray:
+    """The ``(n_bootstrap, n)`` resample indices, drawn exactly as the evaluator draws them."""
+    return _draw_indices(_generator(seed, rng), n, n_bootstrap)
 
 
 def permuted_labels(y: np.ndarray, n_permutations: int, *, seed: int = DEFAULT_SEED, rng: str = "default") -> np.ndarray:
     """The ``(n_permutations, n)`` permuted label vectors (``rng.permutation(y)`` each)."""
-    _check_rng_mode(rng)
-    y = np.asarray(y)
-    out = np.empty((n_permutations, y.size), dtype=y.dtype)
-    gen = np.random.default_rng(seed) if rng == "default" else np.random.RandomState(seed)
-    for b in range(n_permutations):
-        out[b] = gen.permutation(y)
-    return out
+    return _draw_permutations(_generator(seed, rng), np.asarray(y), n_permutations)
+
+
+def bootstrap_aurocs(y_true, y_score, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP, seed: int = DEFAULT_SEED,
+                     rng: str = "default") -> np.ndarray:
+    """AUROCs of the two-class bootstrap resamples, in draw order (single-class draws skipped)."""
+    y = np.asarray(y_true)
+    s = np.asarray(y_score, dtype=np.float64)
+    gen = _generator(seed, rng)
+    values = []
+    for rows in _blocks(n_bootstrap, y.size):
+        idx = _draw_indices(gen, y.size, rows)
+        yb = y[idx].astype(bool)
+        two_class = yb.any(axis=1) & ~yb.all(axis=1)
+        if two_class.any():
+            values.append(roc_auc_rows(yb[two_class], s[idx[two_class]]))
+    return np.concatenate(values) if values else np.empty(0)
 
 
 def bootstrap_ci(y_true, y_score, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP, seed: int = DEFAULT_SEED,
@@ -208,17 +248,12 @@ def bootstrap_ci(y_true, y_score, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP, see
     Single-class resamples are skipped; with no valid resample (or ``n_bootstrap == 0``) the CI is
     ``(None, None, 0)``.
     """
-    y = np.asarray(y_true)
-    s = np.asarray(y_score, dtype=np.float64)
-    if n_bootstrap <= 0 or y.size == 0:
+    if n_bootstrap <= 0 or np.asarray(y_true).size == 0:
         return None, None, 0
-    idx = bootstrap_indices(y.size, n_bootstrap, seed=seed, rng=rng)
-    yb = y[idx].astype(bool)
-    two_class = yb.any(axis=1) & ~yb.all(axis=1)
-    if not two_class.any():
+    values = bootstrap_aurocs(y_true, y_score, n_bootstrap=n_bootstrap, seed=seed, rng=rng)
+    if values.size == 0:
         return None, None, 0
-    values = roc_auc_rows(yb[two_class], s[idx[two_class]])
-    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)), int(two_class.sum())
+    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)), int(values.size)
 
 
 def permutation_p(y_true, y_score, *, n_permutations: int = DEFAULT_N_PERMUTATIONS, seed: int = DEFAULT_SEED,
@@ -230,8 +265,12 @@ def permutation_p(y_true, y_score, *, n_permutations: int = DEFAULT_N_PERMUTATIO
         observed = roc_auc(y, s)
     if observed is None or n_permutations <= 0:
         return None
-    null = roc_auc_rows(permuted_labels(y, n_permutations, seed=seed, rng=rng), s)
-    return (int(np.count_nonzero(null >= observed)) + 1) / (n_permutations + 1)
+    gen = _generator(seed, rng)
+    count = 0
+    for rows in _blocks(n_permutations, y.size):
+        null = roc_auc_rows(_draw_permutations(gen, y, rows), s)
+        count += int(np.count_nonzero(null >= observed))
+    return (count + 1) / (n_permutations + 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,10 +316,26 @@ def go_decision(summary: dict, thresholds: Thresholds) -> str | None:
     return "GO" if go else "NO-GO"
 
 
+def bootstrap_mean_ci(values, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP, seed: int = DEFAULT_SEED,
+                      rng: str = "legacy") -> tuple[float | None, float | None]:
+    """Percentile 95% bootstrap CI of the mean of ``values`` (e.g. the pair AUROCs of a B task).
+
+    The upstream Category-B summary draws ``RandomState(seed).randint(0, n, size=n)`` per resample
+    (hence ``rng="legacy"`` by default); this reproduces the README's B "95% CI" column.
+    """
+    vals = np.asarray([v for v in values if v is not None], dtype=np.float64)
+    if n_bootstrap <= 0 or vals.size < 2:
+        return None, None
+    means = vals[bootstrap_indices(vals.size, n_bootstrap, seed=seed, rng=rng)].mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
 def transfer_pattern(per_fold: list[dict], *, thresholds: Thresholds = Thresholds(),
-                     large_test_min: int = LARGE_TEST_MIN) -> dict:
+                     large_test_min: int = LARGE_TEST_MIN, n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
+                     seed: int = DEFAULT_SEED) -> dict:
     """Category B summary: pairs with perm_p < alpha and with AUROC >= the AUROC threshold,
-    overall and restricted to pairs with a large test set (n_test >= ``large_test_min``)."""
+    overall and restricted to pairs with a large test set (n_test >= ``large_test_min``), plus the
+    bootstrap CI of the mean pair AUROC as the upstream B summary computes it (legacy RandomState)."""
     def counts(rows):
         defined = [r for r in rows if r["auroc"] is not None]
         return {
@@ -291,8 +346,11 @@ def transfer_pattern(per_fold: list[dict], *, thresholds: Thresholds = Threshold
             "mean_auroc": _mean([r["auroc"] for r in defined]),
         }
     large = [r for r in per_fold if r["n_test"] >= large_test_min]
+    lo, hi = bootstrap_mean_ci([r["auroc"] for r in per_fold], n_bootstrap=n_bootstrap, seed=seed, rng="legacy")
     return {"perm_p_below": thresholds.mean_perm_p, "auroc_at_least": thresholds.mean_auroc,
-            "all_pairs": counts(per_fold), "large_test_min": large_test_min, "large_pairs": counts(large)}
+            "all_pairs": counts(per_fold), "large_test_min": large_test_min, "large_pairs": counts(large),
+            "mean_auroc_ci": {"lower": lo, "upper": hi, "n_bootstrap": int(n_bootstrap), "seed": int(seed),
+                              "rng": "legacy", "what": "bootstrap over pairs of the mean pair AUROC"}}
 
 
 def evaluate_folds(folds: Iterable[tuple[str, np.ndarray, np.ndarray]], *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
@@ -348,7 +406,8 @@ def evaluate_folds(folds: Iterable[tuple[str, np.ndarray, np.ndarray]], *, n_boo
            "settings": {"n_bootstrap": int(n_bootstrap), "n_permutations": int(n_permutations),
                         "seed": int(seed), "rng": rng, "category": category}}
     if category == "B":
-        out["transfer_pattern"] = transfer_pattern(per_fold, thresholds=th, large_test_min=large_test_min)
+        out["transfer_pattern"] = transfer_pattern(per_fold, thresholds=th, large_test_min=large_test_min,
+                                                   n_bootstrap=n_bootstrap, seed=seed)
     return out
 
 
@@ -416,6 +475,10 @@ def format_results(results: dict, *, title: str | None = None) -> str:
         a, big = tp["all_pairs"], tp["large_pairs"]
         lines.append(f"transfer pattern (no single GO): perm p < {tp['perm_p_below']}: {a['n_significant']}/{a['n_defined']} "
                      f"pairs; AUROC >= {tp['auroc_at_least']}: {a['n_auroc_ge_threshold']}/{a['n_defined']}")
+        ci = tp["mean_auroc_ci"]
+        if ci["lower"] is not None:
+            lines.append(f"  mean pair AUROC {_fmt(a['mean_auroc'])}, 95% CI over pairs [{ci['lower']:.3f}, "
+                         f"{ci['upper']:.3f}] (upstream B summary: legacy RandomState)")
         lines.append(f"  pairs with n_test >= {tp['large_test_min']}: perm p < {tp['perm_p_below']}: "
                      f"{big['n_significant']}/{big['n_defined']}; AUROC >= {tp['auroc_at_least']}: "
                      f"{big['n_auroc_ge_threshold']}/{big['n_defined']}")

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "bench.commands.core",
     "bench.commands.run",
     "bench.commands.data",
+    "bench.commands.evaluate",
 )
 
 

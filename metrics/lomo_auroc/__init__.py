@@ -1,0 +1,1 @@
+"""The ``lomo_auroc`` Hugging Face evaluate module folder (loaded by ``evaluate.load``)."""
