@@ -109,7 +109,11 @@ def write_report(spec, results: dict, out: Path, *, model: str) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = results["_rows"]
-    write_json_atomic(out / "submission.json", submission_from(spec, model, rows))
+    from bench.metrics.submission import write_submission
+    sub = submission_from(spec, model, rows)
+    write_submission(out / "submission.json", task_id=sub["task_id"], model_name=sub["model_name"],
+                     predictions=sub["predictions"], model_description=sub["model_description"],
+                     submission_date=sub["submission_date"])
     public = {k: v for k, v in results.items() if not k.startswith("_")}
     title = f"{spec.name} · {model}" + (" · SYNTHETIC data" if results.get("synthetic") else "")
     report.plot_roc_curves([{"fold": r["fold"], "y": r["y"], "scores": r["scores"],

@@ -72,10 +72,11 @@ def _published(row) -> str:
 
 
 def markdown(rows: list[dict]) -> str:
-    head = ("| task | model | mean AUROC | CI lower | perm p | verdict | legacy CI lower | legacy p | legacy verdict | published (AUROC / CI lower / p / verdict) |\n"
-            "|---|---|---|---|---|---|---|---|---|---|")
-    body = [f"| {r['task']} | {r['model']} | {_f(r['mean_auroc'])} | {_f(r['mean_ci_lower'])} | {_f(r['mean_perm_p'])} | "
-            f"{r['go_nogo']} | {_f(r['legacy_mean_ci_lower'])} | {_f(r['legacy_mean_perm_p'])} | {r['legacy_go_nogo']} | "
+    head = ("| task | model | mean AUROC | evaluator rules: CI lower / p / verdict | legacy RandomState: CI lower / p / verdict | published |\n"
+            "|---|---|---|---|---|---|")
+    body = [f"| {r['task']} | {r['model']} | {_f(r['mean_auroc'])} | "
+            f"{_f(r['mean_ci_lower'])} / {_f(r['mean_perm_p'])} / {r['go_nogo']} | "
+            f"{_f(r['legacy_mean_ci_lower'])} / {_f(r['legacy_mean_perm_p'])} / {r['legacy_go_nogo']} | "
             f"{_published(r)} |" for r in rows]
     return "\n".join([head, *body])
 
