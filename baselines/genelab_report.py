@@ -96,11 +96,14 @@ def plot_heatmap(matrix: np.ndarray, labels: list[str], path: Path, *, title: st
     plt = _plt()
     n = len(labels)
     fig, ax = plt.subplots(figsize=(1.6 + 0.8 * n, 1.2 + 0.7 * n))
-    im = ax.imshow(np.ma.masked_invalid(matrix), vmin=0, vmax=1, cmap="RdBu_r")
+    cmap = plt.get_cmap("RdBu_r").copy()
+    cmap.set_bad("lightgrey")   # the diagonal (no self-transfer) and undefined pairs
+    im = ax.imshow(np.ma.masked_invalid(matrix), vmin=0, vmax=1, cmap=cmap)
     for i in range(n):
         for j in range(n):
             if not np.isnan(matrix[i, j]):
-                ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=8)
+                colour = "white" if abs(matrix[i, j] - 0.5) > 0.3 else "black"
+                ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=8, color=colour)
     ax.set_xticks(range(n), labels, rotation=45, ha="right")
     ax.set_yticks(range(n), labels)
     ax.set(xlabel="test mission", ylabel="train mission", title=title)

@@ -156,3 +156,15 @@ def test_cli_bad_input_exits_2_without_traceback(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.startswith("bench: error: unknown model 'lasso'")
     assert not (tmp_path / "x").exists()
+
+
+def test_floors_and_xgboost_on_a_real_config(genelab_dir):
+    """constant: every score tied -> AUROC exactly 0.5 and perm p exactly 1 in every fold;
+    xgboost (optional extra) runs through the same path."""
+    res = gl.run_category_a(get_task("A6_eye_hallmark"), model="constant", data_dir=genelab_dir, progress=False)
+    assert [f["auroc"] for f in res["per_fold"]] == [0.5, 0.5, 0.5]
+    assert [f["perm_p"] for f in res["per_fold"]] == [1.0, 1.0, 1.0]
+    assert res["summary"]["go_nogo"] == "NO-GO"
+    pytest.importorskip("xgboost")
+    xgb = gl.run_category_a(get_task("A6_eye_hallmark"), model="xgboost", data_dir=genelab_dir, progress=False)
+    assert all(0.0 <= f["auroc"] <= 1.0 for f in xgb["per_fold"])
