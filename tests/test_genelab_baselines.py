@@ -168,3 +168,18 @@ def test_floors_and_xgboost_on_a_real_config(genelab_dir):
     pytest.importorskip("xgboost")
     xgb = gl.run_category_a(get_task("A6_eye_hallmark"), model="xgboost", data_dir=genelab_dir, progress=False)
     assert all(0.0 <= f["auroc"] <= 1.0 for f in xgb["per_fold"])
+
+
+def test_cli_config_without_features_exits_2(genelab_dir, tmp_path, capsys):
+    """A built repo whose config lost its feature column: `bench run` refuses with exit 2."""
+    import pyarrow.parquet as pq
+    repo = tmp_path / "bench"
+    assert main(["build", "A6_eye_hallmark", "--out", str(repo), "--data-dir", str(genelab_dir)]) == 0
+    for parquet in (repo / "A6_eye_hallmark").glob("*.parquet"):
+        pq.write_table(pq.read_table(parquet).drop_columns(["features"]), parquet)
+    capsys.readouterr()
+    assert main(["run", "A6_eye_hallmark", "--model", "lr", "--data-dir", str(repo),
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "bench: error: config 'A6_eye_hallmark' has no features (no 'features' column in split(s)" in err
+    assert not (tmp_path / "out").exists()
