@@ -86,6 +86,9 @@ def plot_forest(folds: list[dict], summary: dict, path: Path, *, title: str,
                label=f"GO: mean AUROC > {thresholds['mean_auroc']:.2f}")
     ax.set_yticks(range(len(rows) + 1), [f["fold"] for f in rows] + ["mean AUROC (bar from mean CI lower)"])
     ax.invert_yaxis()
+    if summary.get("go_nogo"):
+        title = (f"{title} · {summary['go_nogo']} (mean AUROC {_fmt(summary.get('mean_auroc'))}, "
+                 f"CI lower {_fmt(summary.get('mean_ci_lower'))}, p {_fmt(summary.get('mean_perm_p'))})")
     ax.set(xlim=(0, 1.04), xlabel="AUROC (95% bootstrap CI)", title=title)
     ax.legend(loc="lower left", fontsize=7)
     return save_figure(fig, path)
