@@ -35,6 +35,50 @@ MAX_ITER = {"gene": 10_000, "pathway": 5_000}
 VARIANCE_KEEP_FRACTION = 0.75   # upstream: genes above the 25th variance percentile of TRAIN
 
 
+class ChunkedStandardScaler(StandardScaler):
+    """StandardScaler whose ``fit`` works on blocks of columns.
+
+    sklearn accumulates the mean/variance of float32 data in float64, which briefly allocates
+    about two float32 copies of the whole matrix on top of the input. Per-column statistics are
+    independent, so fitting block by block gives bit-identical ``mean_``/``var_``/``scale_`` (tested)
+    with a temporary of one block. ``transform`` does sklearn's arithmetic (``X -= mean_``,
+    ``X /= scale_`` in X's dtype, on one copy) but always returns C order, so the saga solver (which needs C order)
+    does not copy the matrix once more when the input was column-major.
+    """
+
+    def __init__(self, *, copy=True, with_mean=True, with_std=True, block_columns: int = 2048):
+        super().__init__(copy=copy, with_mean=with_mean, with_std=with_std)
+        self.block_columns = block_columns
+
+    def fit(self, X, y=None, sample_weight=None):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] <= self.block_columns or sample_weight is not None:
+            return super().fit(X, y, sample_weight=sample_weight)
+        parts = [StandardScaler(copy=True, with_mean=self.with_mean, with_std=self.with_std)
+                 .fit(X[:, start:start + self.block_columns])
+                 for start in range(0, X.shape[1], self.block_columns)]
+        self.n_features_in_ = X.shape[1]
+        self.n_samples_seen_ = parts[0].n_samples_seen_
+        for attr in ("mean_", "var_", "scale_"):
+            values = [getattr(p, attr) for p in parts]
+            setattr(self, attr, None if values[0] is None else np.concatenate(values))
+        return self
+
+    def transform(self, X, copy=None):
+        check_is_fitted(self, "n_features_in_")
+        if not (isinstance(X, np.ndarray) and X.dtype in (np.float32, np.float64) and X.ndim == 2):
+            return super().transform(X, copy=copy)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input.")
+        out = np.array(X, order="C", copy=True)
+        if self.with_mean:
+            out -= self.mean_.astype(out.dtype)
+        if self.with_std:
+            out /= self.scale_.astype(out.dtype)
+        return out
+
+
 def sklearn_supports_l1_ratio_alone() -> bool:
     """scikit-learn >= 1.8 selects elastic net from ``l1_ratio`` alone (``penalty`` is deprecated)."""
     major, minor = (int(x) for x in sklearn.__version__.split(".")[:2])
@@ -184,9 +228,9 @@ def build_model(name: str, *, level: str, seed: int = 42, variance_filter: bool 
     if variance_filter:
         steps.append(("variance", TrainVarianceFilter()))
     if name == "lr":
-        steps += [("scale", StandardScaler()), ("model", elastic_net_lr(max_iter=MAX_ITER[level], seed=seed))]
+        steps += [("scale", ChunkedStandardScaler()), ("model", elastic_net_lr(max_iter=MAX_ITER[level], seed=seed))]
     elif name == "pca_lr":
-        steps += [("scale", StandardScaler()),
+        steps += [("scale", ChunkedStandardScaler()),
                   ("pca", UpstreamPCA(seed=seed)),
                   ("model", LogisticRegression(C=1.0, class_weight="balanced", solver="lbfgs",
                                                max_iter=1000, random_state=seed))]

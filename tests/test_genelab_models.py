@@ -130,3 +130,21 @@ def fitted_state(pipe) -> dict:
                                                    for t in step.estimators_)
     assert state, "no fitted parameters found"
     return state
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunked_scaler_is_bit_identical_to_sklearn(dtype):
+    from sklearn.preprocessing import StandardScaler
+    rng = np.random.default_rng(3)
+    X = (rng.normal(size=(57, 5003)) * rng.uniform(0, 40, 5003) + rng.uniform(-5, 9, 5003)).astype(dtype)
+    X[:, 7] = 3.25                                     # a constant column (scale handled as 1)
+    ours = gm.ChunkedStandardScaler(block_columns=1000).fit(X)
+    ref = StandardScaler().fit(X)
+    for attr in ("mean_", "var_", "scale_"):
+        assert getattr(ours, attr).tobytes() == getattr(ref, attr).tobytes(), attr
+    assert ours.n_samples_seen_ == ref.n_samples_seen_ and ours.n_features_in_ == 5003
+    assert ours.transform(X).tobytes() == ref.transform(X).tobytes()
+    F = np.asfortranarray(X)                              # column-major input: same numbers, C order out
+    out = ours.transform(F)
+    assert out.flags["C_CONTIGUOUS"] and out.tobytes() == ref.transform(X).tobytes()
+    assert np.shares_memory(out, F) is False
