@@ -82,9 +82,9 @@ def main(argv=None) -> int:
         worst = max(worst, d, held)
         print(f"{fd.name:18s} {fd.X_train.shape[0]:>4d}/{fd.X_test.shape[0]:<5d} {fd.X_train.shape[1]:>6d} "
               f"{copy / 2**20:9.1f} {d:9.2f}x {m:10.2f}x {held:5.2f}x {data['seconds']:7.2f} {model['seconds']:8.1f}")
-    print(f"largest step = {worst:.2f} copies of the fold's feature matrix "
-          f"({'within' if worst <= 2.0 else 'ABOVE'} the two-copy budget); the dataset's Arrow buffers "
-          "are outside tracemalloc (see RSS)")
+    print(f"largest step = {worst:.2f} x the fold's feature matrix (held: the matrix itself + the step's "
+          "allocations; the LR step's are the standardised training copy plus O(n + p) solver vectors). "
+          "The dataset's Arrow buffers are outside tracemalloc (see RSS).")
     return 0
 
 
