@@ -104,7 +104,7 @@ def main(argv=None) -> int:
     rows = reproduce(args.data_dir, tasks=args.tasks)
     print(markdown(rows) if args.markdown else text(rows))
     print(f"\n{len(rows)} rows in {time.perf_counter() - t0:.1f} s; statistics: evaluator rules (default_rng(42)) "
-          "and legacy RandomState(42) (L_ columns); data: " + args.data_dir)
+          "and legacy RandomState(42)" + ("" if args.markdown else " (L_ columns)") + "; data: " + args.data_dir)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
     return 0
