@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +52,10 @@ class MissionRows:
 
 @dataclass
 class BuildResult:
+    """What :func:`build_config` returns."""
+
     splits: dict            # {split: datasets.Dataset}
     meta: dict              # bench_config.json content
-    warnings: list = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,50 +323,88 @@ def detect_value_transform(train_X: pd.DataFrame) -> str:
     return "log2_deseq2"
 
 
+def _read_fold_matrix(r: MissionRows, kind: str) -> pd.DataFrame:
+    """A fold's ``<kind>_X.csv``, checked against its ``<kind>_y.csv`` ids and ``selected_genes.txt``."""
+    path = r.fold.path / f"{kind}_X.csv"
+    X = read_matrix_csv(path, what=f"gene-level matrix {kind}_X.csv (published on the Hub {HUB_REPO} "
+                                   "for A2/A4/A5/A6 only)")
+    y = r.y if kind == "test" else r.fold.train_y()
+    _check_same_ids(y.index, r.fold.path / f"{kind}_y.csv", X.index, path)
+    selected = r.fold.selected_genes()
+    if selected is not None and set(selected) != set(X.columns):
+        miss = [g for g in selected if g not in set(X.columns)][:5]
+        extra = [g for g in X.columns if g not in set(selected)][:5]
+        raise BenchError(f"{path}: columns do not match {r.fold.path / 'selected_genes.txt'}: missing "
+                         f"{miss}, unexpected {extra} (expected the fold's {len(selected)} selected genes)")
+    return X
+
+
 def _gene_matrix(rows: list[MissionRows], *, progress: bool) -> tuple[np.ndarray, list[str], str]:
-    """Samples x union-of-fold-genes float32 matrix: each sample's values from the fold where it is a
-    test sample, genes missing there filled from the train matrices of the other folds (NaN if none)."""
-    row_of = {}
-    for r in rows:
-        for sid in r.y.index:
-            row_of[sid] = len(row_of)
+    """Samples x union-of-fold-genes float32 matrix, every gene in ONE frame.
+
+    A fold's train_X + test_X hold every non-holdout sample, so each gene takes all its values from
+    the first fold (by name, holdout folds last) that selected it. Samples that fold lacks (holdout
+    samples) come from the other folds: copied as is for log2 values, or, when the matrices are
+    z-scored with each fold's TRAIN mean/std, mapped into the reference frame by the per-gene affine
+    map fitted on the samples both folds share (exact, since both are affine in the same values).
+    Either way, re-standardising a fold's train split reproduces that fold's upstream matrices.
+    """
+    row_of = {sid: i for i, sid in enumerate(sid for r in rows for sid in r.y.index)}
     gene_pos: dict[str, int] = {}
-    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
+    blocks = []
     transforms = []
-    bar = tqdm(total=2 * len(rows), desc="read fold matrices", unit="file", disable=not progress, leave=False)
+    bar = tqdm(total=len(rows), desc="read fold matrices", unit="fold", disable=not progress, leave=False)
     for r in rows:
-        for kind in ("test", "train"):
-            path = r.fold.path / f"{kind}_X.csv"
-            X = read_matrix_csv(path, what=f"gene-level matrix {kind}_X.csv (published on the Hub "
-                                           f"{HUB_REPO} for A2/A4/A5/A6 only)")
-            y_path = r.fold.path / f"{kind}_y.csv"
-            y = r.y if kind == "test" else r.fold.train_y()
-            _check_same_ids(y.index, y_path, X.index, path)
-            selected = r.fold.selected_genes()
-            if selected is not None and set(selected) != set(X.columns):
-                miss = [g for g in selected if g not in set(X.columns)][:5]
-                extra = [g for g in X.columns if g not in set(selected)][:5]
-                raise BenchError(f"{path}: columns do not match {r.fold.path / 'selected_genes.txt'}: missing "
-                                 f"{miss}, unexpected {extra} (expected the fold's {len(selected)} selected genes)")
-            for g in X.columns:
-                gene_pos.setdefault(g, len(gene_pos))
-            if kind == "train":
-                transforms.append(detect_value_transform(X))
-            rows_idx = np.array([row_of[s] for s in X.index], dtype=np.int64)
-            cols_idx = np.array([gene_pos[g] for g in X.columns], dtype=np.int64)
-            blocks.append((rows_idx, cols_idx, X.to_numpy(dtype=np.float32), kind == "test"))
-            bar.update()
+        test = _read_fold_matrix(r, "test")
+        train = _read_fold_matrix(r, "train")[test.columns]
+        transforms.append(detect_value_transform(train))
+        for g in test.columns:
+            gene_pos.setdefault(g, len(gene_pos))
+        rows_idx = np.array([row_of[s] for s in [*test.index, *train.index]], dtype=np.int64)
+        cols_idx = np.array([gene_pos[g] for g in test.columns], dtype=np.int64)
+        values = np.vstack([test.to_numpy(np.float32), train.to_numpy(np.float32)])
+        blocks.append((r.fold.holdout, rows_idx, cols_idx, values))
+        bar.update()
     bar.close()
-    out = np.full((len(row_of), len(gene_pos)), np.nan, dtype=np.float32)
-    # test blocks first (the sample's own fold), then train blocks fill what is still missing
-    for rows_idx, cols_idx, values, _ in sorted(blocks, key=lambda b: not b[3]):
-        sub = out[np.ix_(rows_idx, cols_idx)]
-        hole = np.isnan(sub)
-        if hole.any():
-            sub[hole] = values[hole]
-            out[np.ix_(rows_idx, cols_idx)] = sub
     transform = transforms[0] if len(set(transforms)) == 1 else "mixed"
+    out = np.full((len(row_of), len(gene_pos)), np.nan, dtype=np.float32)
+    assigned = np.zeros(len(gene_pos), dtype=bool)
+    for _, rows_idx, cols_idx, values in sorted(blocks, key=lambda b: b[0]):
+        new = ~assigned[cols_idx]
+        if new.any():
+            out[np.ix_(rows_idx, cols_idx[new])] = values[:, new]
+            assigned[cols_idx[new]] = True
+        old = ~new
+        if old.any():
+            sub = out[np.ix_(rows_idx, cols_idx[old])]
+            hole = np.isnan(sub)
+            if hole.any():
+                src = values[:, old]
+                if transform != "log2_deseq2":
+                    src = map_to_reference(sub, src)
+                sub[hole] = src[hole]
+                out[np.ix_(rows_idx, cols_idx[old])] = sub
     return out, list(gene_pos), transform
+
+
+def map_to_reference(ref: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """Per-column affine map ``a * src + b`` least-squares fitted where ``ref`` is not NaN.
+
+    Columns with fewer than 2 shared values or a constant ``src`` are copied unchanged.
+    """
+    ref64, src64 = ref.astype(np.float64), src.astype(np.float64)
+    shared = ~np.isnan(ref64)
+    n = shared.sum(axis=0)
+    safe_n = np.maximum(n, 1)
+    mx = np.where(shared, src64, 0.0).sum(axis=0) / safe_n
+    my = np.where(shared, ref64, 0.0).sum(axis=0) / safe_n
+    dx = np.where(shared, src64 - mx, 0.0)
+    dy = np.where(shared, np.nan_to_num(ref64) - my, 0.0)
+    var = (dx * dx).sum(axis=0)
+    ok = (n >= 2) & (var > 0)
+    a = np.where(ok, (dx * dy).sum(axis=0) / np.where(var > 0, var, 1.0), 1.0)
+    b = np.where(ok, my - a * mx, 0.0)
+    return (a * src64 + b).astype(np.float32)
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,7 +432,8 @@ def read_mission_pathways(pathway_dir: Path, mission: str, db: str) -> tuple[pd.
     return table[~dup], {"files": [p.name for p in files], "duplicates_dropped": int(dup.sum())}
 
 
-def _pathway_matrix(spec: TaskSpec, root: Path, obs: pd.DataFrame) -> tuple[np.ndarray, list[str], np.ndarray, list[dict], dict]:
+def _pathway_matrix(spec: TaskSpec, root: Path,
+                    obs: pd.DataFrame) -> tuple[np.ndarray, list[str], np.ndarray, list[dict], dict]:
     """(matrix, pathway ids, joined mask, unjoined samples, join report) for a pathway config."""
     tissue, db = spec.params["tissue"], spec.params["collection"]
     if db not in PATHWAY_DBS:
@@ -488,14 +528,42 @@ def _arrow_splits(obs: pd.DataFrame, X: np.ndarray, meta: dict):
     features[FEATURE_COLUMN] = datasets.List(datasets.Value("float32"), length=p)
     table = table.cast(features.arrow_schema)
     description = json.dumps(meta, default=str)
+    content = hashlib.sha256(np.ascontiguousarray(X).tobytes())
+    content.update(pd.util.hash_pandas_object(obs.astype(str), index=False).to_numpy().tobytes())
+    content.update(description.encode())
     splits = {}
     missions = obs["mission"].astype(str).to_numpy()
     for m in dict.fromkeys(missions):
         idx = np.flatnonzero(missions == m)
         info = datasets.DatasetInfo(description=description, features=features, config_name=meta["task"])
+        fingerprint = hashlib.sha256(f"{content.hexdigest()}:{m}".encode()).hexdigest()[:16]
         splits[split_name(m)] = datasets.Dataset(InMemoryTable(table.take(pa.array(idx))), info=info,
-                                                 split=split_name(m))
+                                                 split=split_name(m), fingerprint=fingerprint)
     return splits
+
+
+def read_rows_and_folds(name: str | TaskSpec, root: str | Path) -> tuple[list[MissionRows], list[dict]]:
+    """Labels, metadata and folds of a config, checked (no feature matrices needed).
+
+    Checks every fold's test/train labels and metadata against each other and, for Category B,
+    every pair's ``test_y.csv`` against the test mission's samples and labels.
+    """
+    spec = genelab_spec(name)
+    root = Path(root)
+    try:
+        task_dir = task_dir_for(root, labels_task_dir(spec))
+    except BenchError as exc:
+        if spec.params.get("variant") and root.is_dir() and (root / "tasks").is_dir():
+            raise BenchError(f"{exc} The A1 {spec.params['variant']} variant folder is not in the public "
+                             "GitHub snapshot; build it from the Hub or the embedded synthetic default "
+                             "(--data-dir synthetic)") from None
+        raise
+    layout = read_task_layout(task_dir)
+    rows = _read_mission_rows(layout)
+    _check_train_membership(rows)
+    if spec.params.get("category") == "B":
+        return rows, _read_pairs(spec, root, rows)
+    return rows, _lomo_folds(rows, selected=not is_pathway(spec))
 
 
 def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = False,
@@ -507,11 +575,8 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
     """
     spec = genelab_spec(name)
     root = Path(root)
-    layout = read_task_layout(task_dir_for(root, labels_task_dir(spec)))
-    rows = _read_mission_rows(layout)
-    _check_train_membership(rows)
+    rows, folds = read_rows_and_folds(spec, root)
     category = spec.params.get("category")
-    folds = _read_pairs(spec, root, rows) if category == "B" else _lomo_folds(rows, selected=not is_pathway(spec))
     obs = _obs_frame(rows)
     target_rule = _derive_target(spec, obs)
     unjoined, join_report, skipped = [], None, []
@@ -532,13 +597,14 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
         kind = "gene"
         if value_transform != "log2_deseq2":
             msg = (f"{spec.name}: fold matrices hold {value_transform} values (z-scored with each fold's TRAIN "
-                   "mean/std); a sample's vector comes from the fold where it is a test sample, so "
-                   "re-standardise on train before fitting")
+                   "mean/std); bench puts every gene in one fold's frame, so the values are not log2: "
+                   "re-standardise on a fold's train split before fitting (this reproduces the upstream matrices)")
             warnings.warn(msg, stacklevel=2)
     if synthetic:
         log.warning("%s: built from bench's deterministic SYNTHETIC GeneLab generator (not real data)", spec.name)
     meta = {
-        "task": spec.name, "family": spec.family, "description": spec.description,
+        "task": spec.name, "family": spec.family,
+        "description": _card_description(spec, value_transform, unjoined, skipped, synthetic),
         "source": {**spec.source, "origin": origin or str(root)}, "license": spec.license, "license_id": "mit",
         "citation": spec.citation, "synthetic": bool(synthetic), "spec_sha256": spec.spec_hash,
         "spec_version": spec.version, "loader_version": LOADER_VERSION,
@@ -548,11 +614,43 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
         "target_derivation": target_rule,
         "feature_column": FEATURE_COLUMN, "feature_kind": kind, "value_transform": value_transform,
         "n_features": len(feature_ids), "feature_ids": feature_ids,
+        "feature_ids_sha256": hashlib.sha256("\n".join(feature_ids).encode()).hexdigest(),
+        "split_sample_ids_sha256": _split_hashes(obs),
+        "missing_feature_values": _missing_per_mission(obs, X),
         "folds": sorted(folds, key=lambda f: f["name"]),
         "unjoined_samples": unjoined, "skipped_folds": skipped, "pathway_join": join_report,
     }
     splits = _arrow_splits(obs, X, meta)
     return BuildResult(splits=splits, meta=meta)
+
+
+def _card_description(spec: TaskSpec, transform: str, unjoined: list, skipped: list, synthetic: bool) -> str:
+    """The task description plus what a reader of the dataset card must know about this build."""
+    notes = [spec.description.strip()]
+    if synthetic:
+        notes.append("Built from bench's deterministic SYNTHETIC generator (upstream layout, not real data).")
+    notes.append(f"Feature values: {transform}. One split per mission; folds in bench_config.json.")
+    if unjoined:
+        notes.append(f"{len(unjoined)} sample(s) had no pathway scores and are not included "
+                     "(bench_config.json 'unjoined_samples').")
+    if skipped:
+        notes.append(f"Skipped folds: {', '.join(f['name'] for f in skipped)}.")
+    return " ".join(notes)
+
+
+def _split_hashes(obs: pd.DataFrame) -> dict:
+    """{split: sha256 of its sorted sample ids} (pins each split's membership)."""
+    out = {}
+    for m, ids in obs.groupby(obs["mission"].astype(str), sort=False)["sample_id"]:
+        out[split_name(m)] = hashlib.sha256("\n".join(sorted(ids.astype(str))).encode()).hexdigest()
+    return out
+
+
+def _missing_per_mission(obs: pd.DataFrame, X: np.ndarray) -> dict:
+    """{split: number of NaN feature values} (gene level: genes never measured for a holdout sample)."""
+    nan_rows = np.isnan(X).sum(axis=1)
+    out = pd.Series(nan_rows).groupby(obs["mission"].astype(str).to_numpy()).sum()
+    return {split_name(m): int(v) for m, v in out.items()}
 
 
 def _drop_empty_folds(spec: TaskSpec, folds: list[dict], kept_missions: set[str]) -> tuple[list[dict], list[dict]]:

@@ -4,6 +4,7 @@ get_fold, to_numpy, resolve_data_dir. See the data contract in the README sectio
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -111,7 +112,7 @@ def _source(spec: TaskSpec | None, data_dir, *, progress: bool = True) -> tuple[
         try:
             root = download_from_hub(spec)
             return root, _is_synthetic_root(root, spec), f"hub:{HUB_REPO}"
-        except Exception as exc:  # noqa: BLE001 - any Hub/network failure falls back, loudly
+        except OSError as exc:  # every huggingface_hub network/HTTP/cache error is an OSError: fall back, loudly
             warnings.warn(f"the Hugging Face Hub dataset {HUB_REPO} is unreachable ({type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else ''}); using bench's embedded SYNTHETIC "
                           "GeneLab data instead", SyntheticDataWarning, stacklevel=3)
@@ -138,9 +139,16 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None, *, task: str | N
 # --------------------------------------------------------------------------------------------
 
 def is_built_repo(path: str | os.PathLike) -> bool:
-    """True if ``path`` is a repository written by ``bench build`` (README.md with ``configs:``)."""
+    """True if ``path`` is a repository written by ``bench build``: README.md ``configs:`` whose
+    folders hold ``bench_config.json`` (an upstream Hub snapshot's own card does not count)."""
     p = Path(path)
-    return p.is_dir() and (p / "README.md").is_file() and bool(hub_repo.list_configs(p))
+    if not (p.is_dir() and (p / "README.md").is_file()):
+        return False
+    try:
+        configs = hub_repo.list_configs(p)
+    except BenchError:
+        return False
+    return any((p / c / hub_repo.CONFIG_META).is_file() for c in configs)
 
 
 def read_built(repo_dir: str | os.PathLike, config: str):
@@ -150,12 +158,17 @@ def read_built(repo_dir: str | os.PathLike, config: str):
     from datasets.table import InMemoryTable
 
     repo = Path(repo_dir)
-    configs = hub_repo.list_configs(repo)
-    if config not in configs:
+    if not (repo / config / hub_repo.CONFIG_META).is_file():    # the folder, not README, is the truth
+        configs = hub_repo.list_configs(repo)
         raise BenchError(f"{repo}: no config {config!r} in README.md configs:{close_matches_hint(config, configs)} "
-                         f"Available: {', '.join(configs) or '(none)'}; build it with `bench build {config} --out {repo}`")
-    meta = hub_repo.read_config_meta(repo, config)
-    description = json.dumps(meta, default=str)
+                         f"Available: {', '.join(configs) or '(none)'}; "
+                         f"build it with `bench build {config} --out {repo}`")
+    meta_path = repo / config / hub_repo.CONFIG_META
+    description = meta_path.read_text(encoding="utf-8")      # the JSON text itself, parsed once (cached)
+    try:
+        meta = _parse_meta(description)
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"{meta_path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     out = datasets.DatasetDict()
     for split in meta.get("splits", {}):
         path = repo / config / hub_repo.split_file_name(split)
@@ -164,7 +177,10 @@ def read_built(repo_dir: str | os.PathLike, config: str):
         table = pq.read_table(path, memory_map=True)
         info = datasets.DatasetInfo(description=description, features=datasets.Features.from_arrow_schema(table.schema),
                                     config_name=config)
-        out[split] = datasets.Dataset(InMemoryTable(table), info=info, split=split)
+        st = path.stat()
+        # an explicit fingerprint (file identity) avoids datasets hashing the whole table
+        fingerprint = hashlib.sha256(f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16]
+        out[split] = datasets.Dataset(InMemoryTable(table), info=info, split=split, fingerprint=fingerprint)
     if meta.get("synthetic"):
         warnings.warn(f"{config}: SYNTHETIC data (bench's deterministic generator), not real measurements",
                       SyntheticDataWarning, stacklevel=3)
@@ -203,9 +219,17 @@ def load(name: str, *, data_dir: str | os.PathLike | None = None, cache_dir: str
 def write_built(spec: TaskSpec, root: Path, repo: Path, *, synthetic: bool, origin: str,
                 fingerprint: str | None = None, progress: bool = True) -> Path:
     """Build ``spec`` from ``root`` and write it as one config of the HF repository ``repo``."""
+    from datasets.utils import logging as ds_logging
+
     result = build_config(spec, root, synthetic=synthetic, origin=origin, progress=progress)
     meta = dict(result.meta, source_fingerprint=fingerprint or source_fingerprint(spec, root))
-    return hub_repo.write_config(repo, spec.name, result.splits, meta=meta)
+    bars_on = ds_logging.is_progress_bar_enabled()
+    ds_logging.disable_progress_bar()          # one parquet bar per split is noise here
+    try:
+        return hub_repo.write_config(repo, spec.name, result.splits, meta=meta)
+    finally:
+        if bars_on:
+            ds_logging.enable_progress_bar()
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,6 +239,39 @@ def write_built(spec: TaskSpec, root: Path, repo: Path, *, synthetic: bool, orig
 @functools.lru_cache(maxsize=32)
 def _parse_meta(description: str) -> dict:
     return json.loads(description)
+
+
+@functools.lru_cache(maxsize=32)
+def _feature_positions(description: str) -> dict:
+    return {g: i for i, g in enumerate(_parse_meta(description)["feature_ids"])}
+
+
+@functools.lru_cache(maxsize=64)
+def _fold_selection_index(description: str, fold_name: str) -> np.ndarray:
+    fold = next(f for f in _parse_meta(description)["folds"] if f["name"] == fold_name)
+    pos = _feature_positions(description)
+    return np.fromiter((pos[g] for g in fold["selected_features"]), dtype=np.intp)
+
+
+def _selection_index(description: str, meta: dict, features: list[str]) -> np.ndarray:
+    """Column positions of ``features``; a fold's own ``selected_features`` list hits a cache."""
+    for f in meta["folds"]:
+        if features is f.get("selected_features"):
+            return _fold_selection_index(description, f["name"])
+    pos = _feature_positions(description)
+    unknown = [g for g in features if g not in pos]
+    if unknown:
+        raise BenchError(f"to_numpy: feature id(s) {unknown[:5]} are not in config {meta.get('task')} "
+                         f"({len(pos)} features; see config_meta(...)['feature_ids'])")
+    return np.fromiter((pos[g] for g in features), dtype=np.intp, count=len(features))
+
+
+def _description(ds) -> str:
+    import datasets
+
+    if isinstance(ds, (datasets.DatasetDict, dict)):
+        ds = next(iter(ds.values()))
+    return ds.info.description or ""
 
 
 def config_meta(dsd_or_split, *, repo_dir: str | os.PathLike | None = None) -> dict:
@@ -243,7 +300,7 @@ def config_meta(dsd_or_split, *, repo_dir: str | os.PathLike | None = None) -> d
         raise BenchError("this dataset carries no bench metadata (feature ids, folds): load it with "
                          "bench.loaders.load(name, data_dir=...) or pass repo_dir=<built repo> "
                          "(datasets.load_dataset does not keep bench_config.json)")
-    return meta
+    return dict(meta)
 
 
 def folds(dsd) -> list[dict]:
@@ -305,12 +362,7 @@ def to_numpy(ds, *, features: list[str] | None = None) -> tuple[np.ndarray, list
     X = values.flatten().to_numpy(zero_copy_only=False).reshape(n, p) if n else np.zeros((0, p), np.float32)
     X = X.astype(np.float32, copy=False)
     if features is not None:
-        pos = {g: i for i, g in enumerate(ids)}
-        unknown = [g for g in features if g not in pos]
-        if unknown:
-            raise BenchError(f"to_numpy: feature id(s) {unknown[:5]} are not in config {meta.get('task')} "
-                             f"({p} features; see config_meta(...)['feature_ids'])")
-        X = X[:, [pos[g] for g in features]]
+        X = X[:, _selection_index(_description(ds), meta, features)]
         ids = list(features)
     obs = table.drop_columns([column]).to_pandas()
     obs.index = pd.Index(obs["sample_id"].astype(str).to_numpy())

@@ -42,7 +42,7 @@ log = logging.getLogger("bench.genelab")
 
 GENERATOR_VERSION = 1
 DEFAULT_SEED = 0
-FLIGHT_EFFECT = 1.0           # log2 fold change scale of the Flight genes
+FLIGHT_EFFECT = 0.5           # log2 fold change scale of the Flight genes (LR AUROC ~0.9 on A2)
 FLIGHT_GENE_FRACTION = 0.03
 BATCH_SD = 1.0                # per-mission per-gene shift (strong batch effect)
 N_PATHWAYS = {"hallmark": 50, "kegg": 230, "reactome": 1110, "mitocarta": 35}
@@ -50,9 +50,13 @@ _TISSUE_CODE = {"liver": "LVR", "gastrocnemius": "GST", "kidney": "KDN", "thymus
                 "eye": "RTN"}
 
 
-def synthetic_root(seed: int = DEFAULT_SEED) -> Path:
-    """Where the synthetic upstream layout lives: ``<bench cache>/genelab_synthetic/v<N>-seed<S>``."""
-    return bench_cache_dir() / "genelab_synthetic" / f"v{GENERATOR_VERSION}-seed{int(seed)}"
+def synthetic_root(seed: int = DEFAULT_SEED, flight_effect: float = FLIGHT_EFFECT) -> Path:
+    """Where the synthetic upstream layout lives: ``<bench cache>/genelab_synthetic/v<N>-seed<S>``
+    (``-flight<E>`` appended for a non-default Flight effect)."""
+    name = f"v{GENERATOR_VERSION}-seed{int(seed)}"
+    if float(flight_effect) != FLIGHT_EFFECT:
+        name += f"-flight{float(flight_effect):g}"
+    return bench_cache_dir() / "genelab_synthetic" / name
 
 
 def _rng(seed: int, *keys: str) -> np.random.Generator:
@@ -153,7 +157,8 @@ def tissue_world(tissue: str, *, seed: int = DEFAULT_SEED, variant: str | None =
     noise_sd = rng.lognormal(np.log(0.25), 0.7, n_genes)
     flight_genes = rng.choice(n_genes, size=max(1, int(FLIGHT_GENE_FRACTION * n_genes)), replace=False)
     effect = np.zeros(n_genes)
-    effect[flight_genes] = flight_effect * rng.choice([-1.0, 1.0], flight_genes.size) * rng.uniform(0.5, 1.5, flight_genes.size)
+    signs = rng.choice([-1.0, 1.0], flight_genes.size)
+    effect[flight_genes] = flight_effect * signs * rng.uniform(0.5, 1.5, flight_genes.size)
     missions, X = {}, {}
     entries = [(m, c, False) for m, c in sorted(params["missions"].items())]
     entries += [(m, c, True) for m, c in sorted((params.get("holdout_missions") or {}).items())]
@@ -235,13 +240,14 @@ def _label_distribution(labels: np.ndarray) -> dict:
     return {"Flight": int((labels == 1).sum()), "Ground": int((labels == 0).sum())}
 
 
-def write_task_dir(root: Path, task_dir: str, *, seed: int = DEFAULT_SEED) -> Path:
+def write_task_dir(root: Path, task_dir: str, *, seed: int = DEFAULT_SEED,
+                   flight_effect: float = FLIGHT_EFFECT) -> Path:
     """Generate ``<root>/tasks/<task_dir>`` (labels, metadata, fold info, selected genes; no matrices)."""
     tissue, variant, kind = _task_dir_kind(task_dir)
     target = Path(root) / "tasks" / task_dir
     if target.is_dir():
         return target
-    world = tissue_world(tissue, seed=seed, variant=variant)
+    world = tissue_world(tissue, seed=seed, variant=variant, flight_effect=flight_effect)
     with atomic_path(target, directory=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
         if kind == "B":
@@ -291,7 +297,8 @@ def _write_lomo_dir(tmp: Path, world: TissueWorld, task_dir: str) -> None:
     (tmp / "task_info.json").write_text(json.dumps(task_info, indent=2))
 
 
-def write_fold_matrices(root: Path, task_dir: str, *, seed: int = DEFAULT_SEED, progress: bool = True) -> None:
+def write_fold_matrices(root: Path, task_dir: str, *, seed: int = DEFAULT_SEED,
+                        flight_effect: float = FLIGHT_EFFECT, progress: bool = True) -> None:
     """Write ``train_X.csv``/``test_X.csv`` (selected genes, log2 values) into every fold, atomically."""
     from tqdm.auto import tqdm
 
@@ -308,7 +315,7 @@ def write_fold_matrices(root: Path, task_dir: str, *, seed: int = DEFAULT_SEED, 
                 todo.append((fold, name))
     if not todo:
         return
-    world = tissue_world(tissue, seed=seed, variant=variant)
+    world = tissue_world(tissue, seed=seed, variant=variant, flight_effect=flight_effect)
     plan = {f: (t, tr) for f, t, tr in _fold_plan(world)}
     gene_pos = {g: i for i, g in enumerate(world.genes)}
     for fold, name in tqdm(todo, desc=f"synthetic {task_dir} matrices", unit="file", disable=not progress,
@@ -322,18 +329,20 @@ def write_fold_matrices(root: Path, task_dir: str, *, seed: int = DEFAULT_SEED, 
             write_matrix_csv(tmp, ids, selected, X[:, cols])
 
 
-def write_pathway_scores(root: Path, tissue: str, *, seed: int = DEFAULT_SEED) -> Path:
+def write_pathway_scores(root: Path, tissue: str, *, seed: int = DEFAULT_SEED,
+                         flight_effect: float = FLIGHT_EFFECT) -> Path:
     """Generate ``<root>/processed/pathway_scores/<tissue>/<mission>_gsva_<db>.csv`` for the 4 collections."""
     target = Path(root) / "processed" / "pathway_scores" / tissue
     if target.is_dir():
         return target
-    world = tissue_world(tissue, seed=seed)
+    world = tissue_world(tissue, seed=seed, flight_effect=flight_effect)
     with atomic_path(target, directory=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
         for db, n_path in N_PATHWAYS.items():
             rng = _rng(seed, "gsva", tissue, db)
             names = [f"{db.upper()}_SYNTHETIC_PATHWAY_{i:04d}" for i in range(n_path)]
             effect = np.where(rng.random(n_path) < 0.15, rng.choice([-0.3, 0.3], n_path), 0.0)
+            effect = effect * (flight_effect / FLIGHT_EFFECT)
             regular = [m for m, v in world.missions.items() if not v.holdout]
             for m in regular:
                 tables = _gsva_tables(world, m, names, effect, rng, db)
@@ -377,26 +386,32 @@ def _gsva_tables(world: TissueWorld, m: str, names: list, effect: np.ndarray, rn
 # --------------------------------------------------------------------------------------------
 
 def ensure_synthetic(spec: TaskSpec, *, root: Path | None = None, seed: int = DEFAULT_SEED,
-                     matrices: bool | None = None, progress: bool = True) -> Path:
-    """Generate (once) what ``spec`` needs in the synthetic root and return the root."""
+                     flight_effect: float = FLIGHT_EFFECT, matrices: bool | None = None,
+                     progress: bool = True) -> Path:
+    """Generate (once) what ``spec`` needs in the synthetic root and return the root.
+
+    ``flight_effect`` scales the Flight signal (log2 units on 3 % of genes; 0 = no signal)."""
     from bench.loaders.genelab import is_pathway, labels_task_dir, needed_task_dirs
 
-    root = Path(root) if root else synthetic_root(seed)
+    root = Path(root) if root else synthetic_root(seed, flight_effect)
+    fx = {"seed": seed, "flight_effect": flight_effect}
     for d in needed_task_dirs(spec):
-        write_task_dir(root, d, seed=seed)
+        write_task_dir(root, d, **fx)
     if matrices if matrices is not None else not is_pathway(spec):
-        write_fold_matrices(root, labels_task_dir(spec), seed=seed, progress=progress)
+        write_fold_matrices(root, labels_task_dir(spec), progress=progress, **fx)
     if is_pathway(spec):
-        write_pathway_scores(root, spec.params["tissue"], seed=seed)
+        write_pathway_scores(root, spec.params["tissue"], **fx)
     return root
 
 
-def ensure_all_labels(*, root: Path | None = None, seed: int = DEFAULT_SEED) -> Path:
+def ensure_all_labels(*, root: Path | None = None, seed: int = DEFAULT_SEED,
+                      flight_effect: float = FLIGHT_EFFECT) -> Path:
     """Generate every task folder's labels/metadata (no matrices) and all pathway scores."""
-    root = Path(root) if root else synthetic_root(seed)
-    dirs = sorted({d for s in list_tasks("genelab") for d in (s.params.get("task_dir"), s.params.get("labels_from")) if d})
+    root = Path(root) if root else synthetic_root(seed, flight_effect)
+    dirs = sorted({d for s in list_tasks("genelab")
+                   for d in (s.params.get("task_dir"), s.params.get("labels_from")) if d})
     for d in dirs:
-        write_task_dir(root, d, seed=seed)
+        write_task_dir(root, d, seed=seed, flight_effect=flight_effect)
     for tissue in sorted({s.params["tissue"] for s in list_tasks("genelab")}):
-        write_pathway_scores(root, tissue, seed=seed)
+        write_pathway_scores(root, tissue, seed=seed, flight_effect=flight_effect)
     return root

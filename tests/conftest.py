@@ -2,10 +2,20 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+# A data repo written by `bench build --out ./bench` in the working directory would shadow the
+# editable `bench` package: the cwd is first on sys.path and a folder without __init__.py is a
+# namespace package, found before setuptools' editable finder. Drop the cwd from sys.path then.
+# (A regular, non-editable install is not affected; neither is the `bench` console command.)
+_cwd_bench = Path.cwd() / "bench"
+if _cwd_bench.is_dir() and not (_cwd_bench / "__init__.py").exists() and "bench" not in sys.modules:
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path.cwd().resolve()]
+    os.environ.setdefault("PYTHONSAFEPATH", "1")  # same for `python -m/-c` subprocesses (Python >= 3.11)
 
 # Offline and isolated before any HF library is imported by a test module.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 MISSIONS = ["MHU-2", "RR-6", "RR-7"]
+HOLDOUT = "RR-23"
 GENES = [f"ENSMUSG{i:011d}" for i in range(1, 7)]
 
 
@@ -16,19 +17,32 @@ def mission_samples(m: str) -> tuple[list[str], list[float]]:
 
 
 def values(sid: str) -> list[float]:
-    """Deterministic, hand-checkable values: sample k of mission index j -> 10*j + k + gene/10."""
+    """Deterministic, hand-checkable log2-like values of sample k of mission index j, gene g."""
     m, k = sid.rsplit("_s", 1)
-    j = MISSIONS.index(m)
-    return [10 * j + int(k) + g / 10 for g in range(len(GENES))]
+    j, k = (MISSIONS + [HOLDOUT]).index(m), int(k)
+    return [10 * j + k * (1 + g / 7) + ((k * g) % 3) / 10 for g in range(len(GENES))]
 
 
-def write_mini_layout(root: Path, *, with_matrices: bool = True) -> Path:
+def _matrix(ids: list[str], genes: list[str], train_ids: list[str], zscore: bool) -> pd.DataFrame:
+    full = pd.DataFrame([values(i) for i in ids], index=ids, columns=GENES)[genes]
+    if not zscore:
+        return full
+    train = pd.DataFrame([values(i) for i in train_ids], index=train_ids, columns=GENES)[genes]
+    return (full - train.mean()) / train.std(ddof=0)
+
+
+def write_mini_layout(root: Path, *, with_matrices: bool = True, holdout: bool = False,
+                      zscore: bool = False) -> Path:
+    """3 LOMO folds (+ a ``fold_RR-23_holdout`` if ``holdout``); matrices log2-like or, with
+    ``zscore``, standardised with each fold's TRAIN mean/std like the upstream generator."""
     task = root / "tasks" / "A5_skin_lomo"
     infos = []
-    for m in MISSIONS:
-        d = task / f"fold_{m}_test"
+    folds = [(m, f"fold_{m}_test", [t for t in MISSIONS if t != m]) for m in MISSIONS]
+    if holdout:
+        folds.append((HOLDOUT, f"fold_{HOLDOUT}_holdout", list(MISSIONS)))
+    for m, fold_name, train in folds:
+        d = task / fold_name
         d.mkdir(parents=True)
-        train = [t for t in MISSIONS if t != m]
         te_ids, te_y = mission_samples(m)
         tr_ids = [i for t in train for i in mission_samples(t)[0]]
         tr_y = [v for t in train for v in mission_samples(t)[1]]
@@ -38,15 +52,15 @@ def write_mini_layout(root: Path, *, with_matrices: bool = True) -> Path:
             pd.DataFrame({"label": ["Flight" if i.endswith(("s0", "s2")) else "GC" for i in ids],
                           "mission": [i.rsplit("_s", 1)[0] for i in ids], "strain": "C57BL/6J"},
                          index=ids).to_csv(d / name)
-        genes = GENES[:5] if m == "RR-7" else GENES[1:]          # folds select different genes
+        genes = {"RR-7": GENES[:5], HOLDOUT: GENES[2:]}.get(m, GENES[1:])   # folds select different genes
         (d / "selected_genes.txt").write_text("\n".join(genes))
         if with_matrices:
             for name, ids in (("test_X.csv", te_ids), ("train_X.csv", tr_ids)):
-                full = pd.DataFrame([values(i) for i in ids], index=ids, columns=GENES)
-                full[genes].to_csv(d / name)
+                _matrix(ids, genes, tr_ids, zscore).to_csv(d / name)
         info = {"test_mission": m, "train_missions": train, "n_train": len(tr_ids), "n_test": len(te_ids)}
         (d / "fold_info.json").write_text(json.dumps(info))
-        infos.append(info)
+        if m != HOLDOUT:
+            infos.append(info)
     (task / "task_info.json").write_text(json.dumps({"task_id": "A5", "folds": infos}))
     pw = root / "processed" / "pathway_scores" / "skin"
     pw.mkdir(parents=True)

@@ -11,7 +11,7 @@ import pytest
 from bench.errors import BenchError
 from bench.loaders import config_meta, folds, get_fold, load, to_numpy
 from bench.loaders.genelab import GeneLabJoinWarning, build_config, detect_value_transform
-from genelab_helpers import GENES, MISSIONS, mission_samples, values, write_mini_layout
+from genelab_helpers import GENES, HOLDOUT, MISSIONS, mission_samples, values, write_mini_layout
 
 
 @pytest.fixture()
@@ -150,7 +150,7 @@ BAD_CASES = {
                            r"test_y\.csv: expected the sample id column and one label column"),
     "label not 0/1": (lambda r: _edit_csv(r / FOLD / "test_y.csv", lambda d: d.replace({1.0: 2.0})),
                       r"test_y\.csv: field '0': labels must be 0 or 1 .* got RR-7_s0=2\.0"),
-    "non-numeric X column": (lambda r: _edit_csv(r / FOLD / "test_X.csv", lambda d: d.astype({GENES[1]: str}).replace({"21.1": "high"})),
+    "non-numeric X column": (lambda r: _edit_csv(r / FOLD / "test_X.csv", lambda d: d.assign(**{GENES[1]: ["high", 1.0, 2.0, 3.0]})),
                              rf"test_X\.csv: column\(s\) \['{GENES[1]}'\] are not numeric"),
     "X columns != selected genes": (lambda r: _edit_csv(r / FOLD / "test_X.csv", lambda d: d.drop(columns=[GENES[2]])),
                                     rf"test_X\.csv: columns do not match .*selected_genes\.txt: missing \['{GENES[2]}'\]"),
@@ -168,6 +168,11 @@ BAD_CASES = {
                                r"duplicate sample 'RR-6_s0': it is also a test sample in .*fold_RR-6_test/test_y\.csv"),
     "meta mission wrong": (lambda r: _edit_csv(r / FOLD / "test_meta.csv", lambda d: d.assign(mission="RR-6")),
                            r"test_meta\.csv: field 'mission': expected 'RR-7' .* got \['RR-6'\]"),
+    "duplicate sample in X": (lambda r: (r / FOLD / "test_X.csv").write_text((r / FOLD / "test_X.csv").read_text()
+                                                                          + "RR-7_s1,1,2,3,4,5\n"),
+                              r"test_X\.csv: duplicate sample id\(s\) \['RR-7_s1'\]"),
+    "empty X file": (lambda r: (r / FOLD / "train_X.csv").write_text(""),
+                     r"train_X\.csv: cannot parse as CSV"),
     "malformed fold_info": (lambda r: (r / FOLD / "fold_info.json").write_text("{oops"),
                             r"fold_info\.json: malformed JSON at line 1"),
 }
@@ -216,3 +221,39 @@ def test_build_config_returns_meta_matching_the_contract(mini):
     assert list(ds.features)[:3] == ["sample_id", "mission", "label"] and list(ds.features)[-1] == "features"
     assert str(ds.features["label"].dtype) == "int8"
     assert json.loads(ds.info.description)["task"] == "A5_skin"
+
+
+def test_holdout_samples_have_values_for_the_holdout_fold_genes_only(tmp_path, cache):
+    root = write_mini_layout(tmp_path / "up", holdout=True)
+    dsd = load("A5_skin", data_dir=root)
+    meta = config_meta(dsd)
+    assert list(dsd) == ["mhu_2", "rr_23", "rr_6", "rr_7"]
+    hold = [f for f in meta["folds"] if f["holdout"]]
+    assert hold[0]["name"] == "fold_RR-23_holdout" and hold[0]["train_splits"] == ["mhu_2", "rr_6", "rr_7"]
+    X, ids, obs = to_numpy(dsd["rr_23"])
+    known = [i for i, g in enumerate(ids) if g in GENES[2:]]
+    expected = np.array([[values(s)[GENES.index(ids[i])] for i in known] for s in obs.index], dtype=np.float32)
+    np.testing.assert_allclose(X[:, known], expected, rtol=1e-6)
+    assert np.isnan(np.delete(X, known, axis=1)).all()
+    assert meta["missing_feature_values"] == {"mhu_2": 0, "rr_23": 4 * 2, "rr_6": 0, "rr_7": 0}
+    train, test = get_fold(dsd, HOLDOUT)
+    assert test.num_rows == 4 and train.num_rows == 12
+
+
+def test_train_zscored_matrices_are_put_in_one_frame(tmp_path, cache):
+    """Upstream may z-score every fold with its TRAIN mean/std. Re-standardising a loaded fold's train
+    split must reproduce that fold's train_X.csv and test_X.csv (holdout fold included)."""
+    root = write_mini_layout(tmp_path / "up", holdout=True, zscore=True)
+    with pytest.warns(UserWarning, match="zscore_train"):
+        dsd = load("A5_skin", data_dir=root)
+    assert config_meta(dsd)["value_transform"] == "zscore_train"
+    for f in folds(dsd):
+        train, test = get_fold(dsd, f["name"])
+        Xtr, ids, otr = to_numpy(train, features=f["selected_features"])
+        Xte, _, ote = to_numpy(test, features=f["selected_features"])
+        mu, sd = Xtr.mean(axis=0), Xtr.std(axis=0)
+        up = root / "tasks/A5_skin_lomo" / f["name"]
+        up_tr = pd.read_csv(up / "train_X.csv", index_col=0).loc[otr.index, ids]
+        up_te = pd.read_csv(up / "test_X.csv", index_col=0).loc[ote.index, ids]
+        np.testing.assert_allclose((Xtr - mu) / sd, up_tr.to_numpy(), atol=1e-4)
+        np.testing.assert_allclose((Xte - mu) / sd, up_te.to_numpy(), atol=1e-4)

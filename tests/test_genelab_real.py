@@ -2,6 +2,7 @@
 against fold_info.json / task_info.json and the raw GSVA CSVs (read independently with pandas)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 
@@ -51,6 +52,8 @@ def test_counts_labels_and_fold_membership_match_fold_info(name, built, genelab_
         assert sum(train["label"]) == tdist["Flight"]
         y = pd.read_csv(task_dir / f["name"] / "test_y.csv", index_col=0)
         assert test["sample_id"] == [str(i) for i in y.index]        # the evaluator's row order
+        digest = hashlib.sha256("\n".join(sorted(str(i) for i in y.index)).encode()).hexdigest()
+        assert meta["split_sample_ids_sha256"][f["test_split"]] == digest
         assert set(train["sample_id"]) == set(pd.read_csv(task_dir / f["name"] / "train_y.csv", index_col=0).index)
 
 
@@ -107,6 +110,7 @@ def test_thymus_holdout_without_pathway_file_is_reported_not_silently_dropped(bu
     assert len(meta["unjoined_samples"]) == 16
     assert {u["mission"] for u in meta["unjoined_samples"]} == {"RR-23"}
     assert meta["skipped_folds"][0]["name"] == "fold_RR-23_holdout"
+    assert "16 sample(s) had no pathway scores" in meta["description"]
     assert "rr_23" not in built["A4_thymus_kegg"]
 
 
@@ -130,3 +134,36 @@ def test_built_pathway_repo_loads_offline_with_datasets(built, genelab_dir, tmp_
     ds = datasets.load_dataset(str(tmp_path / "repo"), "A6_eye_hallmark")
     assert sorted(ds) == ["rr_1", "rr_3", "tbd"] and ds["tbd"].num_rows == 16
     assert ds["rr_1"].features["features"].length == 50
+
+
+B_TASKS = [s.name for s in list_tasks("genelab") if s.params.get("category") == "B"]
+
+
+@pytest.mark.parametrize("name", B_TASKS)
+def test_real_b_pairs_match_their_test_missions(name, genelab_dir):
+    from bench.loaders.genelab import read_rows_and_folds
+    from bench.tasks import get_task
+    spec = get_task(name)
+    rows, pairs = read_rows_and_folds(spec, genelab_dir)
+    missions = [r.mission for r in rows if not r.fold.holdout]
+    assert len(pairs) == spec.split["n_pairs"] == len(missions) * (len(missions) - 1)
+    assert [p["name"] for p in pairs] == sorted(p["name"] for p in pairs)
+    sizes = {r.mission: len(r.y) for r in rows}
+    for p in pairs:
+        y = pd.read_csv(genelab_dir / "tasks" / spec.params["task_dir"] / p["name"] / "test_y.csv", index_col=0)
+        assert len(y) == sizes[p["test_mission"]] and p["train_missions"][0] != p["test_mission"]
+
+
+def test_real_a4_holdout_fold_is_listed_with_its_train_missions(genelab_dir):
+    from bench.loaders.genelab import read_rows_and_folds
+    _, fl = read_rows_and_folds("A4_thymus", genelab_dir)
+    hold = [f for f in fl if f["holdout"]]
+    assert [f["name"] for f in hold] == ["fold_RR-23_holdout"]
+    assert hold[0]["train_missions"] == ["MHU-1", "MHU-2", "RR-6", "RR-9"] and hold[0]["test_split"] == "rr_23"
+    assert len(hold[0]["selected_features"]) > 20000
+
+
+def test_a1_variant_absent_from_the_snapshot_says_so(genelab_dir, tmp_path):
+    with pytest.raises(BenchError, match=r"no task folder 'A1_liver_lomo_combat'.*combat variant folder is not in "
+                                         r"the public GitHub snapshot"):
+        load("A1_liver_combat", data_dir=genelab_dir, cache_dir=tmp_path)

@@ -71,17 +71,24 @@ def test_layout_files_and_real_counts(cache):
         assert X.to_numpy().min() >= 0                                        # log2 scale
     info = json.loads((root / "tasks/A5_skin_lomo/task_info.json").read_text())
     assert info["synthetic"] is True and info["n_folds_generated"] == 3
-    pw = sorted(p.name for p in (root / "processed/pathway_scores/skin").glob("*_kegg.csv")) \
-        if (root / "processed/pathway_scores/skin").is_dir() else None
-    assert pw in (None, ["MHU-2_dorsal_gsva_kegg.csv", "MHU-2_femoral_gsva_kegg.csv", "RR-6_gsva_kegg.csv",
-                         "RR-7_gsva_kegg.csv"])
+    ensure_synthetic(get_task("A5_skin_kegg"), progress=False)
+    pw = sorted(p.name for p in (root / "processed/pathway_scores/skin").glob("*_kegg.csv"))
+    assert pw == ["MHU-2_dorsal_gsva_kegg.csv", "MHU-2_femoral_gsva_kegg.csv", "RR-6_gsva_kegg.csv",
+                  "RR-7_gsva_kegg.csv"]
 
 
 def test_generator_is_deterministic(tmp_path):
+    from bench.loaders.genelab_synthetic import tissue_world, write_fold_matrices
     a = write_task_dir(tmp_path / "a", "A2_gastrocnemius_lomo", seed=3)
+    tissue_world.cache_clear()                       # regenerate from scratch, not from the in-process cache
     b = write_task_dir(tmp_path / "b", "A2_gastrocnemius_lomo", seed=3)
     c = write_task_dir(tmp_path / "c", "A2_gastrocnemius_lomo", seed=4)
     assert _tree_digest(a) == _tree_digest(b) != _tree_digest(c)
+    for root in ("a", "b"):
+        tissue_world.cache_clear()
+        write_fold_matrices(tmp_path / root, "A2_gastrocnemius_lomo", seed=3, progress=False)
+    assert (a / "fold_RR-1_test" / "train_X.csv").is_file()
+    assert _tree_digest(a) == _tree_digest(b)
 
 
 def test_quirks_gastrocnemius_prefix_and_thymus_duplicates(cache):
@@ -148,7 +155,7 @@ def test_gene_level_fold_train_matches_upstream_train_X(repo, cache):
     np.testing.assert_array_equal(X, truth.loc[obs.index, ids].to_numpy(np.float32))
 
 
-def test_rebuild_adds_configs_without_clobbering_others(repo, tmp_path):
+def test_rebuild_adds_configs_without_clobbering_others(repo, tmp_path, capsys):
     import shutil
     copy = tmp_path / "bench"
     shutil.copytree(repo, copy)
@@ -156,6 +163,7 @@ def test_rebuild_adds_configs_without_clobbering_others(repo, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert main(["build", "A2_gastrocnemius_hallmark", "--out", str(copy), "--data-dir", "synthetic"]) == 0
+    assert "built A2_gastrocnemius_hallmark (SYNTHETIC data)" in capsys.readouterr().out
     from bench.loaders.hub_repo import list_configs
     assert list_configs(copy) == sorted(FAST + ["A2_gastrocnemius_hallmark"])
     assert (copy / "A5_skin" / "rr_7-00000-of-00001.parquet").read_bytes() == before
@@ -173,6 +181,12 @@ def test_failed_build_leaves_the_repo_untouched(repo, tmp_path, capsys):
     assert main(["build", "A5_skin_hallmark", "--out", str(copy), "--data-dir", str(bad)]) == 2
     assert "is this a GeneLab benchmark checkout" in capsys.readouterr().err
     assert _tree_digest(copy) == digest and not list(tmp_path.glob(".bench*"))
+
+
+def test_build_refuses_the_current_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "A5_skin_kegg", "--out", "."]) == 2
+    assert "is the current folder or one of its parents" in capsys.readouterr().err
 
 
 def test_build_refuses_a_non_repo_folder(tmp_path, capsys):
@@ -222,10 +236,13 @@ def test_hub_path_downloads_the_task_folder(monkeypatch, tmp_path):
     assert root == synthetic_root(0)
 
 
-def test_resolve_data_dir_offline_is_the_synthetic_root(cache):
+def test_resolve_data_dir_offline_is_the_synthetic_root(cache, tmp_path):
     root = resolve_data_dir(task="A2_gastrocnemius")
     assert root == synthetic_root(0) and (root / "tasks/A2_gastrocnemius_lomo/task_info.json").is_file()
-    assert resolve_data_dir("/work") == Path("/work")
+    assert resolve_data_dir(tmp_path) == tmp_path
+    from bench.errors import BenchError
+    with pytest.raises(BenchError, match="data dir not found"):
+        resolve_data_dir(tmp_path / "missing")
 
 
 def test_load_dataset_bench_from_cwd_and_the_package_shadowing_workaround(repo, tmp_path):
@@ -260,3 +277,30 @@ def test_every_config_builds_and_loads_synthetic(name, cache, tmp_path_factory):
     expected = {m: c["n"] for m, c in spec.params["missions"].items()}
     for m, n in expected.items():
         assert ds[m.lower().replace("-", "_")].num_rows == n
+
+
+def test_flight_effect_is_tunable(tmp_path):
+    """LOMO AUROC of a standardised logistic regression (sklearn) with the default Flight effect vs none."""
+    import datasets
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from bench.loaders.genelab import build_config
+
+    def mean_auroc(effect):
+        root = ensure_synthetic(get_task("A2_gastrocnemius"), root=tmp_path / f"fx{effect}", flight_effect=effect,
+                                progress=False)
+        dsd = datasets.DatasetDict(build_config("A2_gastrocnemius", root, synthetic=True, progress=False).splits)
+        aucs = []
+        for f in folds(dsd):
+            train, test = get_fold(dsd, f["name"])
+            Xtr, _, otr = to_numpy(train, features=f["selected_features"])
+            Xte, _, ote = to_numpy(test, features=f["selected_features"])
+            model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(Xtr, otr["label"])
+            aucs.append(roc_auc_score(ote["label"], model.predict_proba(Xte)[:, 1]))
+        return float(np.mean(aucs))
+
+    with_effect, without = mean_auroc(0.5), mean_auroc(0.0)
+    assert with_effect > 0.8 and without < with_effect - 0.3

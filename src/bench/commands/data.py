@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import fnmatch
 import shutil
+import sys
+import warnings
 from pathlib import Path
 
 from bench.errors import BenchError, close_matches_hint
@@ -61,12 +63,16 @@ def cmd_build(args) -> int:
 
     names = expand_tasks(args.tasks)
     out = Path(args.out)
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise BenchError(f"--out {out}: is the current folder or one of its parents; the repository is "
+                         "replaced atomically, so give a subfolder (e.g. --out ./bench)")
     if out.exists() and not out.is_dir():
         raise BenchError(f"--out {out}: exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / "README.md").is_file():
         raise BenchError(f"--out {out}: folder exists, is not empty and has no README.md; refusing to "
                          "write a dataset repository into it (choose a new or an existing bench repo folder)")
-    with atomic_path(out, directory=True) as tmp:
+    with atomic_path(out, directory=True) as tmp, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         if out.is_dir():
             shutil.copytree(out, tmp, dirs_exist_ok=True)
         for name in tqdm(names, desc="bench build", unit="config", disable=len(names) < 2):
@@ -75,5 +81,17 @@ def cmd_build(args) -> int:
             write_built(spec, root, tmp, synthetic=synthetic, origin=origin)
             tag = " (SYNTHETIC data)" if synthetic else ""
             print(f"built {name}{tag} -> {out / name}")
+            _print_warnings(caught)
     print(f"{len(names)} config(s) in {out}; load with datasets.load_dataset({str(out)!r}, {names[0]!r})")
     return 0
+
+
+def _print_warnings(caught: list) -> None:
+    """Show warnings raised while building as one ``bench: warning: ...`` line each (no source lines)."""
+    seen = set()
+    for w in caught:
+        msg = str(w.message)
+        if msg not in seen:
+            seen.add(msg)
+            print(f"bench: warning: {msg}", file=sys.stderr)
+    caught.clear()
