@@ -8,7 +8,7 @@ repo ``evaluate-metric/<name>``, and, when (2) fails (offline, or no such repo),
 :func:`register_evaluate_modules` copies every metric folder ``bench/metrics/<name>/<name>.py``
 into (3) under the sha256 of the module file, so the installed bench version is what loads. It is
 idempotent, is run by ``bench install-metrics``, and also (silently, skipping read-only caches) on
-``import bench.metrics`` unless ``BENCH_AUTO_REGISTER_METRICS=0``. The module files only import
+``import bench`` (which imports ``bench.metrics``) unless ``BENCH_AUTO_REGISTER_METRICS=0``. The module files only import
 ``bench`` absolutely, so the cached copy runs the installed package's code.
 """
 from __future__ import annotations

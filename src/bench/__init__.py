@@ -13,6 +13,10 @@ from bench.errors import BenchError
 
 __all__ = ["BenchError", "__version__", "get_task", "list_tasks", "load"]
 
+# Make `evaluate.load("<metric>")` work by bare name for every bench metric (quiet, idempotent;
+# opt out with BENCH_AUTO_REGISTER_METRICS=0). See bench.metrics.registration.
+import bench.metrics  # noqa: E402,F401  (registers on import)
+
 
 def get_task(name: str):
     """Return the registry spec of task ``name`` (see :mod:`bench.tasks`)."""
