@@ -242,6 +242,19 @@ def task_labels(spec, data_dir: str | Path | None) -> tuple[list, Path]:
     return layout.folds, root
 
 
+def labels_are_synthetic(spec, root: Path) -> bool:
+    """True when the task's labels under ``root`` come from bench's synthetic generator (its
+    ``task_info.json`` says ``"synthetic": true``); B tasks read their labels task's folder."""
+    from bench.loaders.genelab import labels_task_dir
+    from bench.loaders.genelab_layout import task_dir_for
+
+    try:
+        info = task_dir_for(root, labels_task_dir(spec)) / "task_info.json"
+        return info.is_file() and json.loads(info.read_text(encoding="utf-8")).get("synthetic") is True
+    except (BenchError, KeyError, ValueError, AttributeError):
+        return False
+
+
 def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None = None, include_holdout: bool = False,
                         n_bootstrap: int | None = None, n_permutations: int | None = None, seed: int | None = None,
                         rng: str = "default", thresholds: dict | None = None, large_test_min: int | None = None) -> dict:
@@ -302,6 +315,7 @@ def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None =
         "n_permutations": n_permutations,
         "include_holdout": bool(include_holdout),
         "labels_root": str(root),
+        "synthetic": labels_are_synthetic(spec, root),
         "submission": {"path": str(sub.path), "sha256": sub.sha256, "task_id": sub.task_id,
                        "model_name": sub.model_name, "model_description": sub.model_description,
                        "submission_date": sub.submission_date},

@@ -250,6 +250,7 @@ def test_cli_real_submission_writes_self_describing_json(tmp_path, capsys):
 
     assert res["bench_version"] == __version__ and res["task"] == "A5_skin" and res["task_upstream_id"] == "A5"
     assert res["task_spec_sha256"] == spec.spec_hash and res["submission"]["sha256"] == sha256_file(sub)
+    assert res["synthetic"] is False and "SYNTHETIC" not in out
     assert (res["seed"], res["n_bootstrap"], res["n_permutations"], res["rng"]) == (42, 100, 100, "default")
     assert [r["fold"] for r in res["per_fold"]] == ["fold_MHU-2_test", "fold_RR-6_test", "fold_RR-7_test"]
     assert set(res["summary"]) >= {"mean_auroc", "std_auroc", "mean_ci_lower", "overall_auroc_pooled",

@@ -48,6 +48,9 @@ def cmd_evaluate(args) -> int:
     title = f"{spec.name} ({spec.upstream_id or '-'}): {sub['model_name']}  [{sub['path']}]"
     if args.json_out:
         write_json_atomic(args.json_out, results)
+    if results["synthetic"]:
+        print(f"NOTE: the labels in {results['labels_root']} are bench's embedded SYNTHETIC GeneLab data, not real "
+              "measurements: these numbers say nothing about spaceflight (pass --data-dir for real labels).")
     print(format_results(stats, title=title))
     if results["ignored_holdout_folds"]:
         print(f"holdout folds present but not scored (use --include-holdout): {', '.join(results['ignored_holdout_folds'])}")
