@@ -158,6 +158,15 @@ def test_cli_bad_input_exits_2_without_traceback(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.parametrize("out", ["afile", "afile/report"])
+def test_cli_out_that_is_a_file_exits_2_before_training(tmp_path, capsys, out):
+    (tmp_path / "afile").write_text("keep me")
+    assert main(["run", "A6_eye_hallmark", "--model", "constant", "--out", str(tmp_path / out)]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and "is a file; expected a report folder" in cap.err
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
 def test_floors_and_xgboost_on_a_real_config(genelab_dir):
     """constant: every score tied -> AUROC exactly 0.5 and perm p exactly 1 in every fold;
     xgboost (optional extra) runs through the same path."""
