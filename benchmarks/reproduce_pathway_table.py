@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -95,11 +96,17 @@ def text(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-dir", default=str(REPO.parent / "shared" / "genelab"))
+    shared = Path(os.environ.get("BENCH_SHARED_DIR") or REPO.parent / "shared")
+    ap.add_argument("--data-dir", default=str(shared / "genelab"),
+                    help="upstream checkout with tasks/ and processed/pathway_scores/ (default: $BENCH_SHARED_DIR/genelab, "
+                         "else ../shared/genelab next to the repo)")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table (for the README)")
     ap.add_argument("--json", default=None, help="also write the rows as JSON here")
     ap.add_argument("--tasks", nargs="*", default=None, help="subset of pathway task names")
     args = ap.parse_args(argv)
+    if not (Path(args.data_dir) / "processed" / "pathway_scores").is_dir():
+        ap.error(f"--data-dir {args.data_dir}: no processed/pathway_scores/ there; point it at the GeneLab upstream "
+                 "checkout (e.g. ../shared/genelab)")
     t0 = time.perf_counter()
     rows = reproduce(args.data_dir, tasks=args.tasks)
     print(markdown(rows) if args.markdown else text(rows))

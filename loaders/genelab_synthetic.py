@@ -8,7 +8,8 @@ banner on the dataset card). What it models, per tissue (numbers from the task Y
 - ``n_genes_before_var_filter`` Ensembl-like mouse gene ids (``ENSMUSG...``), log2-scale values
   (gene means ~ Gamma, gene-specific noise);
 - strong mission batch effects (a per-mission, per-gene shift) and a tunable Flight effect
-  (``flight_effect``, log2 units) on a random 3% of genes, with a mission-specific strength;
+  (``flight_effect``, log2 units) on a random 3% of genes, with a mission-specific strength (never on
+  the housekeeping genes of the NC2 control, which by definition carry no Flight signal);
 - each fold's ``selected_genes.txt`` = genes whose TRAIN-only variance is >= the 25th percentile
   (reproduces the real ``n_genes_after_var_filter`` counts), ``train_X.csv``/``test_X.csv`` holding
   those genes (log2 values, not z-scored);
@@ -40,7 +41,7 @@ from bench.tasks import TaskSpec, list_tasks
 
 log = logging.getLogger("bench.genelab")
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2         # 2: no Flight effect on the NC2 housekeeping genes
 DEFAULT_SEED = 0
 FLIGHT_EFFECT = 0.5           # log2 fold change scale of the Flight genes (LR AUROC ~0.9 on A2)
 FLIGHT_GENE_FRACTION = 0.03
@@ -144,6 +145,15 @@ def _meta_frame(tissue: str, mission: str, ids: list, labels: np.ndarray, holdou
     }, index=pd.Index(ids))
 
 
+@functools.lru_cache(maxsize=1)
+def housekeeping_gene_ids() -> list:
+    """Ensembl ids of the NC2 housekeeping control (registry task ``NC2_skin_housekeeping``)."""
+    from bench.tasks import get_task
+
+    genes = get_task("NC2_skin_housekeeping").params.get("genes") or {}
+    return sorted(str(g) for g in (genes.values() if isinstance(genes, dict) else genes))
+
+
 @functools.lru_cache(maxsize=4)
 def tissue_world(tissue: str, *, seed: int = DEFAULT_SEED, variant: str | None = None,
                  flight_effect: float = FLIGHT_EFFECT, extra_missions: tuple = ()) -> TissueWorld:
@@ -167,6 +177,7 @@ def tissue_world(tissue: str, *, seed: int = DEFAULT_SEED, variant: str | None =
     effect = np.zeros(n_genes)
     signs = rng.choice([-1.0, 1.0], flight_genes.size)
     effect[flight_genes] = flight_effect * signs * rng.uniform(0.5, 1.5, flight_genes.size)
+    effect[np.isin(genes, housekeeping_gene_ids())] = 0.0     # after the draws: other genes unchanged
     missions, X = {}, {}
     entries = [(m, c, False) for m, c in sorted(params["missions"].items())]
     entries += [(m, c, True) for m, c in sorted((params.get("holdout_missions") or {}).items())]

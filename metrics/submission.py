@@ -230,16 +230,64 @@ def resolve_labels_root(data_dir: str | Path | None) -> Path:
     return Path(resolve(None))
 
 
+@dataclass
+class BuiltFold:
+    """A fold read from a repository written by ``bench build`` (same interface as ``Fold`` here)."""
+
+    name: str
+    holdout: bool
+    labels: Any                 # pandas Series: label indexed by sample_id, in the split's row order
+
+    def test_y(self):
+        return self.labels
+
+
+def built_repo_folds(spec, repo: Path) -> list[BuiltFold]:
+    """The folds of config ``spec.name`` in a built repository, with labels from its test splits."""
+    from bench.loaders.genelab_api import config_meta, read_built
+
+    dsd = read_built(repo, spec.name)
+    folds = []
+    for f in sorted(config_meta(dsd)["folds"], key=lambda f: f["name"]):
+        split = dsd[f["test_split"]]
+        labels = split.select_columns(["sample_id", "label"]).to_pandas().set_index("sample_id")["label"]
+        folds.append(BuiltFold(name=f["name"], holdout=bool(f.get("holdout")), labels=labels.astype(float)))
+    return folds
+
+
 def task_labels(spec, data_dir: str | Path | None) -> tuple[list, Path]:
-    """The task's folds (``bench.loaders.genelab_layout.Fold``, sorted by name) and the labels root."""
+    """The task's folds (``bench.loaders.genelab_layout.Fold``, sorted by name) and the labels root.
+
+    ``data_dir`` may also be a repository written by ``bench build`` holding the config ``spec.name``.
+    """
+    from bench.loaders.genelab_api import is_built_repo
     from bench.loaders.genelab_layout import read_task_layout, task_dir_for
 
     task_dir_name = (spec.params or {}).get("task_dir")
     if not task_dir_name:
         raise BenchError(f"task {spec.name}: its spec has no params.task_dir; cannot locate its labels")
     root = resolve_labels_root(data_dir)
+    if is_built_repo(root):
+        return built_repo_folds(spec, root), root
     layout = read_task_layout(task_dir_for(root, task_dir_name))
     return layout.folds, root
+
+
+def labels_are_synthetic(spec, root: Path) -> bool:
+    """True when the task's labels under ``root`` come from bench's synthetic generator (its
+    ``task_info.json`` says ``"synthetic": true``); B tasks read their labels task's folder."""
+    from bench.loaders.genelab import labels_task_dir
+    from bench.loaders.genelab_api import is_built_repo
+    from bench.loaders.genelab_layout import task_dir_for
+    from bench.loaders.hub_repo import read_config_meta
+
+    try:
+        if is_built_repo(root):
+            return read_config_meta(root, spec.name).get("synthetic") is True
+        info = task_dir_for(root, labels_task_dir(spec)) / "task_info.json"
+        return info.is_file() and json.loads(info.read_text(encoding="utf-8")).get("synthetic") is True
+    except (BenchError, KeyError, ValueError, AttributeError):
+        return False
 
 
 def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None = None, include_holdout: bool = False,
@@ -302,6 +350,7 @@ def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None =
         "n_permutations": n_permutations,
         "include_holdout": bool(include_holdout),
         "labels_root": str(root),
+        "synthetic": labels_are_synthetic(spec, root),
         "submission": {"path": str(sub.path), "sha256": sub.sha256, "task_id": sub.task_id,
                        "model_name": sub.model_name, "model_description": sub.model_description,
                        "submission_date": sub.submission_date},

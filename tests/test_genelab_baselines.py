@@ -59,6 +59,26 @@ def test_bench_run_on_real_pathway_config_writes_report(genelab_dir, tmp_path, c
         assert fold["auroc"] == pytest.approx(roc_auc_score(y.to_numpy(), list(preds.values())), abs=1e-12)
 
 
+def test_run_and_evaluate_from_a_built_repo_agree_with_the_upstream_labels(genelab_dir, tmp_path, capsys):
+    """`bench build` -> `bench run --data-dir REPO` -> `bench evaluate --data-dir REPO`: the labels come from
+    the built config and give the same statistics as the upstream test_y.csv files."""
+    repo, out = tmp_path / "hub", tmp_path / "run"
+    assert main(["build", "A6_eye_hallmark", "--out", str(repo), "--data-dir", str(genelab_dir)]) == 0
+    assert main(["run", "A6_eye_hallmark", "--model", "pca_lr", "--data-dir", str(repo), "--out", str(out)]) == 0
+    sub = str(out / "submission.json")
+    for data_dir, name in ((repo, "repo.json"), (genelab_dir, "upstream.json")):
+        assert main(["evaluate", sub, "--task", "A6_eye_hallmark", "--data-dir", str(data_dir),
+                     "--json", str(tmp_path / name)]) == 0
+    capsys.readouterr()
+    from_repo, upstream = (json.loads((tmp_path / n).read_text()) for n in ("repo.json", "upstream.json"))
+    run = json.loads((out / "results.json").read_text())
+    assert from_repo["synthetic"] is False and from_repo["folds_evaluated"] == upstream["folds_evaluated"]
+    assert from_repo["per_fold"] == upstream["per_fold"] == run["per_fold"]
+    assert from_repo["summary"] == upstream["summary"] == run["summary"]
+    assert main(["evaluate", sub, "--task", "A3_kidney_hallmark", "--data-dir", str(repo)]) == 2
+    assert "no config 'A3_kidney_hallmark'" in capsys.readouterr().err
+
+
 def test_published_pathway_highlights_reproduce(genelab_dir):
     """Seed README: A6 eye PCA-LR hallmark 0.915 (CI lower 0.745, p 0.014, GO); A3 kidney LR hallmark
     0.755 (0.481, 0.071, NO-GO). Mean AUROCs within PUBLISHED_TOLERANCE; the legacy statistics
@@ -156,6 +176,15 @@ def test_cli_bad_input_exits_2_without_traceback(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.startswith("bench: error: unknown model 'lasso'")
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("out", ["afile", "afile/report"])
+def test_cli_out_that_is_a_file_exits_2_before_training(tmp_path, capsys, out):
+    (tmp_path / "afile").write_text("keep me")
+    assert main(["run", "A6_eye_hallmark", "--model", "constant", "--out", str(tmp_path / out)]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and "is a file; expected a report folder" in cap.err
+    assert (tmp_path / "afile").read_text() == "keep me"
 
 
 def test_floors_and_xgboost_on_a_real_config(genelab_dir):

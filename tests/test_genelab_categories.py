@@ -128,7 +128,17 @@ def test_synthetic_default_says_so(tmp_path, capsys):
     assert main(["run", "A6_eye_hallmark", "--model", "pca_lr", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out
-    assert json.loads((tmp_path / "results.json").read_text())["synthetic"] is True
+    run = json.loads((tmp_path / "results.json").read_text())
+    assert run["synthetic"] is True
+    # round trip: `bench evaluate` of that submission, also without --data-dir, reads the same synthetic
+    # labels, says SYNTHETIC and finds the same statistics
+    ev_path = tmp_path / "evaluate.json"
+    assert main(["evaluate", str(tmp_path / "submission.json"), "--task", "A6_eye_hallmark",
+                 "--json", str(ev_path)]) == 0
+    assert "SYNTHETIC" in capsys.readouterr().out
+    ev = json.loads(ev_path.read_text())
+    assert ev["synthetic"] is True
+    assert ev["summary"] == run["summary"] and ev["per_fold"] == run["per_fold"]
 
 
 @pytest.mark.slow

@@ -18,8 +18,13 @@ PATHWAY_TASKS = [s.name for s in list_tasks("genelab") if s.params.get("level") 
 
 
 @pytest.fixture(scope="module")
-def built(genelab_dir, tmp_path_factory):
-    cache = tmp_path_factory.mktemp("real-cache")
+def real_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("real-cache")
+
+
+@pytest.fixture(scope="module")
+def built(genelab_dir, real_cache):
+    cache = real_cache
     out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -134,6 +139,20 @@ def test_built_pathway_repo_loads_offline_with_datasets(built, genelab_dir, tmp_
     ds = datasets.load_dataset(str(tmp_path / "repo"), "A6_eye_hallmark")
     assert sorted(ds) == ["rr_1", "rr_3", "tbd"] and ds["tbd"].num_rows == 16
     assert ds["rr_1"].features["features"].length == 50
+
+
+@pytest.mark.parametrize("name", PATHWAY_TASKS)
+def test_every_real_pathway_config_loads_with_datasets_load_dataset(name, built, real_cache, genelab_dir):
+    """The bench cache of real configs is a Hub-style repo: plain `datasets.load_dataset` reads every config."""
+    import datasets
+
+    from bench.loaders.genelab import source_key
+    repo = real_cache / source_key(genelab_dir, synthetic=False)
+    ds = datasets.load_dataset(str(repo), name)
+    assert sorted(ds) == sorted(built[name])
+    for split in ds:
+        assert ds[split]["sample_id"] == built[name][split]["sample_id"]
+        assert ds[split].features["features"].length == config_meta(built[name])["n_features"]
 
 
 B_TASKS = [s.name for s in list_tasks("genelab") if s.params.get("category") == "B"]

@@ -304,3 +304,25 @@ def test_flight_effect_is_tunable(tmp_path):
 
     with_effect, without = mean_auroc(0.5), mean_auroc(0.0)
     assert with_effect > 0.8 and without < with_effect - 0.3
+
+
+def test_housekeeping_genes_carry_no_synthetic_flight_effect():
+    """The NC2 premise holds on the synthetic default: with or without the Flight effect the
+    housekeeping genes' values are identical (every other random draw is unchanged), while the
+    Flight genes do move (so the check can fail)."""
+    from bench.loaders.genelab_synthetic import tissue_world
+
+    hk = set(get_task("NC2_skin_housekeeping").params["genes"].values())
+    on, off = tissue_world("skin", flight_effect=0.5), tissue_world("skin", flight_effect=0.0)
+    cols = [i for i, g in enumerate(on.genes) if g in hk]
+    assert len(cols) >= 5 and on.genes == off.genes
+    for mission in on.X:
+        assert np.array_equal(on.X[mission][:, cols], off.X[mission][:, cols])
+    assert any(not np.array_equal(on.X[m], off.X[m]) for m in on.X)
+
+
+def test_nc2_on_the_synthetic_default_passes(tmp_path, capsys):
+    assert main(["run", "NC2_skin_housekeeping", "--model", "lr", "--out", str(tmp_path)]) == 0
+    assert "-> PASS" in capsys.readouterr().out
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert res["synthetic"] is True and res["verdict"] == "PASS" and 0.4 <= res["mean_auroc"] <= 0.6

@@ -224,6 +224,18 @@ def test_cli_missing_files_exit_2(tmp_path, data_dir, capsys):
     assert code == 2 and "data dir not found" in err
 
 
+@pytest.mark.parametrize("where,needle", [("dir", "is a directory; expected a file path to write"),
+                                          ("under_file", "a parent path is a file, not a folder")])
+def test_cli_unwritable_json_target_exit_2(tmp_path, data_dir, capsys, where, needle):
+    path = _write(tmp_path / "s.json", _sub())
+    (tmp_path / "dir").mkdir()
+    target = tmp_path / "dir" if where == "dir" else tmp_path / "s.json" / "res.json"
+    code, out, err = _cli(capsys, "evaluate", str(path), "--task", "A5", "--data-dir", str(data_dir),
+                          "--json", str(target))
+    assert code == 2 and out == "" and needle in err and "Traceback" not in err, err
+    assert list((tmp_path / "dir").iterdir()) == [] and json.loads(path.read_text()) == _sub()
+
+
 def test_cli_no_data_dir_is_clear(tmp_path, capsys, monkeypatch):
     import bench.loaders as loaders
 
@@ -250,6 +262,7 @@ def test_cli_real_submission_writes_self_describing_json(tmp_path, capsys):
 
     assert res["bench_version"] == __version__ and res["task"] == "A5_skin" and res["task_upstream_id"] == "A5"
     assert res["task_spec_sha256"] == spec.spec_hash and res["submission"]["sha256"] == sha256_file(sub)
+    assert res["synthetic"] is False and "SYNTHETIC" not in out
     assert (res["seed"], res["n_bootstrap"], res["n_permutations"], res["rng"]) == (42, 100, 100, "default")
     assert [r["fold"] for r in res["per_fold"]] == ["fold_MHU-2_test", "fold_RR-6_test", "fold_RR-7_test"]
     assert set(res["summary"]) >= {"mean_auroc", "std_auroc", "mean_ci_lower", "overall_auroc_pooled",

@@ -13,7 +13,8 @@ def register(sub) -> None:
     p.add_argument("submission", help="submission JSON: {task_id, model_name, predictions{fold: {sample_id: score}}}")
     p.add_argument("--task", required=True, help="registry name (A5_skin) or unambiguous upstream id (A5)")
     p.add_argument("--data-dir", default=None,
-                   help="GeneLab_benchmark checkout holding tasks/<TASK_DIR>/ labels (default: bench's data dir)")
+                   help="GeneLab_benchmark checkout holding tasks/<TASK_DIR>/ labels, or a repo built by `bench build` "
+                        "(default: bench's data dir, as `bench run`)")
     p.add_argument("--json", dest="json_out", default=None, help="also write the results JSON here (atomically)")
     p.add_argument("--include-holdout", action="store_true", help="also score holdout folds present in the submission")
     p.add_argument("--n-bootstrap", type=int, default=None, help="bootstrap draws (default: task spec, 2000)")
@@ -48,6 +49,9 @@ def cmd_evaluate(args) -> int:
     title = f"{spec.name} ({spec.upstream_id or '-'}): {sub['model_name']}  [{sub['path']}]"
     if args.json_out:
         write_json_atomic(args.json_out, results)
+    if results["synthetic"]:
+        print(f"NOTE: the labels in {results['labels_root']} are bench's embedded SYNTHETIC GeneLab data, not real "
+              "measurements: these numbers say nothing about spaceflight (real labels: --data-dir <GeneLab checkout>).")
     print(format_results(stats, title=title))
     if results["ignored_holdout_folds"]:
         print(f"holdout folds present but not scored (use --include-holdout): {', '.join(results['ignored_holdout_folds'])}")

@@ -7,6 +7,7 @@ returning an exit code.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from bench.errors import BenchError
 from bench.tasks import get_task
@@ -31,9 +32,22 @@ def baseline_module(family: str):
         raise
 
 
+def check_out_folder(out: str | None) -> None:
+    """Refuse, before any training, an ``--out`` that is a file or lies under a file."""
+    if out is None:
+        return
+    path = Path(out)
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise BenchError(f"--out {out}: {p} is a file; expected a report folder (new or existing)")
+            return
+
+
 def cmd_run(args) -> int:
     spec = get_task(args.task)
     module = baseline_module(spec.family)
     if args.model not in module.MODELS:
         raise BenchError(f"unknown model {args.model!r} for task {spec.name}; choices: {', '.join(module.MODELS)}")
+    check_out_folder(args.out)
     return module.run_task(spec, model=args.model, data_dir=args.data_dir, out=args.out, seed=args.seed)
