@@ -48,3 +48,29 @@ def test_build_unknown_task_exits_2(cache, tmp_path, capsys):
     assert main(["build", "pbmc86k", "--out", str(tmp_path / "hub")]) == 2
     assert "Did you mean: pbmc68k" in capsys.readouterr().err
     assert not (tmp_path / "hub").exists()
+
+
+def test_build_counts_every_config_a_task_writes_and_validates(cache, tmp_path, capsys):
+    """A GenoTEX trait task writes five configs; the summary counts them and the repo validates."""
+    out = tmp_path / "hub"
+    assert main(["build", "genotex_Breast_Cancer", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    expected = ["genotex_Breast_Cancer", "genotex_Breast_Cancer__clinical", "genotex_Breast_Cancer__gene",
+                "genotex_cohorts", "genotex_problems"]
+    assert list_configs(out) == expected
+    assert f"5 config(s) written to {out}" in printed
+    assert main(["validate", str(out)]) == 0
+
+
+def test_build_geometa_without_expression_says_labels_only(cache, tmp_path, capsys):
+    from conftest import shared_path
+
+    root = shared_path("geometa")
+    shared_path("geometa", "benchmark", "data", "GEOMeta100K", "GEO_MOUSE_100K_test.csv")
+    out = tmp_path / "hub"
+    assert main(["build", "geometa_mouse_gender", "--out", str(out), "--data-dir", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert "bench: warning: geometa_mouse_gender: labels only, no expression column" in captured.err
+    assert "1 config(s) written to" in captured.out
+    assert read_config_meta(out, "geometa_mouse_gender")["feature_column"] is None
+    assert main(["validate", str(out)]) == 0

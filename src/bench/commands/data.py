@@ -77,13 +77,16 @@ def cmd_build(args) -> int:
         warnings.simplefilter("always")
         if out.is_dir():
             shutil.copytree(out, tmp, dirs_exist_ok=True)
+        written = []
         for name in tqdm(names, desc="bench build", unit="config", disable=len(names) < 2):
             spec = spec_of(name)
             for config in write_task(spec, tmp, data_dir=args.data_dir):
                 tag = " (SYNTHETIC data)" if read_config_meta(tmp, config).get("synthetic") else ""
                 print(f"built {config}{tag} -> {out / config}")
+                written += [config] if config not in written else []
             _print_warnings(caught)
-    print(f"{len(names)} config(s) in {out}; load with datasets.load_dataset({str(out)!r}, {names[0]!r})")
+    print(f"{len(written)} config(s) written to {out}; load with "
+          f"datasets.load_dataset({str(out)!r}, {names[0]!r})")
     return 0
 
 
