@@ -37,3 +37,11 @@ def test_every_metric_loads_by_bare_name_and_by_path(tmp_path):
     for name, (cls, module, path_cls, name_features, path_features) in out.items():
         assert f"evaluate-metric--{name}" in module, (name, module)  # the registered copy, not a Hub fetch
         assert cls == path_cls and name_features == path_features and name_features, name
+
+
+def test_cards_show_a_load_call_that_works_outside_the_checkout():
+    """The card is the Space's front page: a relative 'metrics/<name>' path only works in the repo root."""
+    for name in SHIPPED:
+        card = (REPO / "metrics" / name / "README.md").read_text()
+        assert f'evaluate.load("{name}"' in card, name
+        assert f'evaluate.load("metrics/{name}"' not in card, name
