@@ -74,3 +74,20 @@ def test_build_geometa_without_expression_says_labels_only(cache, tmp_path, caps
     assert "1 config(s) written to" in captured.out
     assert read_config_meta(out, "geometa_mouse_gender")["feature_column"] is None
     assert main(["validate", str(out)]) == 0
+
+
+def test_push_dry_run_and_streaming_on_a_mixed_non_genelab_repo(cache, tmp_path, capsys):
+    """The publishing path accepts every family's configs: sparse single-cell and GenoTEX lists."""
+    pytest.importorskip("scanpy", reason="the singlecell extra (scanpy) is not installed")
+    out = tmp_path / "hub"
+    assert main(["build", "pbmc68k", "genotex_problems", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["push", str(out), "--repo", "my-lab/bench", "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    assert "would publish 2 config(s) (genotex_problems, pbmc68k)" in printed
+    assert "  add  pbmc68k/test-00000-of-00001.parquet" in printed
+    assert printed.rstrip().endswith("Dry run: nothing was sent.")
+    streamed = datasets.load_dataset(str(out), "pbmc68k", split="test", streaming=True)
+    first = next(iter(streamed))
+    assert len(first["gene_index"]) == len(first["expression"]) > 0
+    assert sum(1 for _ in streamed) == 700
