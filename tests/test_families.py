@@ -72,8 +72,13 @@ def test_build_geometa_without_expression_says_labels_only(cache, tmp_path, caps
     captured = capsys.readouterr()
     assert "bench: warning: geometa_mouse_gender: labels only, no expression column" in captured.err
     assert "1 config(s) written to" in captured.out
-    assert read_config_meta(out, "geometa_mouse_gender")["feature_column"] is None
+    meta = read_config_meta(out, "geometa_mouse_gender")
+    assert meta["feature_column"] is None
     assert main(["validate", str(out)]) == 0
+    # what bench push would publish names files inside the GEO_GPT layout, not this machine's folders
+    assert meta["load_report"]["splits"]["test"]["file"] == "benchmark/data/GEOMeta100K/GEO_MOUSE_100K_test.csv"
+    for path in (out / "geometa_mouse_gender" / "bench_config.json", out / "README.md"):
+        assert str(root) not in path.read_text() and str(root.resolve()) not in path.read_text()
 
 
 def test_push_dry_run_and_streaming_on_a_mixed_non_genelab_repo(cache, tmp_path, capsys):
