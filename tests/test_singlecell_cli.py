@@ -104,6 +104,11 @@ def test_pickled_or_non_numeric_npy_is_refused(tmp_path, capsys):
     code, _, err = run_cli(["evaluate-embedding", tmp_path / "e.npy", "--obs", tmp_path / "o.csv",
                             "--label-key", "cell_type"], capsys)
     assert code == 2 and "is not a numeric .npy array" in err
+    for dtype in (bool, complex):  # complex would silently lose its imaginary part
+        np.save(tmp_path / "e.npy", np.ones((40, 3), dtype=dtype))
+        code, _, err = run_cli(["evaluate-embedding", tmp_path / "e.npy", "--obs", tmp_path / "o.csv",
+                                "--label-key", "cell_type"], capsys)
+        assert code == 2 and f"holds dtype {np.dtype(dtype)}, expected real numbers" in err
 
 
 def test_bench_run_pbmc68k_pca_writes_a_report(tmp_path, capsys):
