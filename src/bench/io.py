@@ -23,8 +23,11 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
     nothing is ever half-written. With ``directory=True`` an existing folder is replaced.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise BenchError(f"{target}: cannot write there ({exc.strerror or exc})") from None
     out = tmp if directory else tmp / target.name
     try:
         yield out
