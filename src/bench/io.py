@@ -23,11 +23,13 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
     nothing is ever half-written. With ``directory=True`` an existing folder is replaced.
     """
     target = Path(target)
+    if not directory and target.is_dir():
+        raise BenchError(f"{target} is a directory; expected a file path to write")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    except OSError as exc:
-        raise BenchError(f"{target}: cannot write there ({exc.strerror or exc})") from None
+    except (FileExistsError, NotADirectoryError):
+        raise BenchError(f"cannot write {target}: a parent path is a file, not a folder") from None
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     out = tmp if directory else tmp / target.name
     try:
         yield out
