@@ -123,3 +123,12 @@ def test_unwritable_output_is_a_bench_error(tmp_path, capsys):
     assert main(["evaluate-gta", "--pred", str(root / "output"), "--ref", str(root / "output"), "--tasks", "analysis",
                  "--json", str(blocker / "res.json")]) == 2
     assert "res.json: a parent path is a file" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_output_in_a_folder_that_refuses_files_is_exit_2(tmp_path, capsys):
+    root = build_genotex_root(tmp_path / "root")
+    assert main(["evaluate-gta", "--pred", str(root / "output"), "--ref", str(root / "output"), "--tasks", "analysis",
+                 "--json", "/proc/bench-res.json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bench: error: /proc/") and "bench-res.json" in err and "Traceback" not in err
