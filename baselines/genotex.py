@@ -322,6 +322,9 @@ def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> in
         build_genotex_root(data_dir, seed=seed)
         if traits and traits[0] not in gl.read_task_info(gl.root_paths(data_dir)["task_info"]):
             raise BenchError(f"trait {traits[0]!r} is not in the synthetic data; pass --data-dir with a GenoTEX root")
+    if (out_dir / "regress").resolve() == gl.root_paths(data_dir)["regress"].resolve():
+        raise BenchError(f"--out {out_dir}: its regress/ folder is the reference "
+                         f"{gl.root_paths(data_dir)['regress']} of --data-dir; choose another folder")
     log = run_problems(data_dir, out_dir, traits=traits, model=model, seed=seed)
     report = {"task": spec.name, "model": model, "seed": seed, "synthetic_data": synthetic,
               "data_dir": str(data_dir), "run": log}

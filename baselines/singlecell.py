@@ -108,6 +108,20 @@ def scatter_png(path: Path, X: np.ndarray, labels: np.ndarray, *, title: str) ->
     plt.close(fig)
 
 
+def report_dir(spec, model: str, out) -> Path:
+    """The report folder (replaced as a whole): new, or a previous report (has results.json); never the cwd."""
+    out = Path(out or Path("bench_runs") / f"{spec.name}_{model}")
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise BenchError(f"--out {out}: is the current folder or one of its parents; the report folder is "
+                         "replaced as a whole, so give a subfolder (e.g. --out ./report)")
+    if out.exists() and not out.is_dir():
+        raise BenchError(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "results.json").is_file():
+        raise BenchError(f"--out {out}: folder exists, is not empty and is not a bench report (no results.json); "
+                         "refusing to replace it (choose a new folder)")
+    return out
+
+
 def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> int:
     """Embed the cells of ``spec``'s config with ``model``, score every sub-task, write a report."""
     from bench.loaders.anndata_io import load_config_anndata
@@ -115,6 +129,7 @@ def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> in
 
     if model not in MODELS:
         raise BenchError(f"unknown model {model!r} for task {spec.name}; choices: {', '.join(MODELS)}")
+    out = report_dir(spec, model, out)
     tasks = subtasks(spec)
     kinds = [t.params.get("kind") for t in tasks]
     if kinds == ["perturbation"]:
@@ -145,7 +160,6 @@ def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> in
     by_kind = {t.params.get("kind"): t for t in tasks}
     for row in rows:
         row["task_name"] = by_kind[row["task"]].name
-    out = Path(out or Path("bench_runs") / f"{spec.name}_{model}")
     report = {
         "task": spec.name, "task_version": spec.version, "spec_hash": spec.spec_hash, "family": spec.family,
         "subtasks": {t.name: {"version": t.version, "spec_hash": t.spec_hash, "metric": t.metric["name"],
@@ -218,7 +232,7 @@ def run_perturbation(spec, *, model: str, data_dir=None, out=None, seed: int = 4
     for metric, value in means.items():
         rows.append({"task": "perturbation", "metric": metric, "value": float(value) if np.isfinite(value) else None,
                      "params": {"condition": f"MEAN({len(conditions)} conditions)"}, "task_name": spec.name})
-    out = Path(out or Path("bench_runs") / f"{spec.name}_{model}")
+    out = report_dir(spec, model, out)
     report = {
         "task": spec.name, "task_version": spec.version, "spec_hash": spec.spec_hash, "family": spec.family,
         "model": model, "model_description": MODELS[model], "seed": seed, "bench_version": __version__,

@@ -45,6 +45,13 @@ def write_task(spec: TaskSpec, repo: str | os.PathLike, *, data_dir: str | os.Pa
         from bench.loaders.geometa import build_config
 
         _, meta = build_config(spec, data_dir=data_dir, repo_dir=repo)
+        if meta.get("feature_column") is None:
+            import warnings
+
+            from bench.loaders.geometa import GeometaWarning
+
+            warnings.warn(f"{spec.name}: labels only, no expression column (for ARCHS4 expression run "
+                          "`bench geometa build --expression FILE|synthetic`)", GeometaWarning, stacklevel=2)
         return [meta.get("config_name", spec.name)]
     if spec.family == "genotex":
         return _write_genotex(spec, repo, data_dir=data_dir)

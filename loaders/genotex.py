@@ -259,7 +259,20 @@ def gene_columns(columns: Iterable[str], trait: str, condition: str | None = Non
 # HF configs
 
 
+UPSTREAM_REPO = "https://github.com/Liu-Hy/GenoTEX"
+
+
+def _layout_path(path: str) -> str:
+    """A local path as its place in the GenoTEX layout (``output/preprocess/T``): no machine paths in cards."""
+    parts = Path(path).parts
+    for anchor in ("metadata", "output", "input"):
+        if anchor in parts:
+            return "/".join(parts[len(parts) - 1 - parts[::-1].index(anchor):])
+    return Path(path).name
+
+
 def _meta(task: str, description: str, *, synthetic: bool, source: dict, **extra) -> dict:
+    source = {"upstream_repo": UPSTREAM_REPO, **{k: _layout_path(v) for k, v in source.items()}}
     meta = {"task": task, "family": "genotex", "description": description, "source": source,
             "license": "CC BY 4.0 (GenoTEX)", "license_id": LICENSE_ID, "citation": CITATION,
             "synthetic": synthetic}

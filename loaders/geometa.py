@@ -284,8 +284,24 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
 
         # expression splits are streamed from their Arrow files (bounded memory), labels-only ones are small
         to_write = dict(dsd) if expression is None else archs4.streamed_splits(dsd)
-        write_config(repo_dir, spec.name, to_write, meta=meta)
+        local = [resolve_data_dir(data_dir)] + ([Path(meta["expression_file"]).parent] if meta.get("expression_file")
+                                                else [])
+        write_config(repo_dir, spec.name, to_write, meta=_without_local_dirs(meta, local))
     return dsd, meta
+
+
+def _without_local_dirs(obj, dirs: list[Path]):
+    """``obj`` with the builder's folders cut from every path in it (the published bench_config.json
+    keeps ``benchmark/data/GEOMeta100K/GEO_HUMAN_100K_test.csv``, not ``/home/me/GEO_GPT/...``)."""
+    if isinstance(obj, dict):
+        return {k: _without_local_dirs(v, dirs) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_without_local_dirs(v, dirs) for v in obj]
+    if isinstance(obj, str):
+        for d in dirs:
+            for form in {str(d), str(Path(d).resolve())}:
+                obj = obj.replace(form.rstrip(os.sep) + os.sep, "")
+    return obj
 
 
 def _base_meta(spec: TaskSpec, column: str | None) -> dict:

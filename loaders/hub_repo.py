@@ -304,6 +304,16 @@ def update_readme(repo_dir: str | os.PathLike, new_configs: Mapping[str, list[st
     return write_text_atomic(repo / "README.md", render_readme(header, render_card(metas)))
 
 
+def _features_line(name: str, m: dict) -> str:
+    """One card line: how the feature vector is stored (dense fixed-length, or sparse index/value lists)."""
+    n, column = len(m["feature_ids"]), m.get("feature_column", "features")
+    where = f"identifiers in `{name}/{CONFIG_META}` (`feature_ids`)"
+    if m.get("feature_index_column"):
+        return (f"- **Features**: sparse, {n} features; per row the indices in `{m['feature_index_column']}` "
+                f"and the values in `{column}` (non-zero entries only); {where}")
+    return f"- **Features**: column `{column}`, {n} float32 values per row; {where}"
+
+
 def render_card(metas: Mapping[str, dict]) -> str:
     """Markdown dataset card: one section per config (source, license, citation, features, splits)."""
     lines = ["# bench: transcriptomics benchmarks as Hugging Face configs", "",
@@ -319,9 +329,7 @@ def render_card(metas: Mapping[str, dict]) -> str:
                   f"- **Source**: {json.dumps(m.get('source', {}), sort_keys=True)}",
                   f"- **License**: {m.get('license', 'unknown')}"]
         if m.get("feature_ids") is not None:
-            lines.append(f"- **Features**: column `{m.get('feature_column', 'features')}`, "
-                         f"{len(m['feature_ids'])} float32 values per row; identifiers in "
-                         f"`{name}/{CONFIG_META}` (`feature_ids`)")
+            lines.append(_features_line(name, m))
         lines.append("- **Columns**: " + ", ".join(f"`{k}`" for k in m.get("schema", {})))
         lines += ["", "| split | rows |", "|---|---|"]
         lines += [f"| {s} | {v['num_rows']} |" for s, v in m.get("splits", {}).items()]

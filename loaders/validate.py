@@ -170,6 +170,8 @@ def _feature_problems(cfg: ConfigFiles, repo: Path, meta: dict, schema) -> list[
         return problems + [f"config {cfg.name!r}: feature column {column!r} (bench_config.json "
                            f"'feature_column') is not a parquet column; columns are {schema.names}"]
     typ = schema.field(column).type
+    if meta.get("feature_index_column"):
+        return problems + _sparse_feature_problems(cfg, meta, schema, column, len(ids))
     if pa.types.is_fixed_size_list(typ):
         if typ.list_size != len(ids):
             problems.append(f"config {cfg.name!r}: feature column {column!r} has length {typ.list_size} "
@@ -184,6 +186,30 @@ def _feature_problems(cfg: ConfigFiles, repo: Path, meta: dict, schema) -> list[
             if bad:
                 problems.append(f"config {cfg.name!r} split {split!r}: feature column {column!r} has rows of "
                                 f"length {sorted(bad)} but bench_config.json lists {len(ids)} feature_ids")
+    return problems
+
+
+def _sparse_feature_problems(cfg: ConfigFiles, meta: dict, schema, column: str, n_features: int) -> list[str]:
+    """Sparse rows (single-cell): index and value lists of equal length, indices in [0, n_features)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    index = meta["feature_index_column"]
+    if index not in schema.names:
+        return [f"config {cfg.name!r}: feature index column {index!r} (bench_config.json "
+                f"'feature_index_column') is not a parquet column; columns are {schema.names}"]
+    problems = []
+    for split, files in cfg.splits.items():
+        for f in files:
+            table = pq.read_table(f, columns=[index, column])
+            if not pc.all(pc.equal(pc.list_value_length(table.column(index)),
+                                   pc.list_value_length(table.column(column)))).as_py():
+                problems.append(f"config {cfg.name!r} split {split!r}: rows where {index!r} and {column!r} "
+                                f"have different lengths")
+            flat = pc.list_flatten(table.column(index))
+            if len(flat) and (pc.min(flat).as_py() < 0 or pc.max(flat).as_py() >= n_features):
+                problems.append(f"config {cfg.name!r} split {split!r}: {index!r} holds indices outside "
+                                f"[0, {n_features}) (bench_config.json lists {n_features} feature_ids)")
     return problems
 
 

@@ -307,6 +307,14 @@ def silhouette_batch(X, labels, batch, *, rescale: bool = True, precision: str =
 # exact k-nearest neighbours
 # --------------------------------------------------------------------------------------------
 
+def check_n_neighbors(n_neighbors, *, name: str = "n_neighbors") -> int:
+    """A positive integer neighbourhood size (the cell itself counts as its first neighbour)."""
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 1:
+        raise BenchError(f"{name}: expected an integer >= 1 (neighbours per cell, itself included), "
+                         f"got {n_neighbors!r}")
+    return int(n_neighbors)
+
+
 def knn_exact(X, n_neighbors: int, *, chunk_entries: int | None = None,
               n_jobs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact euclidean k-NN of every cell among all cells, the cell itself included (scanpy style).
@@ -317,7 +325,7 @@ def knn_exact(X, n_neighbors: int, *, chunk_entries: int | None = None,
     """
     X = check_embedding(X)
     n = len(X)
-    k = min(int(n_neighbors), n)
+    k = min(check_n_neighbors(n_neighbors), n)
     yy = np.einsum("ij,ij->i", X, X)
     tiles, candidates = _knn_plan(_SquaredDistances(X, "float32"), k) if k < n else ([np.arange(n)], None)
     indices = np.empty((n, k), dtype=np.int64)
@@ -364,7 +372,7 @@ def entropy_per_cell(X, batch, *, n_neighbors: int = 200, precision: str = "floa
     bcodes, bcats = check_labels(batch, len(X), name="batch")
     _require_groups(bcodes, bcats, name="batch", what="batches")
     n, n_batches = len(X), len(bcats)
-    k = min(int(n_neighbors), n)
+    k = min(check_n_neighbors(n_neighbors), n)
     dist2 = _SquaredDistances(X, precision)
     counts = np.empty((n, n_batches), dtype=np.int64)
     if k == n:

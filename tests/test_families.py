@@ -48,3 +48,51 @@ def test_build_unknown_task_exits_2(cache, tmp_path, capsys):
     assert main(["build", "pbmc86k", "--out", str(tmp_path / "hub")]) == 2
     assert "Did you mean: pbmc68k" in capsys.readouterr().err
     assert not (tmp_path / "hub").exists()
+
+
+def test_build_counts_every_config_a_task_writes_and_validates(cache, tmp_path, capsys):
+    """A GenoTEX trait task writes five configs; the summary counts them and the repo validates."""
+    out = tmp_path / "hub"
+    assert main(["build", "genotex_Breast_Cancer", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    expected = ["genotex_Breast_Cancer", "genotex_Breast_Cancer__clinical", "genotex_Breast_Cancer__gene",
+                "genotex_cohorts", "genotex_problems"]
+    assert list_configs(out) == expected
+    assert f"5 config(s) written to {out}" in printed
+    assert main(["validate", str(out)]) == 0
+
+
+def test_build_geometa_without_expression_says_labels_only(cache, tmp_path, capsys):
+    from conftest import shared_path
+
+    root = shared_path("geometa")
+    shared_path("geometa", "benchmark", "data", "GEOMeta100K", "GEO_MOUSE_100K_test.csv")
+    out = tmp_path / "hub"
+    assert main(["build", "geometa_mouse_gender", "--out", str(out), "--data-dir", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert "bench: warning: geometa_mouse_gender: labels only, no expression column" in captured.err
+    assert "1 config(s) written to" in captured.out
+    meta = read_config_meta(out, "geometa_mouse_gender")
+    assert meta["feature_column"] is None
+    assert main(["validate", str(out)]) == 0
+    # what bench push would publish names files inside the GEO_GPT layout, not this machine's folders
+    assert meta["load_report"]["splits"]["test"]["file"] == "benchmark/data/GEOMeta100K/GEO_MOUSE_100K_test.csv"
+    for path in (out / "geometa_mouse_gender" / "bench_config.json", out / "README.md"):
+        assert str(root) not in path.read_text() and str(root.resolve()) not in path.read_text()
+
+
+def test_push_dry_run_and_streaming_on_a_mixed_non_genelab_repo(cache, tmp_path, capsys):
+    """The publishing path accepts every family's configs: sparse single-cell and GenoTEX lists."""
+    pytest.importorskip("scanpy", reason="the singlecell extra (scanpy) is not installed")
+    out = tmp_path / "hub"
+    assert main(["build", "pbmc68k", "genotex_problems", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["push", str(out), "--repo", "my-lab/bench", "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    assert "would publish 2 config(s) (genotex_problems, pbmc68k)" in printed
+    assert "  add  pbmc68k/test-00000-of-00001.parquet" in printed
+    assert printed.rstrip().endswith("Dry run: nothing was sent.")
+    streamed = datasets.load_dataset(str(out), "pbmc68k", split="test", streaming=True)
+    first = next(iter(streamed))
+    assert len(first["gene_index"]) == len(first["expression"]) > 0
+    assert sum(1 for _ in streamed) == 700

@@ -93,3 +93,42 @@ def test_cli_list_shows_the_pattern(capsys):
     assert "genotex_problems" in out and "+ pattern genotex_{trait} (genotex; 132 traits)" in out
     assert main(["info", "genotex_Obesiti"]) == 2
     assert "unknown trait 'Obesiti'" in capsys.readouterr().err
+
+
+def test_build_genotex_bad_table_after_valid_configs_leaves_the_repo_untouched(tmp_path, capsys):
+    """A malformed linked CSV is only found after genotex_problems/cohorts were built: nothing is kept."""
+    root = build_genotex_root(tmp_path / "root")
+    out = tmp_path / "repo"
+    assert main(["build-genotex", "--root", str(root), "--out", str(out), "--traits", "Obesity"]) == 0
+    before = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    bad = root / "output/preprocess/Breast_Cancer/GSE101002.csv"
+    bad.write_text("x,y\ns1,1\n")
+    assert main(["build-genotex", "--root", str(root), "--out", str(out), "--traits", "Breast_Cancer"]) == 2
+    assert f"{bad.name}: linked table has no trait column 'Breast_Cancer'" in capsys.readouterr().err
+    after = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert after == before
+    assert main(["build-genotex", "--root", str(root), "--out", str(tmp_path / "new"), "--traits", "Breast_Cancer"]) == 2
+    assert not (tmp_path / "new").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp folders left
+
+
+def test_unwritable_output_is_a_bench_error(tmp_path, capsys):
+    from bench.io import write_text_atomic
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(BenchError, match=r"cannot write .*file/out.json: a parent path is a file"):
+        write_text_atomic(blocker / "out.json", "{}")
+    root = build_genotex_root(tmp_path / "root")
+    assert main(["evaluate-gta", "--pred", str(root / "output"), "--ref", str(root / "output"), "--tasks", "analysis",
+                 "--json", str(blocker / "res.json")]) == 2
+    assert "res.json: a parent path is a file" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_output_in_a_folder_that_refuses_files_is_exit_2(tmp_path, capsys):
+    root = build_genotex_root(tmp_path / "root")
+    assert main(["evaluate-gta", "--pred", str(root / "output"), "--ref", str(root / "output"), "--tasks", "analysis",
+                 "--json", "/proc/bench-res.json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bench: error: /proc/") and "bench-res.json" in err and "Traceback" not in err

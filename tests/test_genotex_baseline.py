@@ -116,6 +116,16 @@ def test_bench_run_cli_on_a_trait_pattern_task(root, tmp_path, capsys):
     assert "analysis (compat=bench)" in capsys.readouterr().out
 
 
+def test_bench_run_refuses_to_overwrite_the_reference_regress_folder(tmp_path, capsys):
+    root = build_genotex_root(tmp_path / "root")
+    ref = root / "output" / "regress"
+    before = {p: p.read_bytes() for p in sorted(ref.rglob("*.json"))}
+    assert main(["run", "genotex_Obesity", "--model", "lasso", "--data-dir", str(root),
+                 "--out", str(root / "output")]) == 2
+    assert "its regress/ folder is the reference" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in sorted(ref.rglob("*.json"))} == before
+
+
 def test_bench_run_rejects_unknown_model_and_evaluation_only_tasks(capsys):
     assert main(["run", "genotex_problems", "--model", "xgb"]) == 2
     assert "unknown model 'xgb'" in capsys.readouterr().err

@@ -98,6 +98,18 @@ def test_synthetic_repo_configs(root, tmp_path):
     assert rec["is_available"] is False and rec["sample_size"] is None
 
 
+def test_card_and_meta_carry_layout_paths_not_machine_paths(root, tmp_path):
+    """What bench push publishes must not depend on (or reveal) where the GenoTEX root lives locally."""
+    repo = tmp_path / "repo"
+    gl.build_repo(root, repo, traits=["Obesity"])
+    published = [repo / "README.md", *sorted(repo.glob("*/bench_config.json"))]
+    for path in published:
+        assert str(root) not in path.read_text(), path
+    assert read_config_meta(repo, "genotex_Obesity")["source"] == {
+        "preprocess_dir": "output/preprocess/Obesity", "upstream_repo": "https://github.com/Liu-Hy/GenoTEX"}
+    assert read_config_meta(repo, "genotex_problems")["source"]["task_info"] == "metadata/task_info.json"
+
+
 def test_clinical_orientation_is_detected(root):
     geo = gl.read_clinical_table(root / "output/preprocess/Breast_Cancer/clinical_data/GSE101001.csv", "Breast_Cancer")
     tcga = gl.read_clinical_table(root / "output/preprocess/Breast_Cancer/clinical_data/TCGA.csv", "Breast_Cancer")

@@ -346,3 +346,25 @@ def test_synthetic_expression_agrees_across_views_of_a_species(tmp_path, label_d
     assert view["test"].num_rows < full["test"].num_rows  # NA ages dropped
     for gsm, vec in zip(view["test"]["GSM_ID"], view["test"]["expression"]):
         assert vec == by_gsm[gsm]
+
+
+def test_cli_build_is_all_or_nothing(tmp_path, capsys):
+    """The human config builds, the mouse one cannot (a human-only .h5): the repo keeps neither."""
+    from conftest import shared_path
+
+    from bench.cli import main
+
+    shared_path("geometa", "benchmark", "data", "GEOMeta100K", "GEO_MOUSE_100K_test.csv")
+    root = shared_path("geometa")
+    tables, _ = load_label_tables(get_task("geometa_human"), data_dir=root)
+    h5 = archs4.write_synthetic_archs4(tmp_path / "human.h5", labels=tables["test"], n_genes=8, seed=0,
+                                       progress=False)
+    repo = tmp_path / "repo"
+    args = ["geometa", "build", "geometa_human_gender", "geometa_mouse_gender", "--data-dir", str(root),
+            "--out", str(repo), "--expression", str(h5)]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert "geometa_human_gender: test=" in captured.out  # the first config was built ...
+    assert "none of the" in captured.err and "human.h5 (wrong species file" in captured.err
+    assert not repo.exists()  # ... and not kept
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -257,3 +257,18 @@ def test_module_without_metric_class(tmp_path):
     folder = make_metric(tmp_path, module="import numpy as np\n\n\ndef compute(x):\n    return np.mean(x)\n")
     with pytest.raises(BenchError, match=r"toy_accuracy.py: defines no evaluate.Metric subclass"):
         plan_space(folder, "lab/toy_accuracy")
+
+
+SHIPPED_METRICS = sorted(p.parent.name for p in Path(bench.metrics.__file__).parent.glob("*/*.py")
+                         if p.stem == p.parent.name)
+
+
+@pytest.mark.parametrize("name", SHIPPED_METRICS)
+def test_every_shipped_metric_passes_the_space_checks(name, capsys):
+    """Each metrics/<name>/ of the package has a complete card and requirements covering its imports."""
+    assert len(SHIPPED_METRICS) >= 10
+    assert main(["push-metric", name, "--repo", f"my-lab/{name}", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    listed = [line.split()[1] for line in out.splitlines() if line.startswith("  add  ")]
+    assert listed == [f"{name}.py", "README.md", "requirements.txt", "app.py"]
+    assert out.rstrip().endswith("Dry run: nothing was sent.")

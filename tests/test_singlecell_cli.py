@@ -104,6 +104,11 @@ def test_pickled_or_non_numeric_npy_is_refused(tmp_path, capsys):
     code, _, err = run_cli(["evaluate-embedding", tmp_path / "e.npy", "--obs", tmp_path / "o.csv",
                             "--label-key", "cell_type"], capsys)
     assert code == 2 and "is not a numeric .npy array" in err
+    for dtype in (bool, complex):  # complex would silently lose its imaginary part
+        np.save(tmp_path / "e.npy", np.ones((40, 3), dtype=dtype))
+        code, _, err = run_cli(["evaluate-embedding", tmp_path / "e.npy", "--obs", tmp_path / "o.csv",
+                                "--label-key", "cell_type"], capsys)
+        assert code == 2 and f"holds dtype {np.dtype(dtype)}, expected real numbers" in err
 
 
 def test_bench_run_pbmc68k_pca_writes_a_report(tmp_path, capsys):
@@ -178,3 +183,24 @@ def test_bench_run_perturbation_with_control_median_on_an_h5ad(tmp_path, capsys)
         (got[("GENE1+ctrl", "mse_top20")] + got[("GENE2+ctrl", "mse_top20")]) / 2)
     code, _, err = run_cli(["run", "adamson_perturbation", "--model", "pca", "--data-dir", tmp_path], capsys)
     assert code == 2 and "perturbation task; models: control_median" in err
+
+
+def test_bench_run_never_replaces_a_folder_that_is_not_a_report(tmp_path, capsys, monkeypatch):
+    """The report folder is replaced as a whole: a user's folder (or the cwd) must be refused, untouched."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("precious")
+    code, _, err = run_cli(["run", "pbmc68k", "--model", "random", "--out", mine], capsys)
+    assert code == 2 and "is not a bench report (no results.json); refusing to replace it" in err
+    assert [p.name for p in mine.iterdir()] == ["keep.txt"]
+    monkeypatch.chdir(mine)
+    for out in (".", "../mine", str(tmp_path)):
+        code, _, err = run_cli(["run", "pbmc68k", "--model", "random", "--out", out], capsys)
+        assert code == 2 and "is the current folder or one of its parents" in err, out
+    assert (mine / "keep.txt").read_text() == "precious"
+    report = tmp_path / "report"  # a previous report is replaced
+    report.mkdir()
+    (report / "results.json").write_text("{}")
+    code, _, err = run_cli(["run", "pbmc68k", "--model", "random", "--out", report], capsys)
+    assert code == 0, err
+    assert json.loads((report / "results.json").read_text())["model"] == "random"

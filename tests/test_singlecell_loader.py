@@ -75,6 +75,36 @@ def test_build_config_writes_a_repo_that_load_dataset_reads_offline(tmp_path):
     assert back.obs["bulk_labels"].value_counts()["CD14+ Monocyte"] == 129
 
 
+def test_built_sparse_config_validates_and_its_card_says_sparse(tmp_path):
+    """bench validate and the dataset card understand the sparse (gene_index, expression) encoding."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from bench.loaders.validate import validate_repo
+
+    dsd, meta = anndata_io.build_config(get_task("pbmc68k"))
+    write_config(tmp_path, "pbmc68k", dict(dsd), meta=meta)
+    assert validate_repo(tmp_path) == []
+    card = (tmp_path / "README.md").read_text()
+    assert "sparse, 765 features; per row the indices in `gene_index` and the values in `expression`" in card
+    assert "765 float32 values per row" not in card
+    # corrupt one cell: an index past the last gene, and an extra value without an index
+    path = next((tmp_path / "pbmc68k").glob("test-*.parquet"))
+    table = pq.read_table(path)
+    index = table.column("gene_index").to_pylist()
+    values = table.column("expression").to_pylist()
+    index[0] = index[0][:-1] + [765]
+    values[1] = values[1] + [1.0]
+    table = table.set_column(table.schema.get_field_index("gene_index"), "gene_index",
+                             pa.array(index, type=table.schema.field("gene_index").type))
+    table = table.set_column(table.schema.get_field_index("expression"), "expression",
+                             pa.array(values, type=table.schema.field("expression").type))
+    pq.write_table(table, path)
+    problems = validate_repo(tmp_path)
+    assert any("'gene_index' holds indices outside [0, 765)" in p for p in problems), problems
+    assert any("rows where 'gene_index' and 'expression' have different lengths" in p for p in problems), problems
+
+
 def test_to_anndata_needs_gene_ids(pbmc):
     ds, _ = anndata_io.from_anndata(pbmc[:5].copy())
     with pytest.raises(BenchError, match="needs the gene ids"):

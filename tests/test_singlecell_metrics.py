@@ -225,6 +225,17 @@ def test_non_finite_embedding_is_refused(bad):
         sc_metrics.silhouette_label(X, y)
 
 
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "15"])
+def test_bad_neighbourhood_size_is_refused(bad):
+    X, y = blobs(n=20)
+    with pytest.raises(BenchError, match=r"n_neighbors: expected an integer >= 1"):
+        sc_metrics.entropy_per_cell(X, ["a", "b"] * 10, n_neighbors=bad)
+    with pytest.raises(BenchError, match=r"n_neighbors: expected an integer >= 1"):
+        sc_metrics.knn_exact(X, bad)
+    assert sc_metrics.entropy_per_cell(X, ["a", "b"] * 10, n_neighbors=np.int64(5)) == pytest.approx(
+        brute_force_entropy(X, np.array(["a", "b"] * 10), 5))
+
+
 def test_fewer_than_two_batches_is_refused():
     X, y = blobs(n=20)
     with pytest.raises(BenchError, match="batch: needs at least 2 distinct batches, got 1"):

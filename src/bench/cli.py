@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:  # e.g. `bench list | head`
         return 0
+    except OSError as exc:  # a file system refusal (read-only or virtual folder, permissions, disk full)
+        if exc.filename is None:
+            raise
+        print(f"bench: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("bench: interrupted", file=sys.stderr)
         return 130

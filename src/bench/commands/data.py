@@ -7,6 +7,7 @@ repository as it was.
 """
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import shutil
 import sys
@@ -57,14 +58,9 @@ def expand_tasks(patterns: list[str]) -> list[str]:
     return out
 
 
-def cmd_build(args) -> int:
-    from tqdm.auto import tqdm
-
-    from bench.loaders.families import write_task
-    from bench.tasks import get_task as spec_of
-
-    names = expand_tasks(args.tasks)
-    out = Path(args.out)
+def check_repo_out(out) -> Path:
+    """``--out`` for a dataset repository: a new folder or an existing bench repo, not the cwd."""
+    out = Path(out)
     if Path.cwd().resolve().is_relative_to(out.resolve()):
         raise BenchError(f"--out {out}: is the current folder or one of its parents; the repository is "
                          "replaced atomically, so give a subfolder (e.g. --out ./bench)")
@@ -73,17 +69,38 @@ def cmd_build(args) -> int:
     if out.is_dir() and any(out.iterdir()) and not (out / "README.md").is_file():
         raise BenchError(f"--out {out}: folder exists, is not empty and has no README.md; refusing to "
                          "write a dataset repository into it (choose a new or an existing bench repo folder)")
-    with atomic_path(out, directory=True) as tmp, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    return out
+
+
+@contextlib.contextmanager
+def staged_repo(out: Path):
+    """A copy of the repository at ``out`` to write into; it replaces ``out`` only if no error occurs."""
+    with atomic_path(out, directory=True) as tmp:
         if out.is_dir():
             shutil.copytree(out, tmp, dirs_exist_ok=True)
+        yield tmp
+
+
+def cmd_build(args) -> int:
+    from tqdm.auto import tqdm
+
+    from bench.loaders.families import write_task
+    from bench.tasks import get_task as spec_of
+
+    names = expand_tasks(args.tasks)
+    out = check_repo_out(args.out)
+    with staged_repo(out) as tmp, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = []
         for name in tqdm(names, desc="bench build", unit="config", disable=len(names) < 2):
             spec = spec_of(name)
             for config in write_task(spec, tmp, data_dir=args.data_dir):
                 tag = " (SYNTHETIC data)" if read_config_meta(tmp, config).get("synthetic") else ""
                 print(f"built {config}{tag} -> {out / config}")
+                written += [config] if config not in written else []
             _print_warnings(caught)
-    print(f"{len(names)} config(s) in {out}; load with datasets.load_dataset({str(out)!r}, {names[0]!r})")
+    print(f"{len(written)} config(s) written to {out}; load with "
+          f"datasets.load_dataset({str(out)!r}, {names[0]!r})")
     return 0
 
 

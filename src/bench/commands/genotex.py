@@ -76,6 +76,9 @@ def cmd_evaluate(args) -> int:
 def cmd_build(args) -> int:
     from bench.loaders.genotex import build_repo
 
-    written = build_repo(args.root, args.out, traits=args.traits)
+    from bench.commands.data import check_repo_out, staged_repo
+
+    with staged_repo(check_repo_out(args.out)) as tmp:  # nothing half-written if a later table is bad
+        written = build_repo(args.root, tmp, traits=args.traits)
     print(f"wrote {len(written)} configs to {args.out}: {', '.join(written)}")
     return 0

@@ -35,17 +35,20 @@ def cmd_build(args) -> int:
     wrong = [s.name for s in specs if s.family != "geometa"]
     if wrong:
         raise BenchError(f"not geometa task(s): {', '.join(wrong)}")
-    for spec in specs:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # everything warned about is in meta["notes"], printed below
-            dsd, meta = build_config(spec, data_dir=args.data_dir, expression=args.expression, repo_dir=args.out,
-                                     seed=args.seed)
-        sizes = ", ".join(f"{s}={d.num_rows}" for s, d in dsd.items())
-        kind = "labels only" if meta["feature_column"] is None else (
-            f"{meta['n_features']} genes ({'SYNTHETIC' if meta['synthetic'] else 'ARCHS4'} expression)")
-        print(f"{spec.name}: {sizes}; {kind}")
-        for note in meta["notes"]:
-            print(f"  - {note}")
+    from bench.commands.data import check_repo_out, staged_repo
+
+    with staged_repo(check_repo_out(args.out)) as repo:  # every config, or none if one fails
+        for spec in specs:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # everything warned about is in meta["notes"], printed below
+                dsd, meta = build_config(spec, data_dir=args.data_dir, expression=args.expression, repo_dir=repo,
+                                         seed=args.seed)
+            sizes = ", ".join(f"{s}={d.num_rows}" for s, d in dsd.items())
+            kind = "labels only" if meta["feature_column"] is None else (
+                f"{meta['n_features']} genes ({'SYNTHETIC' if meta['synthetic'] else 'ARCHS4'} expression)")
+            print(f"{spec.name}: {sizes}; {kind}")
+            for note in meta["notes"]:
+                print(f"  - {note}")
     print(f"wrote {len(specs)} config(s) to {args.out}")
     return 0
 

@@ -38,8 +38,8 @@ def read_embedding(path: str | Path) -> np.ndarray:
         arr = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as exc:
         raise BenchError(f"EMB.npy: {path} is not a numeric .npy array ({exc})") from None
-    if not np.issubdtype(arr.dtype, np.number):
-        raise BenchError(f"EMB.npy: {path} holds dtype {arr.dtype}, expected numbers")
+    if arr.dtype.kind not in "iuf":
+        raise BenchError(f"EMB.npy: {path} holds dtype {arr.dtype}, expected real numbers (int or float)")
     if arr.ndim != 2:
         raise BenchError(f"EMB.npy: {path} has shape {arr.shape}, expected (n_cells, n_dims)")
     return arr
