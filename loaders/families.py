@@ -87,11 +87,10 @@ def genotex_synthetic_root() -> Path:
 
 def load_task(spec: TaskSpec, *, data_dir=None, cache_dir=None):
     """Build a non-GeneLab task into the bench cache and return it as a ``DatasetDict``."""
-    import datasets
-
     from bench.loaders.cache import bench_cache_dir
+    from bench.loaders.genelab_api import read_built
 
     repo = Path(cache_dir) if cache_dir else bench_cache_dir() / f"{spec.family}_built"
     names = write_task(spec, repo, data_dir=data_dir)
     wanted = config_names(spec)[0]
-    return datasets.load_dataset(str(repo), wanted if wanted in names else names[0])
+    return read_built(repo, wanted if wanted in names else names[0])   # carries bench_config.json (config_meta)

@@ -296,7 +296,7 @@ def config_meta(dsd_or_split, *, repo_dir: str | os.PathLike | None = None) -> d
         meta = _parse_meta(desc)
     except json.JSONDecodeError:
         meta = None
-    if not isinstance(meta, dict) or "feature_ids" not in meta:
+    if not isinstance(meta, dict) or not ({"feature_ids", "config_name"} & set(meta)):
         raise BenchError("this dataset carries no bench metadata (feature ids, folds): load it with "
                          "bench.loaders.load(name, data_dir=...) or pass repo_dir=<built repo> "
                          "(datasets.load_dataset does not keep bench_config.json)")
@@ -354,16 +354,42 @@ def to_numpy(ds, *, features: list[str] | None = None) -> tuple[np.ndarray, list
         raise BenchError(f"to_numpy: pass one split (e.g. dsd[{next(iter(ds), 'split')!r}]) or a side of get_fold, "
                          "not the whole DatasetDict")
     meta = config_meta(ds)
+    if "feature_ids" not in meta:
+        raise BenchError(f"to_numpy: config {meta.get('config_name', '?')!r} has no feature vector "
+                         "(a labels-only config); its columns are plain data: use ds.to_pandas()")
     column = meta.get("feature_column", FEATURE_COLUMN)
     ids = list(meta["feature_ids"])
     table = ds.data.table if ds._indices is None else ds.with_format("arrow")[:]
-    values = table.column(column).combine_chunks()
     n, p = table.num_rows, len(ids)
-    X = values.flatten().to_numpy(zero_copy_only=False).reshape(n, p) if n else np.zeros((0, p), np.float32)
+    index_column = meta.get("feature_index_column")
+    if index_column:   # sparse rows (single-cell): (feature index list, value list) per row
+        X = _dense_from_sparse(table.column(index_column).combine_chunks(), table.column(column).combine_chunks(), n, p)
+        drop = [column, index_column]
+    else:
+        values = table.column(column).combine_chunks()
+        X = values.flatten().to_numpy(zero_copy_only=False).reshape(n, p) if n else np.zeros((0, p), np.float32)
+        drop = [column]
     X = X.astype(np.float32, copy=False)
     if features is not None:
         X = X[:, _selection_index(_description(ds), meta, features)]
         ids = list(features)
-    obs = table.drop_columns([column]).to_pandas()
-    obs.index = pd.Index(obs["sample_id"].astype(str).to_numpy())
+    obs = table.drop_columns(drop).to_pandas()
+    id_column = next((c for c in ID_COLUMNS if c in obs.columns), None)
+    if id_column is not None:
+        obs.index = pd.Index(obs[id_column].astype(str).to_numpy())
     return X, ids, obs
+
+
+ID_COLUMNS = ("sample_id", "cell_id", "GSM_ID")
+
+
+def _dense_from_sparse(index_lists, value_lists, n: int, p: int) -> np.ndarray:
+    """Dense float32 [n, p] from per-row (feature index, value) list columns."""
+    X = np.zeros((n, p), dtype=np.float32)
+    offsets = index_lists.offsets.to_numpy()
+    rows = np.repeat(np.arange(n), np.diff(offsets))
+    cols = index_lists.flatten().to_numpy(zero_copy_only=False)
+    if cols.size and (cols.min() < 0 or cols.max() >= p):
+        raise BenchError(f"to_numpy: feature index out of range [0, {p}) in the sparse rows")
+    X[rows, cols] = value_lists.flatten().to_numpy(zero_copy_only=False)
+    return X

@@ -7,7 +7,7 @@ import datasets
 import pytest
 
 from bench.cli import main
-from bench.loaders import load
+from bench.loaders import SyntheticDataWarning, load
 from bench.loaders.hub_repo import list_configs, read_config_meta
 
 
@@ -18,7 +18,8 @@ def cache(tmp_path, monkeypatch):
 
 
 def test_load_dispatches_genotex_to_its_loader(cache):
-    dsd = load("genotex_problems")
+    with pytest.warns(SyntheticDataWarning, match="genotex_problems: SYNTHETIC"):
+        dsd = load("genotex_problems")
     task_info = json.loads((cache / "genotex_synthetic" / "metadata" / "task_info.json").read_text())
     expected = sum(1 + len(v["conditions"]) for v in task_info.values())  # (trait, None) + each condition
     assert dsd["test"].num_rows == expected
@@ -33,7 +34,8 @@ def test_build_mixes_families_in_one_repo(cache, tmp_path, capsys):
     assert list_configs(out) == ["A5_skin", "genotex_problems"]
     assert read_config_meta(out, "genotex_problems")["family"] == "genotex"
     ds = datasets.load_dataset(str(out), "genotex_problems")
-    assert ds["test"].num_rows == load("genotex_problems")["test"].num_rows
+    with pytest.warns(SyntheticDataWarning):
+        assert ds["test"].num_rows == load("genotex_problems")["test"].num_rows
 
 
 def test_build_singlecell_config(cache, tmp_path):
@@ -96,3 +98,28 @@ def test_push_dry_run_and_streaming_on_a_mixed_non_genelab_repo(cache, tmp_path,
     first = next(iter(streamed))
     assert len(first["gene_index"]) == len(first["expression"]) > 0
     assert sum(1 for _ in streamed) == 700
+
+
+def test_to_numpy_densifies_sparse_single_cell_rows(cache):
+    sc = pytest.importorskip("scanpy", reason="the singlecell extra (scanpy) is not installed")
+    import numpy as np
+
+    from bench.loaders import config_meta, to_numpy
+
+    dsd = load("pbmc68k")
+    X, genes, obs = to_numpy(dsd["test"])
+    truth = sc.datasets.pbmc68k_reduced()          # independent: scanpy's own file
+    assert genes == list(truth.raw.var_names) and list(obs.index) == list(truth.obs_names)
+    np.testing.assert_array_equal(X, truth.raw.X.toarray().astype(np.float32))
+    assert config_meta(dsd)["family"] == "singlecell"
+
+
+def test_labels_only_config_has_meta_but_no_matrix(cache):
+    from bench.errors import BenchError
+    from bench.loaders import config_meta, to_numpy
+
+    with pytest.warns(SyntheticDataWarning):
+        dsd = load("genotex_problems")
+    assert config_meta(dsd)["n_problems"] == dsd["test"].num_rows
+    with pytest.raises(BenchError, match="'genotex_problems' has no feature vector"):
+        to_numpy(dsd["test"])
