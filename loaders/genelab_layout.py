@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError
-from bench.io import read_json
+from bench.io import read_csv_indexed, read_json
 
 _FOLD_RE = re.compile(r"^fold_(?P<mission>.+)_(?P<kind>test|holdout)$")
 _PAIR_RE = re.compile(r"^pair_(?P<train>[^_]+)_(?P<test>[^_]+)$")
@@ -30,12 +30,7 @@ def read_labels(path: str | Path) -> pd.Series:
     Returns a float Series named ``label`` indexed by sample id, in file order.
     """
     path = Path(path)
-    if not path.is_file():
-        raise BenchError(f"label file not found: {path}")
-    try:
-        df = pd.read_csv(path, index_col=0)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise BenchError(f"{path}: cannot parse as CSV: {exc}") from None
+    df = read_csv_indexed(path, what="label file")
     if df.shape[1] != 1:
         raise BenchError(f"{path}: expected the sample id column and one label column "
                          f"(named '0' or 'label'), got columns {list(df.columns)}")
@@ -57,13 +52,8 @@ def read_labels(path: str | Path) -> pd.Series:
 def read_meta(path: str | Path) -> pd.DataFrame:
     """Read a ``*_meta.csv`` (index = sample id; columns vary by task: all are kept)."""
     path = Path(path)
-    if not path.is_file():
-        raise BenchError(f"metadata file not found: {path}")
-    try:
-        df = pd.read_csv(path, index_col=0)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise BenchError(f"{path}: cannot parse as CSV: {exc}") from None
-    df.index = pd.Index(df.index.astype(str), name="sample_id")
+    df = read_csv_indexed(path, what="metadata file")
+    df.index.name = "sample_id"
     if df.index.duplicated().any():
         dup = df.index[df.index.duplicated()].unique().tolist()[:5]
         raise BenchError(f"{path}: duplicate sample id(s) {dup}")

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError, close_matches_hint
-from bench.io import read_json
+from bench.io import read_csv_indexed, read_json
 from bench.metrics.genotex import check_trait_name, normalize_trait, problem_category
 
 COVARIATES = ("Age", "Gender")
@@ -189,14 +189,7 @@ def read_significant_genes(path: str | os.PathLike) -> list[str]:
 
 
 def _read_csv(path: Path, what: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise BenchError(f"{what} not found: {path}")
-    try:
-        df = pd.read_csv(path, index_col=0)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise BenchError(f"{path}: cannot read {what}: {exc}") from None
-    df.index = df.index.astype(str)
-    return df
+    return read_csv_indexed(path, what=what)
 
 
 def _numeric(df: pd.DataFrame, path: Path, what: str) -> pd.DataFrame:
