@@ -15,14 +15,14 @@ from bench.errors import BenchError
 
 # One line per command group; a family adds its module here.
 COMMAND_MODULES = (
-    "bench.commands.core",
-    "bench.commands.run",
-    "bench.commands.publish",
-    "bench.commands.evaluate",
-    "bench.commands.genotex",
-    "bench.commands.geometa",
-    "bench.commands.data",
-    "bench.commands.singlecell",
+    "bench.commands.core",        # list, info
+    "bench.commands.data",        # build
+    "bench.commands.run",         # run
+    "bench.commands.evaluate",    # evaluate, install-metrics
+    "bench.commands.genotex",     # evaluate-gta, build-genotex
+    "bench.commands.singlecell",  # evaluate-embedding
+    "bench.commands.geometa",     # geometa build / synth-archs4
+    "bench.commands.publish",     # validate, push, push-metric
 )
 
 
