@@ -15,25 +15,20 @@ from bench.loaders.genelab_api import (
     resolve_data_dir,
     to_numpy,
 )
+from bench.loaders.families import load_task
+from bench.tasks import get_task
 
 
 def load(name: str, *, data_dir=None, cache_dir=None, rebuild: bool = False):
     """Any registry task as a ``datasets.DatasetDict`` (GeneLab: one split per mission).
 
-    GeneLab tasks go through :func:`bench.loaders.genelab_api.load` (local checkout, built repo,
-    Hub, or the embedded synthetic default); the other families are built by their loader
-    into the bench cache (:func:`bench.loaders.families.load_task`).
+    ``data_dir``: the family's upstream files (a local checkout, ``"synthetic"``) or a repository
+    written by ``bench build``; None = the family default (GeneLab: the Hub when online, else the
+    embedded synthetic data, which says so). Built configs are cached under ``cache_dir`` (default
+    ``<bench cache>/<family>_built``) and rebuilt when the source files or the task spec change
+    (or ``rebuild=True``); see :mod:`bench.loaders.cache`.
     """
-    from bench.tasks import get_task
-
-    spec = get_task(name)
-    if spec.family == "genelab":
-        from bench.loaders.genelab_api import load as load_genelab
-
-        return load_genelab(spec.name, data_dir=data_dir, cache_dir=cache_dir, rebuild=rebuild)
-    from bench.loaders.families import load_task
-
-    return load_task(spec, data_dir=data_dir, cache_dir=cache_dir)
+    return load_task(get_task(name), data_dir=data_dir, cache_dir=cache_dir, rebuild=rebuild)
 
 
 __all__ = ["load", "config_meta", "folds", "get_fold", "to_numpy", "resolve_data_dir", "SyntheticDataWarning"]

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from bench.errors import BenchError
+from bench.tasks.families import BuiltConfig, Source
 
 CELL_ID = "cell_id"
 GENE_INDEX = "gene_index"
@@ -309,6 +310,34 @@ def build_config(spec, *, data_dir: str | os.PathLike | None = None):
         "expression_unit": params.get("expression_unit"), "spec_hash": spec.spec_hash,
     })
     return datasets.DatasetDict({DEFAULT_SPLIT: ds}), meta
+
+
+def source(spec, data_dir: str | os.PathLike | None = None) -> Source:
+    """The family contract: the folder holding the task's .h5ad (``data_dir``) or the wheel that embeds it."""
+    files = tuple(p for p in [_h5ad_path(spec, data_dir)] if p is not None and p.is_file())
+    if data_dir is not None:
+        return Source(Path(data_dir), False, "local", files)
+    if spec.source.get("kind") == "embedded":
+        return Source(None, False, f"embedded:{spec.source.get('package')}", files)
+    return Source(None, False, "local", files)
+
+
+def _h5ad_path(spec, data_dir) -> Path | None:
+    """Where the task's .h5ad is (None when that cannot be known without --data-dir)."""
+    if data_dir is not None and "file" in spec.source:
+        return Path(data_dir) / spec.source["file"]
+    if spec.source.get("kind") == "embedded":
+        try:
+            return embedded_h5ad(spec.source["package"], spec.source["path"])
+        except BenchError:
+            return None
+    return None
+
+
+def build(spec, source: Source) -> list[BuiltConfig]:
+    """The family contract: the task's one config (split ``test``)."""
+    dsd, meta = build_config(spec, data_dir=source.root)
+    return [BuiltConfig(config_name(spec), dict(dsd), meta)]
 
 
 def load_config_anndata(spec, *, data_dir: str | os.PathLike | None = None):

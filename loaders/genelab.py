@@ -686,23 +686,3 @@ def source_files(spec: TaskSpec, root: Path) -> list[Path]:
         pdir = root / "processed" / "pathway_scores" / str(spec.params.get("tissue"))
         files += sorted(pdir.glob(f"*_gsva_{spec.params.get('collection')}.csv"))
     return files
-
-
-def source_fingerprint(spec: TaskSpec, root: Path) -> str:
-    """sha256 over the spec hash, loader version and (path, size, mtime) of every source file."""
-    h = hashlib.sha256(f"{spec.spec_hash}:{LOADER_VERSION}".encode())
-    for p in source_files(spec, root):
-        st = p.stat()
-        h.update(f"{p.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
-
-_SAFE_RE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def source_key(root: Path, *, synthetic: bool) -> str:
-    """Folder name of the built cache for a source: readable prefix + hash of the absolute path."""
-    root = Path(root).resolve()
-    digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
-    prefix = "synthetic" if synthetic else _SAFE_RE.sub("_", root.name)[:40]
-    return f"{prefix}-{digest}"

@@ -16,12 +16,11 @@ import pandas as pd
 
 from bench.errors import BenchError, close_matches_hint
 from bench.loaders import hub_repo
-from bench.loaders.cache import bench_cache_dir
 from bench.loaders.genelab import (
-    FEATURE_COLUMN, HUB_REPO, build_config, genelab_spec, is_pathway, needed_task_dirs, source_fingerprint,
-    source_key,
+    FEATURE_COLUMN, HUB_REPO, build_config, genelab_spec, is_pathway, needed_task_dirs, source_files,
 )
 from bench.tasks import TaskSpec, list_tasks
+from bench.tasks.families import BuiltConfig, Source
 
 log = logging.getLogger("bench.genelab")
 SYNTHETIC = "synthetic"
@@ -120,6 +119,18 @@ def _source(spec: TaskSpec | None, data_dir, *, progress: bool = True) -> tuple[
     return root, True, f"synthetic:{root}"
 
 
+def source(spec: TaskSpec, data_dir) -> Source:
+    """The family contract: where ``spec``'s upstream layout is (local, Hub snapshot or embedded synthetic)."""
+    root, synthetic, origin = _source(spec, data_dir)
+    return Source(root, synthetic, origin, tuple(source_files(spec, root)))
+
+
+def build(spec: TaskSpec, source: Source) -> list[BuiltConfig]:
+    """The family contract: ``spec`` as one config, with the source fingerprint the build cache checks."""
+    result = build_config(spec, source.root, synthetic=source.synthetic, origin=source.origin)
+    return [BuiltConfig(spec.name, result.splits, dict(result.meta))]
+
+
 def resolve_data_dir(data_dir: str | os.PathLike | None = None, *, task: str | None = None) -> Path:
     """The upstream-layout root to read labels from.
 
@@ -185,51 +196,6 @@ def read_built(repo_dir: str | os.PathLike, config: str):
         warnings.warn(f"{config}: SYNTHETIC data (bench's deterministic generator), not real measurements",
                       SyntheticDataWarning, stacklevel=3)
     return out
-
-
-def load(name: str, *, data_dir: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None,
-         rebuild: bool = False):
-    """Load a GeneLab registry config as a ``datasets.DatasetDict`` with one split per mission.
-
-    ``data_dir``: a local upstream checkout (root containing ``tasks/`` and ``processed/``), a repo
-    built by ``bench build``, or ``"synthetic"``; None = the Hub ``jang1563/genelab-benchmark`` when
-    online, else the embedded deterministic synthetic default (which says so). Built configs are
-    cached under ``cache_dir`` (default ``<bench cache>/genelab_built``) and rebuilt when the source
-    files or the task spec change (or ``rebuild=True``).
-    """
-    spec = genelab_spec(name)
-    if data_dir is not None and str(data_dir) != SYNTHETIC and is_built_repo(data_dir):
-        return read_built(data_dir, spec.name)
-    root, synthetic, origin = _source(spec, data_dir)
-    repo = Path(cache_dir) if cache_dir else bench_cache_dir() / "genelab_built"
-    repo = repo / source_key(root, synthetic=synthetic)
-    fingerprint = source_fingerprint(spec, root)
-    meta_path = repo / spec.name / hub_repo.CONFIG_META
-    if not rebuild and meta_path.is_file():
-        try:
-            cached = json.loads(meta_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            cached = {}
-        if cached.get("source_fingerprint") == fingerprint:
-            return read_built(repo, spec.name)
-    write_built(spec, root, repo, synthetic=synthetic, origin=origin, fingerprint=fingerprint)
-    return read_built(repo, spec.name)
-
-
-def write_built(spec: TaskSpec, root: Path, repo: Path, *, synthetic: bool, origin: str,
-                fingerprint: str | None = None, progress: bool = True) -> Path:
-    """Build ``spec`` from ``root`` and write it as one config of the HF repository ``repo``."""
-    from datasets.utils import logging as ds_logging
-
-    result = build_config(spec, root, synthetic=synthetic, origin=origin, progress=progress)
-    meta = dict(result.meta, source_fingerprint=fingerprint or source_fingerprint(spec, root))
-    bars_on = ds_logging.is_progress_bar_enabled()
-    ds_logging.disable_progress_bar()          # one parquet bar per split is noise here
-    try:
-        return hub_repo.write_config(repo, spec.name, result.splits, meta=meta)
-    finally:
-        if bars_on:
-            ds_logging.enable_progress_bar()
 
 
 # --------------------------------------------------------------------------------------------

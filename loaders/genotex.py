@@ -23,13 +23,19 @@ import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
+import datasets
 import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError, close_matches_hint
-from bench.io import read_csv_indexed, read_json
+from bench.io import atomic_path, read_csv_indexed, read_json
+from bench.loaders.cache import bench_cache_dir
+from bench.loaders.genotex_synthetic import SYNTHETIC_MARKER, build_genotex_root
+from bench.loaders.hub_repo import write_configs
+from bench.tasks import TaskSpec, split_name
+from bench.tasks.families import BuiltConfig, Source
 from bench.metrics.genotex import check_trait_name, normalize_trait, problem_category
 
 COVARIATES = ("Age", "Gender")
@@ -288,13 +294,9 @@ def problems_rows(task_info: dict, *, regress_dir: str | os.PathLike | None = No
     return rows
 
 
-def build_problems_config(repo_dir: str | os.PathLike, task_info_path: str | os.PathLike, *,
-                          regress_dir: str | os.PathLike | None = None, synthetic: bool = False) -> Path:
-    """Write config ``genotex_problems`` (split ``test``) from ``task_info.json`` (+ references)."""
-    import datasets
-
-    from bench.loaders.hub_repo import write_config
-
+def problems_config(task_info_path: str | os.PathLike, *, regress_dir: str | os.PathLike | None = None,
+                    synthetic: bool = False) -> BuiltConfig:
+    """Config ``genotex_problems`` (split ``test``) from ``task_info.json`` (+ references)."""
     task_info = read_task_info(task_info_path)
     rows = problems_rows(task_info, regress_dir=regress_dir)
     features = datasets.Features({
@@ -308,7 +310,7 @@ def build_problems_config(repo_dir: str | os.PathLike, task_info_path: str | os.
                  synthetic=synthetic, source={"task_info": str(task_info_path), "regress_dir": str(regress_dir)},
                  n_traits=len(task_info), n_problems=len(rows), category_counts=counts,
                  n_with_reference=sum(r["reference_genes"] is not None for r in rows))
-    return write_config(repo_dir, "genotex_problems", {"test": ds}, meta=meta)
+    return BuiltConfig("genotex_problems", {"test": ds}, meta)
 
 
 def cohort_rows(preprocess_dir: str | os.PathLike, traits: Iterable[str]) -> list[dict]:
@@ -325,12 +327,8 @@ def cohort_rows(preprocess_dir: str | os.PathLike, traits: Iterable[str]) -> lis
     return rows
 
 
-def build_cohorts_config(repo_dir, preprocess_dir, traits, *, synthetic: bool = False) -> Path | None:
-    """Write ``genotex_cohorts``: one row per cohort_info record of every trait."""
-    import datasets
-
-    from bench.loaders.hub_repo import write_config
-
+def cohorts_config(preprocess_dir, traits, *, synthetic: bool = False) -> BuiltConfig | None:
+    """Config ``genotex_cohorts``: one row per cohort_info record of every trait (None: no records)."""
     rows = cohort_rows(preprocess_dir, traits)
     if not rows:
         return None
@@ -341,7 +339,7 @@ def build_cohorts_config(repo_dir, preprocess_dir, traits, *, synthetic: bool = 
     ds = datasets.Dataset.from_list(rows, features=datasets.Features(feats))
     meta = _meta("genotex_selection", "GenoTEX cohort_info.json records (filtering and preprocessing flags).",
                  synthetic=synthetic, source={"preprocess_dir": str(preprocess_dir)})
-    return write_config(repo_dir, "genotex_cohorts", {"test": ds}, meta=meta)
+    return BuiltConfig("genotex_cohorts", {"test": ds}, meta)
 
 
 def _sample_rows(cohort: str, frame: pd.DataFrame, genes: list[str], trait: str) -> dict:
@@ -354,7 +352,6 @@ def _sample_rows(cohort: str, frame: pd.DataFrame, genes: list[str], trait: str)
 
 
 def _sample_features(n_genes: int, with_expression: bool = True):
-    import datasets
     feats = {"sample_id": datasets.Value("string"), "cohort": datasets.Value("string"),
              "trait": datasets.Value("float32"), "age": datasets.Value("float32"),
              "gender": datasets.Value("float32")}
@@ -363,13 +360,8 @@ def _sample_features(n_genes: int, with_expression: bool = True):
     return datasets.Features(feats)
 
 
-def _write_sample_config(repo_dir, config, frames: dict[str, pd.DataFrame], trait, *, description, meta_extra,
-                         synthetic, with_expression=True) -> Path:
-    import datasets
-
-    from bench.loaders.hub_repo import write_config
-    from bench.tasks import split_name
-
+def _sample_config(config, frames: dict[str, pd.DataFrame], trait, *, description, meta_extra,
+                   synthetic, with_expression=True) -> BuiltConfig:
     genes = sorted(set().union(*(gene_columns(f.columns, trait) for f in frames.values()))) if with_expression else []
     feats = _sample_features(len(genes), with_expression)
     splits, cohorts = {}, {}
@@ -388,53 +380,47 @@ def _write_sample_config(repo_dir, config, frames: dict[str, pd.DataFrame], trai
     if with_expression:
         meta.update(feature_column="expression", feature_ids=genes,
                     cohort_n_genes={c: len(gene_columns(frames[c].columns, trait)) for c in frames})
-    return write_config(repo_dir, config, splits, meta=meta)
+    return BuiltConfig(config, splits, meta)
 
 
-def build_trait_configs(repo_dir: str | os.PathLike, preprocess_dir: str | os.PathLike, trait: str, *,
-                        synthetic: bool = False) -> list[str]:
-    """Write ``genotex_<Trait>`` (linked), ``__gene`` and ``__clinical`` configs for one trait.
+def trait_configs(preprocess_dir: str | os.PathLike, trait: str, *, synthetic: bool = False) -> list[BuiltConfig]:
+    """``genotex_<Trait>`` (linked), ``__gene`` and ``__clinical`` configs for one trait.
 
-    A config is written only when the trait has at least one such table; returns the names.
+    A config is made only when the trait has at least one such table.
     """
     tdir = trait_dir(preprocess_dir, trait)
     if not tdir.is_dir():
         raise BenchError(f"trait {trait!r}: no preprocessed folder {tdir}")
     info = read_cohort_info(tdir / "cohort_info.json") if (tdir / "cohort_info.json").is_file() else {}
     source = {"preprocess_dir": str(tdir)}
-    written = []
+    out = []
     linked = {p.stem: read_linked_table(p, trait) for p in sorted(tdir.glob("*.csv"))}
     if linked:
-        _write_sample_config(repo_dir, f"genotex_{trait}", linked, trait, synthetic=synthetic,
-                             description=f"GenoTEX {trait}: linked samples (trait, Age, Gender, expression), "
-                                         "one split per cohort.",
-                             meta_extra={"source": source, "cohort_info": info})
-        written.append(f"genotex_{trait}")
+        out.append(_sample_config(f"genotex_{trait}", linked, trait, synthetic=synthetic,
+                                  description=f"GenoTEX {trait}: linked samples (trait, Age, Gender, expression), "
+                                              "one split per cohort.",
+                                  meta_extra={"source": source, "cohort_info": info}))
     genes = {p.stem: read_gene_table(p).T for p in sorted((tdir / "gene_data").glob("*.csv"))}
     if genes:
-        _write_sample_config(repo_dir, f"genotex_{trait}__gene", genes, trait, synthetic=synthetic,
-                             description=f"GenoTEX {trait}: gene tables (samples × genes after symbol "
-                                         "normalisation), one split per cohort.", meta_extra={"source": source})
-        written.append(f"genotex_{trait}__gene")
+        out.append(_sample_config(f"genotex_{trait}__gene", genes, trait, synthetic=synthetic,
+                                  description=f"GenoTEX {trait}: gene tables (samples × genes after symbol "
+                                              "normalisation), one split per cohort.", meta_extra={"source": source}))
     clinical = {p.stem: read_clinical_table(p, trait) for p in sorted((tdir / "clinical_data").glob("*.csv"))}
     if clinical:
-        _write_sample_config(repo_dir, f"genotex_{trait}__clinical", clinical, trait, synthetic=synthetic,
-                             with_expression=False,
-                             description=f"GenoTEX {trait}: clinical tables (trait, Age, Gender).",
-                             meta_extra={"source": source})
-        written.append(f"genotex_{trait}__clinical")
-    return written
+        out.append(_sample_config(f"genotex_{trait}__clinical", clinical, trait, synthetic=synthetic,
+                                  with_expression=False,
+                                  description=f"GenoTEX {trait}: clinical tables (trait, Age, Gender).",
+                                  meta_extra={"source": source}))
+    return out
 
 
-def build_repo(root: str | os.PathLike, repo_dir: str | os.PathLike, *, traits: Iterable[str] | None = None,
-               synthetic: bool = False) -> list[str]:
-    """Build every GenoTEX config present under a GenoTEX ``root`` into ``repo_dir``.
+def iter_configs(root: str | os.PathLike, *, traits: Iterable[str] | None = None,
+                 synthetic: bool = False) -> Iterator[BuiltConfig]:
+    """Every GenoTEX config present under a GenoTEX ``root``, one at a time (bounded memory).
 
-    All JSON inputs (task_info, every cohort_info and reference file) are validated before
-    anything is written; each config is then written atomically.
+    All JSON inputs (task_info, every cohort_info and reference file) are validated before the
+    first config is made.
     """
-    from bench.loaders.genotex_synthetic import SYNTHETIC_MARKER
-
     paths = root_paths(root)
     task_info = read_task_info(paths["task_info"])
     synthetic = synthetic or (Path(root) / SYNTHETIC_MARKER).is_file()
@@ -444,17 +430,51 @@ def build_repo(root: str | os.PathLike, repo_dir: str | os.PathLike, *, traits: 
     pre = paths["preprocess"] if paths["preprocess"].is_dir() else None
     if pre is not None:
         cohort_rows(pre, chosen)  # validate every cohort_info.json
-    build_problems_config(repo_dir, paths["task_info"], regress_dir=regress, synthetic=synthetic)
-    written = ["genotex_problems"]
-    if pre is not None:
-        if build_cohorts_config(repo_dir, pre, chosen, synthetic=synthetic):
-            written.append("genotex_cohorts")
-        for trait in chosen:
-            if trait_dir(pre, trait).is_dir():
-                written += build_trait_configs(repo_dir, pre, trait, synthetic=synthetic)
-    return written
+    yield problems_config(paths["task_info"], regress_dir=regress, synthetic=synthetic)
+    if pre is None:
+        return
+    cohorts = cohorts_config(pre, chosen, synthetic=synthetic)
+    if cohorts is not None:
+        yield cohorts
+    for trait in chosen:
+        if trait_dir(pre, trait).is_dir():
+            yield from trait_configs(pre, trait, synthetic=synthetic)
 
 
-def load_problems(task_info_path: str | os.PathLike) -> list[Problem]:
-    """Convenience: validated problems of a task_info.json file."""
-    return iter_problems(read_task_info(task_info_path))
+def build_repo(root: str | os.PathLike, repo_dir: str | os.PathLike, *, traits: Iterable[str] | None = None,
+               synthetic: bool = False) -> list[str]:
+    """Write every GenoTEX config present under ``root`` into ``repo_dir``; returns the config names."""
+    return write_configs(repo_dir, iter_configs(root, traits=traits, synthetic=synthetic))
+
+
+# ------------------------------------------------------------------------------ family contract
+def synthetic_root() -> Path:
+    """The embedded synthetic GenoTEX root (seeded), generated once under the bench cache."""
+    root = bench_cache_dir() / "genotex_synthetic"
+    if not (root / "metadata").is_dir():
+        with atomic_path(root, directory=True) as tmp:
+            build_genotex_root(tmp)
+    return root
+
+
+def source(spec: TaskSpec, data_dir: str | os.PathLike | None) -> Source:
+    """A local GenoTEX root (``data_dir``) or the embedded synthetic one."""
+    if data_dir:
+        root = Path(data_dir)
+        synthetic, origin = (root / SYNTHETIC_MARKER).is_file(), "local"
+    else:
+        root, synthetic, origin = synthetic_root(), True, "synthetic:genotex-seed7"
+    return Source(root, synthetic, origin, tuple(sorted(p for p in root.rglob("*") if p.is_file())))
+
+
+def build(spec: TaskSpec, source: Source) -> list[BuiltConfig]:
+    """The configs of ``spec``: ``genotex_problems``, ``genotex_cohorts`` (+ every trait) or one trait's."""
+    wanted = spec.params.config or spec.name
+    trait = spec.params.trait
+    traits = [trait] if trait else (None if wanted == "genotex_cohorts" else [])
+    configs = list(iter_configs(source.root, traits=traits, synthetic=source.synthetic))
+    if wanted not in [c.name for c in configs]:
+        raise BenchError(f"task {spec.name}: the GenoTEX root {source.root} produced "
+                         f"{[c.name for c in configs]}, not {wanted!r} (is output/preprocess/<trait>/ present?)",
+                         field="data_dir")
+    return configs

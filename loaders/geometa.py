@@ -26,7 +26,10 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError, close_matches_hint
+from bench.loaders import archs4
+from bench.loaders.hub_repo import write_config
 from bench.tasks import TaskSpec
+from bench.tasks.families import BuiltConfig, Source
 
 DATA_DIR_ENV = "BENCH_GEOMETA_DIR"
 LAYOUT = Path("benchmark", "data", "GEOMeta100K")
@@ -266,8 +269,6 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
         meta["notes_labels_only"] = ("labels only: no expression file was given, so rows carry the label "
                                      "columns and no expression vector")
     else:
-        from bench.loaders import archs4
-
         # synthetic expression is made for every labelled GSM, so all views of a species agree
         h5_path, synthetic = _expression_file(spec, expression, all_tables, seed=seed, n_genes=synthetic_genes,
                                               cache_dir=cache_dir, progress=progress)
@@ -280,14 +281,32 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
     meta["notes"] = report_lines(report) + ([meta.pop("notes_labels_only")] if "notes_labels_only" in meta else [])
     dsd = datasets.DatasetDict(splits)
     if repo_dir is not None:
-        from bench.loaders.hub_repo import write_config
-
-        # expression splits are streamed from their Arrow files (bounded memory), labels-only ones are small
-        to_write = dict(dsd) if expression is None else archs4.streamed_splits(dsd)
-        local = [resolve_data_dir(data_dir)] + ([Path(meta["expression_file"]).parent] if meta.get("expression_file")
-                                                else [])
-        write_config(repo_dir, spec.name, to_write, meta=_without_local_dirs(meta, local))
+        write_config(repo_dir, **vars(built_config(spec, dsd, meta, data_dir=data_dir)))
     return dsd, meta
+
+
+def built_config(spec: TaskSpec, dsd, meta: dict, *, data_dir=None) -> BuiltConfig:
+    """What the repository stores for a built ``dsd``: expression splits streamed from their Arrow
+    files (bounded memory), labels-only ones as they are; local folders cut from the metadata."""
+    splits = dict(dsd) if meta.get("feature_column") is None else archs4.streamed_splits(dsd)
+    local = [resolve_data_dir(data_dir)] + ([Path(meta["expression_file"]).parent] if meta.get("expression_file")
+                                            else [])
+    return BuiltConfig(spec.name, splits, _without_local_dirs(meta, local))
+
+
+def source(spec: TaskSpec, data_dir: str | os.PathLike | None = None) -> Source:
+    """The family contract: the folder holding the GEOmeta label CSVs."""
+    root = resolve_data_dir(data_dir)
+    return Source(root, False, "local", tuple(p for p in csv_paths(spec, root).values() if p.is_file()))
+
+
+def build(spec: TaskSpec, source: Source) -> list[BuiltConfig]:
+    """The family contract: the labels-only config of ``spec`` (``bench geometa build --expression``
+    adds ARCHS4 expression)."""
+    dsd, meta = build_config(spec, data_dir=source.root)
+    warnings.warn(f"{spec.name}: labels only, no expression column (for ARCHS4 expression run "
+                  "`bench geometa build --expression FILE|synthetic`)", GeometaWarning, stacklevel=2)
+    return [built_config(spec, dsd, meta, data_dir=source.root)]
 
 
 def _without_local_dirs(obj, dirs: list[Path]):

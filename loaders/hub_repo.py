@@ -262,6 +262,16 @@ def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, 
     return repo / config
 
 
+def write_configs(repo_dir: str | os.PathLike, configs: Iterable[Any]) -> list[str]:
+    """Write each :class:`bench.tasks.families.BuiltConfig` of ``configs`` (consumed one at a time);
+    returns their names in order."""
+    names = []
+    for config in configs:
+        write_config(repo_dir, config.name, config.splits, meta=config.meta)
+        names.append(config.name)
+    return names
+
+
 @contextlib.contextmanager
 def _quiet_datasets_bars():
     from datasets.utils import logging as ds_logging

@@ -18,6 +18,7 @@ from bench.errors import BenchError
 from bench.loaders.hub_repo import read_config_meta
 from bench.io import atomic_path
 from bench.tasks import get_task, list_tasks
+from bench.tasks.families import FAMILIES
 
 
 def register(sub) -> None:
@@ -42,8 +43,10 @@ def expand_tasks(patterns: list[str]) -> list[str]:
     for pat in patterns:
         if pat == "all":
             hits = names
-        elif pat in ("singlecell", "geometa", "genotex"):
-            hits = [s.name for s in list_tasks(pat) if s.params.get("buildable_offline", True)]
+        elif pat in FAMILIES:
+            if FAMILIES[pat].build is None:
+                raise BenchError(f"family {pat!r} has no data configs to build (its tasks run on other configs)")
+            hits = [s.name for s in list_tasks(pat) if s.params.buildable_offline]
         elif pat in ("A", "B", "D"):
             hits = [s.name for s in specs if s.params.get("category") == pat]
         elif pat in ("gene", "pathway"):

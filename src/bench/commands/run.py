@@ -1,16 +1,15 @@
 """``bench run TASK --model NAME``: train a baseline on a task and score it.
 
-The task's family picks the baseline module ``bench.baselines.<family>``, which provides
-``MODELS`` (name -> description) and ``run_task(spec, *, model, data_dir, out, seed)``
-returning an exit code.
+The task's family row (:data:`bench.tasks.families.FAMILIES`) gives its ``models``
+(name -> description) and ``run(spec, *, model, data_dir, out, seed)``.
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from bench.errors import BenchError
 from bench.tasks import get_task
+from bench.tasks.families import get_family
 
 
 def register(sub) -> None:
@@ -21,15 +20,6 @@ def register(sub) -> None:
     p.add_argument("--out", default=None, help="report folder (default: ./bench_runs/<task>_<model>)")
     p.add_argument("--seed", type=int, default=42, help="seed for every random step (default 42)")
     p.set_defaults(handler=cmd_run)
-
-
-def baseline_module(family: str):
-    try:
-        return importlib.import_module(f"bench.baselines.{family}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"bench.baselines.{family}":
-            raise BenchError(f"no baselines for family {family!r} yet") from None
-        raise
 
 
 def check_out_folder(out: str | None) -> None:
@@ -46,8 +36,9 @@ def check_out_folder(out: str | None) -> None:
 
 def cmd_run(args) -> int:
     spec = get_task(args.task)
-    module = baseline_module(spec.family)
-    if args.model not in module.MODELS:
-        raise BenchError(f"unknown model {args.model!r} for task {spec.name}; choices: {', '.join(module.MODELS)}")
+    family = get_family(spec.family)
+    models = family.resolve("models")
+    if args.model not in models:
+        raise BenchError(f"unknown model {args.model!r} for task {spec.name}; choices: {', '.join(models)}")
     check_out_folder(args.out)
-    return module.run_task(spec, model=args.model, data_dir=args.data_dir, out=args.out, seed=args.seed)
+    return family.resolve("run")(spec, model=args.model, data_dir=args.data_dir, out=args.out, seed=args.seed)
