@@ -27,7 +27,7 @@ import pandas as pd
 
 from bench.errors import BenchError, close_matches_hint
 from bench.loaders import archs4
-from bench.loaders.hub_repo import write_config
+from bench.loaders.hub_repo import write_configs
 from bench.tasks import TaskSpec
 from bench.tasks.families import BuiltConfig, Source
 
@@ -281,7 +281,7 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
     meta["notes"] = report_lines(report) + ([meta.pop("notes_labels_only")] if "notes_labels_only" in meta else [])
     dsd = datasets.DatasetDict(splits)
     if repo_dir is not None:
-        write_config(repo_dir, **vars(built_config(spec, dsd, meta, data_dir=data_dir)))
+        write_configs(repo_dir, [built_config(spec, dsd, meta, data_dir=data_dir)])
     return dsd, meta
 
 
