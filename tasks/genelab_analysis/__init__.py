@@ -24,3 +24,4 @@ class Params(_Base):
     genes: dict | None = None
     gene_list_source: str | None = None
     expected_auroc_range: list[float] | None = None
+    synthetic: dict | None = None        # GeneLab generator parameters (from _genelab.yaml)
