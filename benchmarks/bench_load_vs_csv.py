@@ -47,8 +47,8 @@ def main() -> None:
     import datasets
     from bench.loaders import folds, get_fold, load, to_numpy
     from bench.loaders.families import write_task
-    from bench.loaders.genelab_api import source
-    from bench.loaders.genelab_layout import read_task_layout, task_dir_for
+    from bench.loaders.genelab.source import source
+    from bench.loaders.genelab.layout import read_task_layout, task_dir_for
     from bench.tasks import get_task
 
     datasets.disable_progress_bars()

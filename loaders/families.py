@@ -2,7 +2,7 @@
 
 ``bench build`` and :func:`bench.loaders.load` use this; the family's row in
 :data:`bench.tasks.families.FAMILIES` gives its ``source`` and ``build`` (the layer that reads
-and converts), :mod:`bench.loaders.hub_repo` writes the configs, :mod:`bench.loaders.cache`
+and converts), :mod:`bench.loaders.repo` writes the configs, :mod:`bench.loaders.cache`
 decides when a cached build is still valid.
 """
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import os
 
-from bench.loaders import hub_repo
-from bench.loaders.cache import built_dir, source_fingerprint
-from bench.loaders.genelab_api import SYNTHETIC, is_built_repo, read_built
+from bench.loaders.cache import SYNTHETIC, built_dir, source_fingerprint
+from bench.loaders.repo import CONFIG_META, is_built_repo, read_built, write_configs
 from bench.tasks import TaskSpec
 from bench.tasks.families import get_family
 
@@ -33,7 +32,7 @@ def write_task(spec: TaskSpec, repo: str | os.PathLike, *, data_dir: str | os.Pa
     configs = family.resolve("build")(spec, source)
     for config in configs:
         config.meta["source_fingerprint"] = fingerprint
-    return hub_repo.write_configs(repo, configs)
+    return write_configs(repo, configs)
 
 
 def load_task(spec: TaskSpec, *, data_dir=None, cache_dir=None, rebuild: bool = False):
@@ -51,12 +50,12 @@ def load_task(spec: TaskSpec, *, data_dir=None, cache_dir=None, rebuild: bool = 
     configs = family.resolve("build")(spec, source)
     for config in configs:
         config.meta["source_fingerprint"] = fingerprint
-    names = hub_repo.write_configs(repo, configs)
+    names = write_configs(repo, configs)
     return read_built(repo, wanted if wanted in names else names[0])   # carries bench_config.json (config_meta)
 
 
 def _cached_fingerprint(repo, config: str) -> str | None:
-    path = repo / config / hub_repo.CONFIG_META
+    path = repo / config / CONFIG_META
     try:
         return json.loads(path.read_text(encoding="utf-8")).get("source_fingerprint")
     except (OSError, json.JSONDecodeError):

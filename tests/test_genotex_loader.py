@@ -10,7 +10,7 @@ import pytest
 
 from bench.errors import BenchError
 from bench.loaders import genotex as gl
-from bench.loaders.hub_repo import list_configs, read_config_meta, write_configs
+from bench.loaders.repo import list_configs, read_config_meta, write_configs
 from bench.tasks import get_task, list_tasks
 
 from conftest import shared_path

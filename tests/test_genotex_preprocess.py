@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from bench.loaders import genotex as gl
-from bench.loaders import geo_soft as gs
-from bench.loaders import genotex_preprocess as gp
-from bench.loaders.hub_repo import write_configs
+from bench.loaders.genotex import geo_soft as gs
+from bench.loaders.genotex import preprocess as gp
+from bench.loaders.repo import write_configs
 from bench.metrics import genotex as core
 
 from genotex_raw_fixtures import TCGA_FOLDER, build_raw_inputs

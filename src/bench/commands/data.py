@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 from bench.errors import BenchError
-from bench.loaders.hub_repo import read_config_meta
+from bench.loaders.repo import read_config_meta
 from bench.io import atomic_path
 from bench.tasks import get_task, list_tasks
 from bench.tasks.families import FAMILIES

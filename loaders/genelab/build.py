@@ -1,9 +1,9 @@
 """Build GeneLab registry configs (A gene/pathway level, A1 variants, B pairs, D tasks) from an
 upstream-layout folder into ``datasets`` splits, one split per mission (the data contract).
 
-The builder reads the upstream layout with :mod:`bench.loaders.genelab_layout`, checks that
+The builder reads the upstream layout with :mod:`bench.loaders.genelab.layout`, checks that
 labels, metadata and feature matrices agree, and returns ``({split: datasets.Dataset}, meta)``
-ready for :func:`bench.loaders.hub_repo.write_config`. Plain ``Dataset`` construction from Arrow
+ready for :func:`bench.loaders.repo.write_config`. Plain ``Dataset`` construction from Arrow
 tables is used (no builder script): a built config is a folder of parquet files that
 ``datasets.load_dataset(<repo>, <config>)`` reads offline.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,9 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from bench.errors import BenchError
-from bench.loaders.genelab_layout import Fold, TaskLayout, read_task_layout, task_dir_for
+from bench.loaders.genelab.layout import Fold, TaskLayout, read_task_layout, task_dir_for
 from bench.tasks import TaskSpec, get_task, split_name
+from bench.tasks.families import BuiltConfig, Source
 
 log = logging.getLogger("bench.genelab")
 
@@ -686,3 +686,10 @@ def source_files(spec: TaskSpec, root: Path) -> list[Path]:
         pdir = root / "processed" / "pathway_scores" / str(spec.params.get("tissue"))
         files += sorted(pdir.glob(f"*_gsva_{spec.params.get('collection')}.csv"))
     return files
+
+
+# ------------------------------------------------------------------------------ family contract
+def build(spec: TaskSpec, source: Source) -> list[BuiltConfig]:
+    """The family contract: ``spec`` as one config, with the source fingerprint the build cache checks."""
+    result = build_config(spec, source.root, synthetic=source.synthetic, origin=source.origin)
+    return [BuiltConfig(spec.name, result.splits, dict(result.meta))]
