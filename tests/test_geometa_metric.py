@@ -111,9 +111,9 @@ def test_docstring_examples_run():
     import doctest
 
     import bench.loaders.geometa.archs4
-    import bench.loaders.geometa
+    import bench.loaders.geometa.build
     import bench.metrics.geometa
 
-    for module in (bench.metrics.geometa, bench.loaders.geometa, bench.loaders.geometa.archs4):
+    for module in (bench.metrics.geometa, bench.loaders.geometa.build, bench.loaders.geometa.archs4):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
