@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "bench.commands.core",        # list, info
     "bench.commands.data",        # build
     "bench.commands.run",         # run
+    "bench.commands.simulate",    # simulate (GeneLab GO-rule power on synthetic studies)
     "bench.commands.evaluate",    # evaluate, install-metrics
     "bench.commands.genotex",     # evaluate-gta, build-genotex
     "bench.commands.singlecell",  # evaluate-embedding
