@@ -120,7 +120,7 @@ def write_report(spec, results: dict, out: Path, *, model: str) -> Path:
                              "auroc": f.get("auroc")} for r, f in zip(rows, results["per_fold"])],
                            out / "roc.png", title=title)
     report.plot_forest(results["per_fold"], results["summary"], out / "forest.png", title=title,
-                       thresholds=results.get("thresholds"))
+                       thresholds=results.get("thresholds"), verdict=results.get("category") != "B")
     plots = ["roc.png", "forest.png"]
     if results.get("category") == "B":
         labels, matrix = transfer_matrix(results["per_fold"])
@@ -155,7 +155,7 @@ def print_results(results: dict, *, out: Path | None = None, stream=None) -> Non
         print("NOTE: running on the embedded SYNTHETIC default (no --data-dir given and the Hub is "
               "unreachable): these numbers say nothing about spaceflight.", file=stream)
     title = (f"{results['task']} · model {results['model']} · {results['feature_level']} level · "
-             f"statistics: {results['statistics']}")
+             f"statistics: {results['statistics']}" + (" · SYNTHETIC data" if results.get("synthetic") else ""))
     print(scoring.format_results(results, title=title), file=stream)
     if out is not None:
         print(f"report: {out}/ (results.json, submission.json, {', '.join(results.get('plots', []))})", file=stream)

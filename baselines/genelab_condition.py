@@ -97,7 +97,8 @@ def run_category_d(spec, *, model: str, data_dir=None, out: Path, seed: int = 42
     if results["synthetic"]:
         print("NOTE: running on the embedded SYNTHETIC default: these numbers say nothing about spaceflight.")
     print(f"{spec.name} · predict {target!r} · model {model} · {level} level · {res['n_splits']}-fold stratified CV")
-    print(report.format_table([res], ["n", "macro_f1", "accuracy", "perm_p", "n_splits"]))
+    data = ["data"] if results["synthetic"] else []
+    print(report.format_table([{**res, "data": "SYNTHETIC"}], ["n", "macro_f1", "accuracy", "perm_p", "n_splits"] + data))
     print("classes: " + ", ".join(f"{c}={n}" for c, n in res["classes"].items()))
     print(f"report: {out}/results.json")
     return 0
@@ -166,7 +167,9 @@ def run_negative_control(spec, *, model: str, data_dir=None, out: Path, seed: in
     if results["synthetic"]:
         print("NOTE: running on the embedded SYNTHETIC default: these numbers say nothing about spaceflight.")
     print(f"{spec.name} · {detail['control']} on {base.name} · model {model}")
-    print(scoring.format_results(evaluations[0], title="first repeat:" if len(evaluations) > 1 else None))
-    print(f"mean AUROC over {len(means)} repeat(s): {mean_auroc:.3f} (expected in [{lo}, {hi}]) -> {verdict}")
+    print(scoring.format_results({**evaluations[0], "synthetic": results["synthetic"]},
+                                 title="first repeat:" if len(evaluations) > 1 else None))
+    print(f"mean AUROC over {len(means)} repeat(s): {mean_auroc:.3f} (expected in [{lo}, {hi}]) -> {verdict}"
+          + (" [SYNTHETIC data]" if results["synthetic"] else ""))
     print(f"report: {out}/results.json")
     return 0

@@ -64,8 +64,10 @@ def plot_roc_curves(curves: list[dict], path: Path, *, title: str) -> Path:
 
 
 def plot_forest(folds: list[dict], summary: dict, path: Path, *, title: str,
-                thresholds: dict | None = None) -> Path:
-    """Per-fold AUROC with bootstrap CI, the mean, and the GO thresholds (AUROC 0.70, CI lower 0.50)."""
+                thresholds: dict | None = None, verdict: bool = True) -> Path:
+    """Per-fold AUROC with bootstrap CI, the mean, and the GO thresholds (AUROC 0.70, CI lower 0.50).
+
+    ``verdict=False`` (Category B: no single GO) draws chance (0.50) only, no GO threshold."""
     plt = _plt()
     thresholds = thresholds or GO_THRESHOLDS
     rows = [f for f in folds if f.get("auroc") is not None]
@@ -81,9 +83,10 @@ def plot_forest(folds: list[dict], summary: dict, path: Path, *, title: str,
         ax.plot(summary["mean_auroc"], mean_y, "D", color="black", ms=7)
         if summary.get("mean_ci_lower") is not None:
             ax.plot([summary["mean_ci_lower"], summary["mean_auroc"]], [mean_y, mean_y], color="black", lw=2)
-    ax.axvline(0.5, color="grey", ls=":", lw=1, label="chance / CI-lower threshold 0.50")
-    ax.axvline(thresholds["mean_auroc"], color="tab:red", ls="--", lw=1,
-               label=f"GO: mean AUROC > {thresholds['mean_auroc']:.2f}")
+    ax.axvline(0.5, color="grey", ls=":", lw=1, label="chance / CI-lower threshold 0.50" if verdict else "chance 0.50")
+    if verdict:
+        ax.axvline(thresholds["mean_auroc"], color="tab:red", ls="--", lw=1,
+                   label=f"GO: mean AUROC > {thresholds['mean_auroc']:.2f}")
     ax.set_yticks(range(len(rows) + 1), [f["fold"] for f in rows] + ["mean AUROC (bar from mean CI lower)"])
     ax.invert_yaxis()
     if summary.get("go_nogo"):

@@ -117,8 +117,10 @@ def run_category_c(spec, *, model: str, data_dir=None, out: Path, seed: int = 42
     if results["synthetic"]:
         print("NOTE: running on the embedded SYNTHETIC default: these numbers say nothing about spaceflight.")
     print(f"{spec.name} · cross-tissue {params['source_tissue']} -> {params['target_tissue']} · model {model}")
-    print(report.format_table(rows, ["method", "source", "target", "n_features", "n_target", "auroc",
-                                     "ci_lower", "ci_upper", "perm_p"]))
+    data = ["data"] if results["synthetic"] else []
+    print(report.format_table([{**r, "data": "SYNTHETIC" if r.get("synthetic") else "real"} for r in rows],
+                              ["method", "source", "target", "n_features", "n_target", "auroc",
+                               "ci_lower", "ci_upper", "perm_p"] + data))
     for method, why in skipped.items():
         print(f"skipped {method}: {why}")
     print(f"report: {out}/results.json")

@@ -326,16 +326,19 @@ def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> in
         raise BenchError(f"--out {out_dir}: its regress/ folder is the reference "
                          f"{gl.root_paths(data_dir)['regress']} of --data-dir; choose another folder")
     log = run_problems(data_dir, out_dir, traits=traits, model=model, seed=seed)
-    report = {"task": spec.name, "model": model, "seed": seed, "synthetic_data": synthetic,
+    report = {"task": spec.name, "model": model, "seed": seed, "synthetic": synthetic, "synthetic_data": synthetic,
               "data_dir": str(data_dir), "run": log}
     ref = gl.root_paths(data_dir)["regress"]
     lines = [f"{spec.name} / {model}: solved {len(log['solved'])}, skipped {len(log['skipped'])} problems"
-             + (" (synthetic data)" if synthetic else "")]
+             + (" · SYNTHETIC data (bench's seeded GenoTEX generator; no --data-dir): these numbers say "
+                "nothing about real cohorts" if synthetic else "")]
+    mark = "SYNTHETIC" if synthetic else None
     if ref.is_dir():
         for compat in ("v2", "bench"):
             res = ev.evaluate_analysis(out_dir, ref.parent, compat=compat, traits=traits)
             report[f"analysis_{compat}"] = res["results"]
-            lines.append(ev.format_table(f"analysis (compat={compat})", res["results"], columns=ev.BRIEF_COLUMNS))
+            title = f"analysis (compat={compat})" + (" · SYNTHETIC data" if synthetic else "")
+            lines.append(ev.format_table(title, res["results"], columns=ev.BRIEF_COLUMNS, mark=mark))
     write_text_atomic(out_dir / "report.json", json.dumps(core.nan_to_none(report), indent=2) + "\n")
     print("\n\n".join(lines))
     print(f"\nwrote {out_dir / 'regress'} and {out_dir / 'report.json'}")

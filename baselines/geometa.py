@@ -219,6 +219,7 @@ def _report(spec, *, model, seed, split, synthetic, h5_path, n_genes, results, p
         pred_hash.update(predictions[target].to_csv(index=False).encode())
     return {
         "task": spec.name, "task_version": spec.version, "spec_sha256": spec.spec_hash, "family": spec.family,
+        "synthetic": bool(synthetic),
         "metric_name": spec.metric["name"], "primary": spec.metric["primary"], "package_version": __version__,
         "model": model, "model_description": MODELS[model], "seed": seed, "split": split,
         "expression": {"synthetic": synthetic, "file": str(h5_path), "n_genes_used": n_genes,
@@ -274,6 +275,8 @@ def plot_per_class_f1(report: dict, path: Path, *, max_classes: int = 30) -> Pat
 def render_report(spec: TaskSpec, report: dict, targets: list[str]) -> str:
     """The leaderboard-style table (published rows + this run) plus the plain scores."""
     label = f"bench {report['model']} (this run)"
+    marks = (["SYNTHETIC expression"] if report["expression"]["synthetic"] else []) + \
+        (["fallback split"] if report["split"]["kind"] != "official" else [])
     rows = [(name, [vals.get(t, "") for t in targets]) for name, vals in spec.params.get("leaderboard", {}).items()]
     mine = [report["results"][t]["leaderboard_display"] if t in report["results"] else "skipped" for t in targets]
     rows.append((label, mine))
@@ -288,15 +291,17 @@ def render_report(spec: TaskSpec, report: dict, targets: list[str]) -> str:
              "F1 (leaderboard convention: mean ± ddof=1 std of classification_report's f1-score column)",
              " " * width + "  " + "  ".join(t.capitalize().ljust(c) for t, c in zip(targets, cols))]
     for name, vals in rows:
-        lines.append(name.ljust(width) + "  " + "  ".join(str(v).ljust(c) for v, c in zip(vals, cols)))
+        mark = f"  [{', '.join(marks)}]" if name == label and marks else ""     # not comparable with the rows above
+        lines.append(name.ljust(width) + "  " + "  ".join(str(v).ljust(c) for v, c in zip(vals, cols)) + mark)
     for target in targets:
         if target in report["results"]:
             res = report["results"][target]
             dropped = f", {'/'.join(res['excluded_values'])} dropped as upstream" if res["excluded_values"] else ""
             if res["unseen_test_classes"]:
                 dropped += f"; {len(res['unseen_test_classes'])} test class(es) absent from train (F1 0)"
+            mark = " · SYNTHETIC expression" if report["expression"]["synthetic"] else ""
             lines += ["", format_results(res, title=f"[{target}] plain scores (primary: macro-F1), "
-                                                    f"n_train={res['n_train']} n_test={res['n_test']}{dropped}")]
+                                                    f"n_train={res['n_train']} n_test={res['n_test']}{dropped}{mark}")]
     if report["notes"]:
         lines += ["", "notes:"] + [f"- {n}" for n in report["notes"]]
     return "\n".join(lines)

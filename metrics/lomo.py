@@ -446,16 +446,18 @@ def _fmt(value, spec: str = ".3f") -> str:
 
 
 def format_results(results: dict, *, title: str | None = None) -> str:
-    """A readable per-fold table plus the summary and verdict (WILDS-style ``results_str``)."""
+    """A readable per-fold table plus the summary and verdict (WILDS-style ``results_str``);
+    ``results["synthetic"]`` true marks every row and the verdict SYNTHETIC."""
     per_fold = results["per_fold"]
     summary = results["summary"]
     settings = results.get("settings", {})
-    cols = ["fold", "n_test", "n_flight", "n_ground", "auroc", "95% CI", "perm_p"]
+    synthetic = bool(results.get("synthetic"))
+    cols = ["fold", "n_test", "n_flight", "n_ground", "auroc", "95% CI", "perm_p"] + (["data"] if synthetic else [])
     rows = []
     for r in per_fold:
         ci = "undefined" if r["ci_lower"] is None else f"[{r['ci_lower']:.3f}, {r['ci_upper']:.3f}]"
         rows.append([r["fold"], str(r["n_test"]), str(r["n_flight"]), str(r["n_ground"]),
-                     _fmt(r["auroc"]), ci, _fmt(r["perm_p"], ".4f")])
+                     _fmt(r["auroc"]), ci, _fmt(r["perm_p"], ".4f")] + (["SYNTHETIC"] if synthetic else []))
     widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
     lines = []
     if title:
@@ -467,7 +469,8 @@ def format_results(results: dict, *, title: str | None = None) -> str:
     pooled_ci = ("undefined" if summary["overall_ci_lower"] is None
                  else f"[{summary['overall_ci_lower']:.3f}, {summary['overall_ci_upper']:.3f}]")
     lines.append(f"mean AUROC   {_fmt(summary['mean_auroc'])} ± {_fmt(summary['std_auroc'])} "
-                 f"(std, ddof 0; {summary['n_folds_defined']}/{summary['n_folds']} folds defined)")
+                 f"(std, ddof 0; {summary['n_folds_defined']}/{summary['n_folds']} folds defined)"
+                 + ("  [SYNTHETIC data]" if synthetic else ""))
     lines.append(f"mean CI lower {_fmt(summary['mean_ci_lower'])}    mean perm p {_fmt(summary['mean_perm_p'], '.4f')}")
     lines.append(f"pooled AUROC {_fmt(summary['overall_auroc_pooled'])} {pooled_ci}")
     if summary.get("undefined_folds"):
@@ -476,7 +479,8 @@ def format_results(results: dict, *, title: str | None = None) -> str:
     if settings.get("category", "A") == "A":
         verdict = summary["go_nogo"] or "undetermined (a statistic is undefined)"
         lines.append(f"verdict      {verdict}  (GO = mean AUROC > {th.get('mean_auroc')}, mean CI lower > "
-                     f"{th.get('mean_ci_lower')}, mean perm p < {th.get('mean_perm_p')})")
+                     f"{th.get('mean_ci_lower')}, mean perm p < {th.get('mean_perm_p')})"
+                     + ("  [on SYNTHETIC data: says nothing about spaceflight]" if synthetic else ""))
     else:
         tp = results["transfer_pattern"]
         a, big = tp["all_pairs"], tp["large_pairs"]

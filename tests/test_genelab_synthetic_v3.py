@@ -139,3 +139,48 @@ def test_unknown_generator_parameter_is_refused():
     from bench.errors import BenchError
     with pytest.raises(BenchError, match=r"unknown generator parameter\(s\) \['flight'\]"):
         gs.SyntheticParams.for_tissue({"synthetic": {"flight": 1}})
+
+
+def test_results_table_marks_every_row_synthetic():
+    from bench.metrics import lomo
+    rng = np.random.default_rng(0)
+    folds = [(f"fold_{m}_test", rng.integers(0, 2, 20), rng.random(20)) for m in ("A", "B")]
+    res = lomo.evaluate_folds(folds, n_bootstrap=50, n_permutations=50)
+    plain = lomo.format_results(res)
+    marked = lomo.format_results({**res, "synthetic": True})
+    assert "SYNTHETIC" not in plain
+    rows = [line for line in marked.splitlines() if line.startswith("fold_")]
+    assert len(rows) == 2 and all(line.rstrip().endswith("SYNTHETIC") for line in rows)
+    assert "[SYNTHETIC data]" in marked and "on SYNTHETIC data" in marked
+
+
+def test_category_b_forest_has_no_go_threshold(monkeypatch, tmp_path):
+    """B has no verdict: its forest plot draws chance only; A keeps the GO line at 0.70."""
+    from bench.baselines import genelab_report as report
+
+    figures = []
+    monkeypatch.setattr(report, "save_figure", lambda fig, path: figures.append(fig) or path)
+    folds = [{"fold": "pair_X_Y", "auroc": 0.8, "ci_lower": 0.6, "ci_upper": 0.9, "perm_p": 0.01}]
+    summary = {"mean_auroc": 0.8, "mean_ci_lower": 0.6}
+    report.plot_forest(folds, summary, tmp_path / "a.png", title="A")
+    report.plot_forest(folds, summary, tmp_path / "b.png", title="B", verdict=False)
+    xs = [sorted({round(float(line.get_xdata()[0]), 3) for line in fig.axes[0].lines
+                  if len(set(np.asarray(line.get_xdata(), float))) == 1 and line.get_linestyle() in ("--", ":")})
+          for fig in figures]
+    assert xs == [[0.5, 0.7], [0.5]]
+    legend_b = [t.get_text() for t in figures[1].axes[0].get_legend().get_texts()]
+    assert not any("GO" in t for t in legend_b)
+
+
+def test_write_report_asks_b_for_no_verdict(monkeypatch, tmp_path):
+    from bench.baselines import genelab
+    seen = {}
+    monkeypatch.setattr(genelab.report, "plot_forest", lambda *a, **k: seen.setdefault("verdict", k.get("verdict")))
+    monkeypatch.setattr(genelab.report, "plot_roc_curves", lambda *a, **k: None)
+    monkeypatch.setattr(genelab.report, "plot_heatmap", lambda *a, **k: None)
+    rows = [{"fold": "pair_RR-1_RR-3", "sample_ids": ["s1", "s2"], "y": np.array([0.0, 1.0]),
+             "scores": np.array([0.2, 0.7])}]
+    results = {"category": "B", "synthetic": True, "_rows": rows, "summary": {}, "thresholds": {},
+               "per_fold": [{"fold": "pair_RR-1_RR-3", "auroc": 1.0}]}
+    genelab.write_report(get_task("B6_eye"), results, tmp_path / "out", model="pca_lr")
+    assert seen["verdict"] is False

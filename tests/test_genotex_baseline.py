@@ -154,7 +154,16 @@ def test_unknown_trait_and_malformed_cohort_info(root, tmp_path):
         gb.run_problems(broken, tmp_path / "o2", traits=["Obesity"], progress=False)
 
 
-def test_bench_run_without_data_dir_uses_the_synthetic_root(tmp_path):
+def test_bench_run_without_data_dir_uses_the_synthetic_root(tmp_path, capsys):
     assert main(["run", "genotex_Obesity", "--model", "lasso", "--out", str(tmp_path / "r")]) == 0
     report = json.loads((tmp_path / "r" / "report.json").read_text())
-    assert report["synthetic_data"] is True and report["run"]["solved"]
+    assert report["synthetic_data"] is True and report["synthetic"] is True and report["run"]["solved"]
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC data" in printed.splitlines()[0]
+    tables = printed.split("analysis (compat=")[1:]
+    assert len(tables) == 2
+    for table in tables:
+        lines = table.strip().splitlines()
+        assert "SYNTHETIC data" in lines[0] and lines[1].split()[-1] == "data"
+        body = [line for line in lines[3:] if line.strip() and not line.startswith("wrote")]
+        assert body and all(line.rstrip().endswith("SYNTHETIC") for line in body)
