@@ -279,10 +279,8 @@ BRIEF_COLUMNS = ("success", "precision", "recall", "f1", "jaccard", "precision_a
                  "trait_pred_accuracy", "trait_pred_f1", "f1_on_success", "n_problems", "n_success")
 
 
-def format_table(title: str, rows: dict[str, dict], *, columns: Iterable[str] | None = None,
-                 mark: str | None = None) -> str:
-    """A small fixed-width table: one row per group, one column per metric (``columns`` only, if given);
-    ``mark`` (e.g. "SYNTHETIC") adds a ``data`` column holding it on every row."""
+def format_table(title: str, rows: dict[str, dict], *, columns: Iterable[str] | None = None) -> str:
+    """A small fixed-width table: one row per group, one column per metric (``columns`` only, if given)."""
     keys = list(dict.fromkeys(k for r in rows.values() for k, v in r.items() if not isinstance(v, dict)))
     if columns is not None:
         keys = [k for k in keys if k in set(columns)]
@@ -290,8 +288,8 @@ def format_table(title: str, rows: dict[str, dict], *, columns: Iterable[str] | 
         if isinstance(v, float):
             return "nan" if math.isnan(v) else f"{v:.2f}"
         return str(v)
-    header = ["group"] + keys + (["data"] if mark else [])
-    body = [[name] + [fmt(r.get(k, "")) for k in keys] + ([mark] if mark else []) for name, r in rows.items()]
+    header = ["group"] + keys
+    body = [[name] + [fmt(r.get(k, "")) for k in keys] for name, r in rows.items()]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
     lines = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths)),
              "  ".join("-" * w for w in widths)]

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from bench.baselines import genelab_simulate as sim
+from bench.baselines.genelab import simulate as sim
 from bench.cli import main
 from bench.loaders import genelab_synthetic as gs
 from bench.metrics import lomo
@@ -120,11 +120,14 @@ def test_cli_writes_marked_table_plot_and_json(tmp_path, capsys):
     assert "SYNTHETIC" in text and "false-GO rate at effect 0" in text
     table_rows = [line for line in text.splitlines() if line.startswith("pca_lr, task counts ")]
     assert len(table_rows) == 2 and all(line.endswith("SYNTHETIC") for line in table_rows)
-    res = json.loads((out / "simulate.json").read_text())
-    assert res["synthetic"] is True and res["generator"] == "genelab-v3" and len(res["settings"]) == 2
-    assert (out / "power.png").stat().st_size > 0
-    csv = (out / "simulate.csv").read_text().splitlines()
-    assert all(line.endswith("SYNTHETIC") for line in csv[1:])
+    res = json.loads((out / "results.json").read_text())
+    assert res["provenance"]["synthetic"] is True and res["provenance"]["data_origin"] == "synthetic:genelab-v3"
+    assert res["settings"]["generator"] == "genelab-v3" and len(res["tables"]["power"]) == 2
+    assert res["summary"]["metric"] == "false_go_rate"
+    assert (out / "power.png").read_bytes()[:4] == b"\x89PNG"
+    for name in ("power.tsv", "studies.tsv"):
+        lines = (out / name).read_text().splitlines()
+        assert lines[0].split("\t")[-1] == "data" and all(line.endswith("SYNTHETIC") for line in lines[1:])
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.baselines.genelab import run_category_a
+from bench.baselines.genelab.run import run_category_a
 from bench.loaders import config_meta, load
 from bench.loaders import genelab_synthetic as gs
 from bench.tasks import get_task
@@ -154,16 +154,13 @@ def test_results_table_marks_every_row_synthetic():
     assert "[SYNTHETIC data]" in marked and "on SYNTHETIC data" in marked
 
 
-def test_category_b_forest_has_no_go_threshold(monkeypatch, tmp_path):
+def test_category_b_forest_has_no_go_threshold(tmp_path):
     """B has no verdict: its forest plot draws chance only; A keeps the GO line at 0.70."""
-    from bench.baselines import genelab_report as report
+    from bench.baselines.genelab import plots
 
-    figures = []
-    monkeypatch.setattr(report, "save_figure", lambda fig, path: figures.append(fig) or path)
     folds = [{"fold": "pair_X_Y", "auroc": 0.8, "ci_lower": 0.6, "ci_upper": 0.9, "perm_p": 0.01}]
     summary = {"mean_auroc": 0.8, "mean_ci_lower": 0.6}
-    report.plot_forest(folds, summary, tmp_path / "a.png", title="A")
-    report.plot_forest(folds, summary, tmp_path / "b.png", title="B", verdict=False)
+    figures = [plots.plot_forest(folds, summary, title="A"), plots.plot_forest(folds, summary, title="B", verdict=False)]
     xs = [sorted({round(float(line.get_xdata()[0]), 3) for line in fig.axes[0].lines
                   if len(set(np.asarray(line.get_xdata(), float))) == 1 and line.get_linestyle() in ("--", ":")})
           for fig in figures]
@@ -172,15 +169,23 @@ def test_category_b_forest_has_no_go_threshold(monkeypatch, tmp_path):
     assert not any("GO" in t for t in legend_b)
 
 
-def test_write_report_asks_b_for_no_verdict(monkeypatch, tmp_path):
-    from bench.baselines import genelab
+def test_category_b_run_asks_for_no_verdict(monkeypatch):
+    import importlib
+
+    from bench.baselines.genelab import plots
+    run = importlib.import_module("bench.baselines.genelab.run")   # the package exports a function named run
+
     seen = {}
-    monkeypatch.setattr(genelab.report, "plot_forest", lambda *a, **k: seen.setdefault("verdict", k.get("verdict")))
-    monkeypatch.setattr(genelab.report, "plot_roc_curves", lambda *a, **k: None)
-    monkeypatch.setattr(genelab.report, "plot_heatmap", lambda *a, **k: None)
+    monkeypatch.setattr(plots, "plot_forest", lambda *a, **k: seen.setdefault("verdict", k.get("verdict")))
+    monkeypatch.setattr(plots, "plot_roc_curves", lambda *a, **k: None)
+    monkeypatch.setattr(plots, "plot_heatmap", lambda *a, **k: None)
     rows = [{"fold": "pair_RR-1_RR-3", "sample_ids": ["s1", "s2"], "y": np.array([0.0, 1.0]),
              "scores": np.array([0.2, 0.7])}]
-    results = {"category": "B", "synthetic": True, "_rows": rows, "summary": {}, "thresholds": {},
-               "per_fold": [{"fold": "pair_RR-1_RR-3", "auroc": 1.0}]}
-    genelab.write_report(get_task("B6_eye"), results, tmp_path / "out", model="pca_lr")
-    assert seen["verdict"] is False
+    from bench.metrics import lomo
+    evaluation = lomo.evaluate_folds([("pair_RR-1_RR-3", np.array([0, 1]), np.array([0.2, 0.7]))], category="B",
+                                     n_bootstrap=10, n_permutations=10)
+    results = {"category": "B", "synthetic": True, "_rows": rows, "model": "pca_lr", "feature_level": "gene",
+               "statistics": "x", "model_description": "x", "n_features": 1, "fold_details": [], "seed": 42,
+               "_meta": {"synthetic": True}, "task": "B6_eye", **evaluation}
+    res = run.category_a_result(get_task("B6_eye"), results)
+    assert seen["verdict"] is False and "SYNTHETIC" in res.text

@@ -1,10 +1,8 @@
 """``bench simulate TASK --model M --effect 0 0.2 ... --reps R``: power and false-GO rate of the
-GeneLab GO rule on SYNTHETIC studies in the task's layout (see bench.baselines.genelab_simulate)."""
+GeneLab GO rule on SYNTHETIC studies in the task's layout (see bench.baselines.genelab.simulate)."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from bench.commands.run import check_out_folder
+from bench.baselines.report import check_out, default_out, emit
 
 
 def register(sub) -> None:
@@ -27,14 +25,12 @@ def register(sub) -> None:
 
 
 def cmd_simulate(args) -> int:
-    from bench.baselines import genelab_simulate as sim
+    from bench.baselines.genelab import simulate as sim
 
     spec = sim.simulation_spec(args.task)
-    check_out_folder(args.out)
+    out = check_out(args.out if args.out is not None else default_out(spec.name, "simulate"), spec.name)
     table = sim.simulate(spec, effects=args.effect, models=args.model, reps=args.reps,
                          n_per_arm=args.n_per_arm or [None], batch=args.batch or [None], seed=args.seed,
                          scheduler=args.scheduler, progress=True)
-    out = Path(args.out) if args.out else Path("bench_runs") / f"{spec.name}_simulate"
-    sim.write_outputs(table, out, spec=spec, reps=args.reps, seed=args.seed, scheduler=args.scheduler)
-    sim.print_summary(table, out=out)
+    emit(sim.simulation_result(table, spec, reps=args.reps, seed=args.seed, scheduler=args.scheduler), out)
     return 0

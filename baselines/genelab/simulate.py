@@ -31,11 +31,11 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from bench.baselines.genelab_models import check_model_name, fit_predict
-from bench.baselines.genelab_scoring import lomo_core
+from bench.baselines.genelab.models import check_model_name, fit_predict
+from bench.baselines.report import Result, provenance, summary
 from bench.errors import BenchError
-from bench.io import atomic_path, write_json_atomic
 from bench.loaders import genelab_synthetic as gs
+from bench.metrics import lomo
 from bench.tasks import TaskSpec, get_task
 
 CONDITIONS = ("mean_auroc", "mean_ci_lower", "mean_perm_p")
@@ -118,21 +118,20 @@ def fold_predictions(study: gs.Study, model: str, *, level: str, seed: int = 42)
 
 @functools.lru_cache(maxsize=64)
 def _bootstrap_indices(n: int, n_bootstrap: int, seed: int) -> np.ndarray:
-    return lomo_core().bootstrap_indices(n, n_bootstrap, seed=seed)
+    return lomo.bootstrap_indices(n, n_bootstrap, seed=seed)
 
 
 @functools.lru_cache(maxsize=64)
 def _permutation_indices(n: int, n_permutations: int, seed: int) -> np.ndarray:
     # Generator.permutation(y) shuffles a copy of y; the swaps do not depend on the values, so
     # permuting positions once gives every permuted label vector of any y of this length.
-    return lomo_core().permuted_labels(np.arange(n), n_permutations, seed=seed)
+    return lomo.permuted_labels(np.arange(n), n_permutations, seed=seed)
 
 
 def fold_statistics(y, scores, *, n_bootstrap: int = 2000, n_permutations: int = 1000, seed: int = 42) -> dict:
     """AUROC, bootstrap CI and permutation p of one fold: the same floats as
     ``bench.metrics.lomo.fold_statistics`` (evaluator rules; tested), with the random draws cached
     per test-set size instead of redrawn for every study."""
-    lomo = lomo_core()
     y = np.asarray(y)
     s = np.asarray(scores, dtype=np.float64)
     auroc = lomo.roc_auc(y, s)
@@ -161,7 +160,6 @@ def go_rule(per_fold: list[dict], thresholds) -> dict:
 
 def run_study(spec: TaskSpec, setting: Setting, rep: int, *, seed: int = 0) -> dict:
     """One row: the study's mean AUROC, mean CI lower, mean perm p, failed conditions, GO."""
-    lomo = lomo_core()
     metric = spec.metric or {}
     thresholds = lomo.Thresholds.from_any(metric.get("thresholds"))
     level = spec.params.get("level", "gene")
@@ -291,13 +289,14 @@ def curve_label(row) -> str:
     return f"{row['model']}, {n}{b}"
 
 
-def plot_power(table: pd.DataFrame, path: Path, *, title: str) -> None:
+def plot_power(table: pd.DataFrame, *, title: str):
     """P(GO) with 95 % CIs against the effect, one line per model x n x batch; marked SYNTHETIC."""
     import matplotlib
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.subplots()
     labels = table.apply(curve_label, axis=1)
     for label in dict.fromkeys(labels):
         t = table[labels == label].sort_values("effect")
@@ -312,31 +311,12 @@ def plot_power(table: pd.DataFrame, path: Path, *, title: str) -> None:
     ax.text(0.99, 0.01, "SYNTHETIC", transform=ax.transAxes, ha="right", va="bottom", color="red", fontsize=9)
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
+    return fig
 
 
-def write_outputs(table: pd.DataFrame, out: Path, *, spec: TaskSpec, reps: int, seed: int, scheduler) -> Path:
-    """simulate.csv (per setting), studies.csv (per study), simulate.json, power.png into ``out``."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / "simulate.csv") as tmp:
-        table.to_csv(tmp, index=False)
-    studies = table.attrs.get("studies")
-    if studies is not None:
-        with atomic_path(out / "studies.csv") as tmp:
-            studies.assign(data="SYNTHETIC").to_csv(tmp, index=False)
-    title = f"{spec.name} · GO-rule power · {reps} studies/point"
-    plot_power(table, out / "power.png", title=title)
-    curves = {label: effect_for_power(t) for label, t in table.groupby(table.apply(curve_label, axis=1), sort=False)}
-    write_json_atomic(out / "simulate.json", {
-        "task": spec.name, "synthetic": True, "note": SYNTHETIC_NOTE.format(v=gs.GENERATOR_VERSION),
-        "generator": f"genelab-v{gs.GENERATOR_VERSION}", "reps": reps, "seed": seed,
-        "scheduler": scheduler or "serial", "effect_for_80pct_power": curves,
-        "settings": json.loads(table.to_json(orient="records")),          # NaN (task default) -> null
-        "files": {"table": "simulate.csv", "studies": "studies.csv", "plot": "power.png"}})
-    return out
+def curves(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """{curve label: its rows} (one model x n x batch each)."""
+    return {label: t for label, t in table.groupby(table.apply(curve_label, axis=1), sort=False)}
 
 
 def format_table(table: pd.DataFrame) -> str:
@@ -351,20 +331,40 @@ def format_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def print_summary(table: pd.DataFrame, *, out: Path | None = None, stream=None) -> None:
-    stream = stream or sys.stdout
-    print(f"NOTE: {SYNTHETIC_NOTE.format(v=gs.GENERATOR_VERSION)}: P(GO) of the GO rule on simulated studies.",
-          file=stream)
-    print(format_table(table), file=stream)
-    for label, t in table.groupby(table.apply(curve_label, axis=1), sort=False):
+def summary_lines(table: pd.DataFrame) -> list[str]:
+    """Per curve: the false-GO rate at effect 0 with its CI, and the effect reaching 80 % power."""
+    lines = []
+    for label, t in curves(table).items():
         zero = t[t["effect"] == 0]
         if len(zero):
             z = zero.iloc[0]
-            print(f"{label}: false-GO rate at effect 0: {z['p_go']:.3f} "
-                  f"[{z['p_go_ci_lower']:.3f}, {z['p_go_ci_upper']:.3f}] ({int(z['n_go'])}/{int(z['reps'])}; SYNTHETIC)",
-                  file=stream)
+            lines.append(f"{label}: false-GO rate at effect 0: {z['p_go']:.3f} [{z['p_go_ci_lower']:.3f}, "
+                         f"{z['p_go_ci_upper']:.3f}] ({int(z['n_go'])}/{int(z['reps'])}; SYNTHETIC)")
         e80 = effect_for_power(t)
-        print(f"{label}: effect for 80% power: {'not reached' if e80 is None else format(e80, '.3f')} (SYNTHETIC)",
-              file=stream)
-    if out is not None:
-        print(f"report: {out}/ (simulate.csv, studies.csv, simulate.json, power.png)", file=stream)
+        lines.append(f"{label}: effect for 80% power: {'not reached' if e80 is None else format(e80, '.3f')} "
+                     "(SYNTHETIC)")
+    return lines
+
+
+def simulation_result(table: pd.DataFrame, spec: TaskSpec, *, reps: int, seed: int, scheduler=None) -> Result:
+    """The report (bench's one Result): tables power/studies, power.png, SYNTHETIC provenance."""
+    zero = table[table["effect"] == 0]
+    studies = table.attrs.get("studies")
+    note = SYNTHETIC_NOTE.format(v=gs.GENERATOR_VERSION)
+    return Result(
+        task=spec.name, family=spec.family,
+        summary=summary("false_go_rate", float(zero.iloc[0]["p_go"]) if len(zero) else None,
+                        false_go_ci=[float(zero.iloc[0]["p_go_ci_lower"]), float(zero.iloc[0]["p_go_ci_upper"])]
+                        if len(zero) else None,
+                        effect_for_80pct_power={k: effect_for_power(t) for k, t in curves(table).items()}),
+        settings={"what": "P(GO) of the GO rule on simulated studies", "generator": f"genelab-v{gs.GENERATOR_VERSION}",
+                  "reps": reps, "scheduler": scheduler or "serial", "effect_unit": "flight_effect (SD units of a "
+                  "responsive module factor)", "study_seed": "1000003 * (seed + 1) + rep, the same in every setting"},
+        tables={"power": json.loads(table.to_json(orient="records")),
+                **({"studies": json.loads(studies.to_json(orient="records"))} if studies is not None else {})},
+        files={"power.png": plot_power(table, title=f"{spec.name} · GO-rule power · {reps} studies/point")},
+        notes=[note],
+        text="\n".join([f"NOTE: {note}: P(GO) of the GO rule on simulated studies.", format_table(table),
+                        *summary_lines(table)]),
+        provenance=provenance(spec, seed=seed, synthetic=True, origin=f"synthetic:genelab-v{gs.GENERATOR_VERSION}"),
+    )
