@@ -96,7 +96,8 @@ def test_power_grows_with_the_effect_and_more_samples_help():
     table = sim.simulate("A6_eye_hallmark", effects=[0.0, 2.5], n_per_arm=[None, 12], reps=8, seed=3)
     p = {(r.n_per_arm if r.n_per_arm == r.n_per_arm else None, r.effect): r.p_go for r in table.itertuples()}
     assert p[(None, 2.5)] > p[(None, 0.0)] and p[(12, 2.5)] >= p[(None, 2.5)]
-    assert set(table["most_failed"]) <= {"auroc", "ci_lower", "perm_p", "none"}
+    assert all(set(m.split("+")) <= {"auroc", "ci_lower", "perm_p"} or m == "none" for m in table["most_failed"])
+    assert sim.most_failed({"fail_auroc": 0.5, "fail_ci_lower": 0.5, "fail_perm_p": 0.2}) == "auroc+ci_lower"
 
 
 def test_effect_for_power_interpolates():

@@ -259,10 +259,18 @@ def summarise(studies: pd.DataFrame, spec: TaskSpec) -> pd.DataFrame:
             "p_go_ci_lower": lo, "p_go_ci_upper": hi,
             "mean_auroc_mean": float(g["mean_auroc"].mean()), "mean_auroc_q05": q[0], "mean_auroc_q25": q[1],
             "mean_auroc_median": q[2], "mean_auroc_q75": q[3], "mean_auroc_q95": q[4],
-            **fails, "most_failed": max(fails, key=fails.get).removeprefix("fail_") if max(fails.values()) > 0 else "none",
+            **fails, "most_failed": most_failed(fails),
             "data": "SYNTHETIC",
         })
     return pd.DataFrame(out)
+
+
+def most_failed(fails: dict) -> str:
+    """The GO condition failing most often ("auroc+ci_lower+perm_p" when tied; "none" if none fails)."""
+    top = max(fails.values())
+    if top == 0:
+        return "none"
+    return "+".join(k.removeprefix("fail_") for k, v in fails.items() if v == top)
 
 
 def effect_for_power(table: pd.DataFrame, power: float = 0.8) -> float | None:
@@ -322,12 +330,12 @@ def curves(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def format_table(table: pd.DataFrame) -> str:
     """Readable per-setting table; every row says SYNTHETIC."""
     lines = [f"{'curve':<28} {'effect':>6} {'reps':>5} {'P(GO)':>6} {'95% CI':>15} {'mean AUROC [5%,95%]':>22} "
-             f"{'most failed':>13}  data"]
+             f"{'most failed':>22}  data"]
     for _, r in table.iterrows():
         ci = f"[{r['p_go_ci_lower']:.3f}, {r['p_go_ci_upper']:.3f}]"
         auc = f"{r['mean_auroc_median']:.3f} [{r['mean_auroc_q05']:.3f}, {r['mean_auroc_q95']:.3f}]"
         lines.append(f"{curve_label(r):<28} {r['effect']:>6g} {int(r['reps']):>5} {r['p_go']:>6.3f} {ci:>15} "
-                     f"{auc:>22} {r['most_failed']:>13}  SYNTHETIC")
+                     f"{auc:>22} {r['most_failed']:>22}  SYNTHETIC")
     return "\n".join(lines)
 
 
@@ -363,8 +371,7 @@ def simulation_result(table: pd.DataFrame, spec: TaskSpec, *, reps: int, seed: i
         tables={"power": json.loads(table.to_json(orient="records")),
                 **({"studies": json.loads(studies.to_json(orient="records"))} if studies is not None else {})},
         files={"power.png": plot_power(table, title=f"{spec.name} · GO-rule power · {reps} studies/point")},
-        notes=[note],
-        text="\n".join([f"NOTE: {note}: P(GO) of the GO rule on simulated studies.", format_table(table),
-                        *summary_lines(table)]),
+        notes=[f"{note}: P(GO) of the GO rule on simulated studies"],
+        text="\n".join([format_table(table), *summary_lines(table)]),
         provenance=provenance(spec, seed=seed, synthetic=True, origin=f"synthetic:genelab-v{gs.GENERATOR_VERSION}"),
     )
