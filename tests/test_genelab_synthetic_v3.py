@@ -142,12 +142,13 @@ def test_unknown_generator_parameter_is_refused():
 
 
 def test_results_table_marks_every_row_synthetic():
+    from bench.baselines.genelab.scoring import format_results
     from bench.metrics import lomo
     rng = np.random.default_rng(0)
     folds = [(f"fold_{m}_test", rng.integers(0, 2, 20), rng.random(20)) for m in ("A", "B")]
     res = lomo.evaluate_folds(folds, n_bootstrap=50, n_permutations=50)
-    plain = lomo.format_results(res)
-    marked = lomo.format_results({**res, "synthetic": True})
+    plain = format_results(res)
+    marked = format_results({**res, "synthetic": True})
     assert "SYNTHETIC" not in plain
     rows = [line for line in marked.splitlines() if line.startswith("fold_")]
     assert len(rows) == 2 and all(line.rstrip().endswith("SYNTHETIC") for line in rows)
