@@ -8,7 +8,6 @@ returned in its file order (the order the evaluator's resampling uses). A reposi
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pandas as pd
 import bench.loaders as loaders   # loaders.resolve_data_dir is the public hook (looked up at call time)
 
 from bench.errors import BenchError
+from bench.io import read_json
 from bench.loaders.genelab.build import labels_task_dir, read_rows_and_folds
 from bench.loaders.genelab.layout import read_task_layout, task_dir_for
 from bench.loaders.repo import config_meta, is_built_repo, read_built, read_config_meta
@@ -45,7 +45,11 @@ def labels_root(data_dir: str | Path | None) -> Path:
     """The upstream-layout root holding ``tasks/``: ``data_dir``, else bench's GeneLab data dir."""
     if data_dir is not None:
         return Path(data_dir)
-    return Path(loaders.resolve_data_dir(None))
+    resolve = getattr(loaders, "resolve_data_dir", None)
+    if resolve is None:
+        raise BenchError("no data directory given: pass --data-dir (data_dir=) pointing at a GeneLab_benchmark "
+                         "checkout (the folder containing tasks/<TASK_DIR>/.../test_y.csv)", field="data_dir")
+    return Path(resolve(None))
 
 
 def built_repo_folds(spec: TaskSpec, repo: Path) -> list[FoldLabels]:
@@ -64,11 +68,13 @@ def labels_are_synthetic(spec: TaskSpec, root: Path) -> bool:
     ``task_info.json`` says ``"synthetic": true``); B tasks read their labels task's folder."""
     try:
         if is_built_repo(root):
-            return read_config_meta(root, spec.name).get("synthetic") is True
-        info = task_dir_for(root, labels_task_dir(spec)) / "task_info.json"
-        return info.is_file() and json.loads(info.read_text(encoding="utf-8")).get("synthetic") is True
-    except (BenchError, KeyError, ValueError, AttributeError):
+            meta = read_config_meta(root, spec.name)
+        else:
+            info = task_dir_for(root, labels_task_dir(spec)) / "task_info.json"
+            meta = read_json(info, what="task_info.json") if info.is_file() else {}
+    except (BenchError, OSError, UnicodeDecodeError):  # absent or unreadable metadata: not marked synthetic
         return False
+    return isinstance(meta, dict) and meta.get("synthetic") is True
 
 
 def task_labels(spec: TaskSpec, data_dir: str | Path | None) -> TaskLabels:

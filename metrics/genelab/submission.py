@@ -23,7 +23,7 @@ import numpy as np
 
 from bench import __version__
 from bench.errors import BenchError
-from bench.io import read_json, sha256_file, write_json_atomic
+from bench.io import sha256_file, write_json_atomic
 from bench.metrics.genelab import lomo
 
 REQUIRED_FIELDS = ("task_id", "model_name", "predictions")
@@ -219,6 +219,13 @@ def fold_scores(sub: Submission, fold: str, sample_ids: list[str]) -> np.ndarray
 # Scoring a submission file against a task's checked labels
 # --------------------------------------------------------------------------------------------
 
+def check_scorable(spec) -> None:
+    """Refuse a task that is not scored with lomo_auroc (before any label is read)."""
+    if spec.metric.get("name") != "lomo_auroc":
+        raise BenchError(f"task {spec.name} is scored with {spec.metric.get('name')!r}; `bench evaluate` scores "
+                         "lomo_auroc tasks (GeneLab categories A and B)", field="task")
+
+
 def evaluate_submission(path: str | Path, spec, *, labels, include_holdout: bool = False,
                         n_bootstrap: int | None = None, n_permutations: int | None = None, seed: int | None = None,
                         rng: str = "default", thresholds: dict | None = None, large_test_min: int | None = None) -> dict:
@@ -230,9 +237,7 @@ def evaluate_submission(path: str | Path, spec, *, labels, include_holdout: bool
     (2,000 / 1,000 / 42).
     """
 
-    if spec.metric.get("name") != "lomo_auroc":
-        raise BenchError(f"task {spec.name} is scored with {spec.metric.get('name')!r}; `bench evaluate` scores "
-                         "lomo_auroc tasks (GeneLab categories A and B)")
+    check_scorable(spec)
     metric = spec.metric
     n_bootstrap = int(metric.get("n_bootstrap", lomo.DEFAULT_N_BOOTSTRAP) if n_bootstrap is None else n_bootstrap)
     n_permutations = int(metric.get("n_permutations", lomo.DEFAULT_N_PERMUTATIONS)
