@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from bench.baselines.genelab import scoring
 from bench.baselines.report import Result, provenance
-from bench.metrics.submission import evaluate_submission, read_submission
+from bench.loaders.genelab.labels import task_labels
+from bench.metrics.genelab.submission import check_scorable, evaluate_submission, read_submission
 from bench.tasks import get_task
 
 
@@ -18,7 +19,8 @@ def task_of(path) -> str:
 def evaluate(spec, predictions, *, data_dir=None, include_holdout: bool = False, n_bootstrap=None,
              n_permutations=None, seed=None, rng: str = "default") -> Result:
     """Validate and score ``predictions`` (a submission JSON) against ``spec``'s labels."""
-    res = evaluate_submission(predictions, spec, data_dir=data_dir, include_holdout=include_holdout,
+    check_scorable(spec)
+    res = evaluate_submission(predictions, spec, labels=task_labels(spec, data_dir), include_holdout=include_holdout,
                               n_bootstrap=n_bootstrap, n_permutations=n_permutations, seed=seed, rng=rng)
     evaluation = {"per_fold": res["per_fold"], "summary": res["summary"], "thresholds": res["thresholds"],
                   "transfer_pattern": res.get("transfer_pattern"),

@@ -24,7 +24,7 @@ from bench.baselines.genelab.data import FoldData, feature_level, fold_data, lis
 from bench.baselines.genelab.models import MODELS, check_model_name, fit_predict
 from bench.baselines.report import Result, config_provenance
 from bench.errors import BenchError
-from bench.metrics.submission import write_submission
+from bench.metrics.genelab.submission import write_submission
 
 __all__ = ["MODELS", "run", "predict_folds", "run_category_a"]
 
