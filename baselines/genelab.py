@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +25,10 @@ from bench.baselines.genelab_data import FoldData, feature_level, fold_data, lis
 from bench.baselines.genelab_models import MODELS, check_model_name, fit_predict
 from bench.baselines import genelab_report as report
 from bench.baselines import genelab_scoring as scoring
+from bench import __version__
 from bench.errors import BenchError
 from bench.io import write_json_atomic
+from bench.record import RECORD_FILE, dataset_info, evaluation_alarms, genelab_record, write_record
 
 __all__ = ["MODELS", "run_task", "predict_folds", "run_category_a"]
 
@@ -126,10 +129,25 @@ def write_report(spec, results: dict, out: Path, *, model: str) -> Path:
         labels, matrix = transfer_matrix(results["per_fold"])
         report.plot_heatmap(matrix, labels, out / "heatmap.png", title=f"{title}: train -> test AUROC")
         plots.append("heatmap.png")
-    public["files"] = {"submission": "submission.json", "plots": plots}
+    public["files"] = {"submission": "submission.json", "record": RECORD_FILE, "plots": plots}
     results["plots"] = plots
     write_json_atomic(out / "results.json", public)
+    write_run_record(spec, results, sub, out, model=model)
     return out
+
+
+def write_run_record(spec, results: dict, sub: dict, out: Path, *, model: str) -> Path:
+    """``record.json`` beside ``submission.json``: the verifiable record of this run (``bench verify``)."""
+    rows = results["_rows"]
+    labels = {r["fold"]: {str(sid): float(y) for sid, y in zip(r["sample_ids"], r["y"])} for r in rows}
+    alarms = [a.to_dict() for a in evaluation_alarms(results, labels, sub["predictions"])]
+    record = genelab_record(
+        spec, results, predictions=sub["predictions"], labels=labels,
+        model={"id": f"bench/{model}", "revision": __version__, "pretraining_corpus": None,
+               "description": sub["model_description"]},
+        dataset=dataset_info(spec, synthetic=bool(results.get("synthetic"))), alarms=alarms,
+        runtime_seconds=results.get("_runtime_seconds"), predictions_file="submission.json")
+    return write_record(out, record)
 
 
 def transfer_matrix(folds: list[dict]) -> tuple[list[str], np.ndarray]:
@@ -173,7 +191,9 @@ def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> in
                       seed=seed)
     if category not in ("A", "B"):
         raise BenchError(f"task {spec.name}: params.category must be one of A, B, C, D, NC, got {category!r}")
+    started = time.perf_counter()
     results = run_category_a(spec, model=model, data_dir=data_dir, seed=seed)
+    results["_runtime_seconds"] = time.perf_counter() - started
     out = Path(out) if out else default_out(spec, model)
     write_report(spec, results, out, model=model)
     print_results(results, out=out)

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "bench.commands.singlecell",  # evaluate-embedding
     "bench.commands.geometa",     # geometa build / synth-archs4
     "bench.commands.publish",     # validate, push, push-metric
+    "bench.commands.results",     # verify, publish-result
 )
 
 
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.command_line = ["bench", *(sys.argv[1:] if argv is None else argv)]  # the exact command, for records
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
