@@ -149,7 +149,8 @@ def genelab_record(spec, results: dict, *, predictions: Mapping[str, Mapping[str
                       "task_version": spec.version, "spec_sha256": spec.spec_hash,
                       "category": str((spec.params or {}).get("category", "A"))},
         "dataset": {"repo": dataset.get("repo"), "revision": dataset.get("revision"),
-                    "origin": dataset.get("origin", "local"), "synthetic": bool(dataset.get("synthetic"))},
+                    "upstream_commit": dataset.get("upstream_commit"), "origin": dataset.get("origin", "local"),
+                    "synthetic": bool(dataset.get("synthetic"))},
         "splits": split_checksum({f: list(ids) for f, ids in labels.items()}),
         "labels_sha256": labels_sha256(labels),
         "predictions": {"file": predictions_file, "sha256": predictions_sha256(preds), "keyed_by": "fold/sample_id",
@@ -368,12 +369,14 @@ def format_verification(v: Verification) -> str:
 # Records of `bench evaluate` and `bench run`
 # --------------------------------------------------------------------------------------------
 
-def dataset_info(spec, *, synthetic: bool, built_repo: bool = False) -> dict:
-    """Dataset repo/revision for a record: the spec's Hub repo; local data is ``origin: local``."""
+def dataset_info(spec, *, synthetic: bool, built_repo: bool = False, revision: str | None = None) -> dict:
+    """Dataset fields of a record: the spec's Hub repo, the Hub revision when the data came from the
+    Hub (else None), the upstream code commit the task pins, and the origin (local data is
+    ``local``; the split checksum and labels sha256 pin it)."""
     source = getattr(spec, "source", None) or {}
     origin = "synthetic" if synthetic else ("local-built" if built_repo else "local")
-    return {"repo": source.get("hub_repo"), "revision": source.get("upstream_commit"), "origin": origin,
-            "synthetic": synthetic}
+    return {"repo": source.get("hub_repo"), "revision": revision, "upstream_commit": source.get("upstream_commit"),
+            "origin": origin, "synthetic": synthetic}
 
 
 def fold_arrays(labels: Mapping[str, Mapping[str, float]], predictions: Mapping[str, Mapping[str, Any]],
