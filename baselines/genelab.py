@@ -22,7 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bench.baselines.genelab_data import FoldData, feature_level, fold_data, list_folds, load_config
-from bench.baselines.genelab_models import MODELS, check_model_name, fit_predict
+from bench.baselines.genelab_models import MODELS, check_model_name, confound_design, fit_predict
 from bench.baselines import genelab_report as report
 from bench.baselines import genelab_scoring as scoring
 from bench import __version__
@@ -33,7 +33,7 @@ from bench.record import RECORD_FILE, dataset_info, evaluation_alarms, genelab_r
 __all__ = ["MODELS", "run_task", "predict_folds", "run_category_a"]
 
 MODEL_TAGS = {"lr": "LR", "pca_lr": "PCALR", "rf": "RF", "xgboost": "XGB", "constant": "Constant",
-              "random": "Random"}
+              "random": "Random", "confound": "ConfoundOnly"}
 
 
 def default_out(spec, model: str) -> Path:
@@ -53,6 +53,9 @@ def predict_folds(dsd, meta: dict, *, model: str, seed: int = 42, level: str = "
     folds = list_folds(dsd, include_holdout=include_holdout)
     for fold in tqdm(folds, desc=f"{model} folds", disable=not progress, leave=False):
         fd: FoldData = fold_data(dsd, fold, level=level, target=target)
+        if model == "confound":  # the control sees only batch/technical metadata, never the expression
+            fd.X_train, fd.X_test, fd.feature_ids = confound_design(fd.obs_train, fd.obs_test)
+            fd.needs_variance_filter = fd.needs_imputer = False
         pipe, proba = fit_predict(model, fd.X_train, fd.y_train, fd.X_test, level=level, seed=seed,
                                   variance_filter=fd.needs_variance_filter, impute=fd.needs_imputer,
                                   where=f"fold {fd.name}")
@@ -183,6 +186,9 @@ def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> in
     """Entry point of ``bench run`` for the genelab family."""
     check_model_name(model)
     category = str(spec.params.get("category", "A"))
+    if model == "confound" and category not in ("A", "B"):
+        raise BenchError(f"task {spec.name}: the confound-only control is defined for categories A and B "
+                         f"(Flight vs Ground per mission), not {category}")
     if category in ("C", "D", "NC"):
         from bench.baselines import genelab_condition, genelab_transfer
         runner = {"C": genelab_transfer.run_category_c, "D": genelab_condition.run_category_d,

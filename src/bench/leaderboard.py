@@ -6,7 +6,8 @@ checked labels reader (their sha256 must equal the record's), the floors (consta
 scores, unless a run of them is among the records) and the perfect control (scores = labels), then
 the paired hierarchical bootstrap of :mod:`bench.metrics.leaderboard` (missions, then samples within
 missions). Across tasks: a weighted mean of the per-task values, raw or scaled as the share of the
-gap between the floor (the best of the floors) and the perfect control, with the rank intervals of
+gap between the floor (the best of the floors, including the confound-only control when it was
+run: `bench run TASK --model confound`) and the perfect control, with the rank intervals of
 the combined draws. Every choice (tasks, weights, scale, seed, draws) is written into the output.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bench.io import atomic_path, write_json_atomic, write_text_atomic
 from bench.metrics import leaderboard as lb
 from bench.record import RECORD_FILE, labels_sha256, read_record
 
-FLOORS = ("control:constant", "control:random")
+FLOORS = ("control:constant", "control:random", "control:confound")
 PERFECT = "control:perfect"
 SCALES = ("raw", "controls")
 CSV_COLUMNS = ["scope", "model", "value", "ci_lower", "ci_upper", "rank", "rank_lower", "rank_upper", "tie_group",
@@ -51,7 +52,7 @@ def find_records(paths: Sequence[str | os.PathLike]) -> list[Path]:
 
 def _floor_kind(model_id: str) -> str | None:
     tail = str(model_id).rsplit("/", 1)[-1]
-    return f"control:{tail}" if tail in ("constant", "random") else None
+    return f"control:{tail}" if tail in ("constant", "random", "confound") else None
 
 
 def load_task_inputs(records: list[Path], *, data_dir=None) -> dict[str, dict]:
@@ -114,7 +115,7 @@ def task_board(task: str, entry: dict, *, n_bootstrap: int, seed: int, alpha: fl
     models, draws = lb.hierarchical_draws(entry["labels"], entry["scores"], n_bootstrap=n_bootstrap, seed=seed)
     per_fold = lb.fold_values(entry["labels"], entry["scores"])
     observed = np.array([np.nanmean(per_fold[m]) for m in models])
-    floor = max(observed[models.index(m)] for m in FLOORS)
+    floor = max(observed[models.index(m)] for m in FLOORS if m in models)
     ceiling = observed[models.index(PERFECT)]
     if scale == "controls":
         observed, draws = lb.scale_to_controls(observed, floor, ceiling), lb.scale_to_controls(draws, floor, ceiling)
@@ -182,7 +183,9 @@ def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[st
                                        "fold; one default_rng(seed + task index) per task",
                          "p_values": "two-sided paired bootstrap, Holm-adjusted over all pairs of a board",
                          "controls": "floors = constant 0.5 and uniform random scores from default_rng(seed + task index) "
-                                     "(or runs of the 'constant'/'random' baselines); perfect = the labels as scores",
+                                     "(or runs of the 'constant'/'random' baselines) and, when run, the "
+                                     "confound-only baseline (batch/technical metadata only); the scale's floor "
+                                     "is the best of them; perfect = the labels as scores",
                          "records": [{"task": read_record(p)["benchmark"]["task"], "model": read_record(p)["model"]["id"],
                                       "predictions_sha256": read_record(p)["predictions"]["sha256"]} for p in records]},
             "tasks": {t: {"folds": b["folds"], "floor": b["floor"], "ceiling": b["ceiling"], **asdict(b["board"])}
