@@ -274,3 +274,35 @@ def test_leaderboard_bad_input_is_clear(sweep, tmp_path, capsys):
     assert code == 2 and "is not a number" in capsys.readouterr().err
     code = main(["leaderboard", str(tmp_path / "empty_nothing"), "--out", str(tmp_path / "o")])
     assert code == 2 and "no such file or folder" in capsys.readouterr().err
+
+
+def test_sweep_folder_per_fold_values_resampled_by_missions(tmp_path, capsys):
+    """Sweep runs (runs/*.json, per-fold AUROC only) are ranked by resampling missions; checked by a plain loop."""
+    per_fold = {"lr": {0: [0.9, 0.8, 0.7, 0.95], 1: [0.88, 0.82, 0.69, 0.97]},
+                "rf": {0: [0.7, 0.75, 0.72, 0.8]}, "random": {0: [0.52, 0.41, 0.55, 0.47]}}
+    folds = ["fold_A_test", "fold_B_test", "fold_C_test", "fold_D_test"]
+    (tmp_path / "sweep" / "runs").mkdir(parents=True)
+    for model, seeds in per_fold.items():
+        for seed, values in seeds.items():
+            run = {"key": {"task": "A5_skin", "spec_sha256": "x", "model": model, "seed": seed}, "value": float(np.mean(values)),
+                   "per_fold_auroc": dict(zip(folds, values))}
+            (tmp_path / "sweep" / "runs" / f"A5_skin__{model}__seed{seed}.json").write_text(json.dumps(run))
+    assert main(["leaderboard", str(tmp_path / "sweep"), "--out", str(tmp_path / "o"), "--n-bootstrap", "80",
+                 "--seed", "4"]) == 0, capsys.readouterr().err
+    got = json.loads((tmp_path / "o" / "leaderboard.json").read_text())["tasks"]["A5_skin"]
+    assert got["resampled"] == "missions (per-fold values)"
+    values = {"lr": np.mean([per_fold["lr"][0], per_fold["lr"][1]], axis=0), "rf": np.array(per_fold["rf"][0]),
+              "control:random": np.array(per_fold["random"][0]), "control:constant": np.full(4, 0.5),
+              "control:perfect": np.ones(4)}
+    rng = np.random.default_rng(4)
+    draws = {m: [] for m in values}
+    for _ in range(80):
+        idx = rng.integers(0, 4, 4)
+        for m in values:
+            draws[m].append(float(np.mean([values[m][i] for i in idx])))
+    rows, pairs = brute_force_board({m: float(np.mean(v)) for m, v in values.items()}, draws)
+    for r in got["rows"]:
+        assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
+            tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
+    for p in got["pairs"]:
+        assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)

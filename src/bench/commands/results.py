@@ -71,7 +71,7 @@ def cmd_publish_result(args) -> int:
 
 
 def cmd_leaderboard(args) -> int:
-    from bench.leaderboard import build_leaderboard, format_markdown, write_leaderboard
+    from bench.ranking import build_leaderboard, format_markdown, write_leaderboard
 
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else None
     result = build_leaderboard(args.paths, data_dir=args.data_dir, tasks=tasks, weights=args.weights, scale=args.scale,

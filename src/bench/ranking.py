@@ -1,5 +1,6 @@
 """``bench leaderboard DIR…``: a significance-aware board from result records (``bench run`` report
-folders, ``bench evaluate --record`` folders, or any folder holding them, e.g. a sweep).
+folders, ``bench evaluate --record`` folders, or any folder holding them) and from sweep folders
+(``runs/*.json`` of ``bench sweep``, which store per-fold values: resampled by missions only).
 
 Per task: the records' predictions (keyed by sample id) and the task's labels read through the
 checked labels reader (their sha256 must equal the record's), the floors (constant and seeded random
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -33,21 +35,58 @@ CSV_COLUMNS = ["scope", "model", "value", "ci_lower", "ci_upper", "rank", "rank_
                "control", "scale"]
 
 
-def find_records(paths: Sequence[str | os.PathLike]) -> list[Path]:
-    """Every ``record.json`` given or under the given folders (sorted, each once)."""
-    found = []
+SWEEP_RUNS = "runs"
+
+
+def find_inputs(paths: Sequence[str | os.PathLike]) -> tuple[list[Path], list[Path]]:
+    """``(records, sweep run files)``: every ``record.json`` given or under the given folders, and the
+    ``runs/*.json`` of sweep folders (``bench sweep``) that hold per-fold values but no record."""
+    records, runs = [], []
     for p in map(Path, paths):
         if p.is_file():
-            found.append(p)
+            records.append(p)
         elif p.is_dir():
-            found += sorted(p.rglob(RECORD_FILE))
+            records += sorted(p.rglob(RECORD_FILE))
+            runs += sorted(f for f in p.rglob("*.json") if f.parent.name == SWEEP_RUNS and _is_sweep_run(f))
         else:
             raise BenchError(f"{p}: no such file or folder (expected result records or folders holding them)")
-    unique = list(dict.fromkeys(f.resolve() for f in found))
-    if not unique:
-        raise BenchError(f"no {RECORD_FILE} found under {', '.join(map(str, paths))} (write records with `bench run` "
-                         "or `bench evaluate --record DIR`)")
-    return unique
+    records = list(dict.fromkeys(f.resolve() for f in records))
+    runs = list(dict.fromkeys(f.resolve() for f in runs))
+    if not records and not runs:
+        raise BenchError(f"no {RECORD_FILE} and no sweep runs found under {', '.join(map(str, paths))} (write records "
+                         "with `bench run` or `bench evaluate --record DIR`, or runs with `bench sweep`)")
+    return records, runs
+
+
+def _is_sweep_run(path: Path) -> bool:
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return False
+    return isinstance(run, dict) and isinstance(run.get("key"), dict) and isinstance(run.get("per_fold_auroc"), dict)
+
+
+def load_sweep_runs(runs: list[Path]) -> dict[str, dict]:
+    """Per task (from sweep runs): folds and the per-fold AUROC of each model, averaged over its seeds."""
+    tasks: dict[str, dict] = {}
+    for path in runs:
+        run = json.loads(path.read_text(encoding="utf-8"))
+        key = run["key"]
+        entry = tasks.setdefault(key["task"], {"kind": "folds", "values": {}, "seeds": {}})
+        kind = _floor_kind(key["model"])
+        model = kind or str(key["model"])
+        entry["seeds"].setdefault(model, {})[key.get("seed")] = {f: (np.nan if v is None else float(v))
+                                                                  for f, v in run["per_fold_auroc"].items()}
+    for task, entry in tasks.items():
+        folds = sorted({f for per_seed in entry["seeds"].values() for fv in per_seed.values() for f in fv})
+        entry["folds"] = folds
+        for model, per_seed in entry["seeds"].items():
+            grid = np.array([[fv.get(f, np.nan) for f in folds] for fv in per_seed.values()])
+            entry["values"][model] = grid.mean(axis=0)
+        entry["values"].setdefault("control:constant", np.full(len(folds), 0.5))  # AUROC of ties: 0.5 exactly
+        entry["values"].setdefault(PERFECT, np.ones(len(folds)))
+        entry["controls"] = [m for m in entry["values"] if m.startswith("control:")]
+    return tasks
 
 
 def _floor_kind(model_id: str) -> str | None:
@@ -68,7 +107,7 @@ def load_task_inputs(records: list[Path], *, data_dir=None) -> dict[str, dict]:
                              f"{record['metric'].get('id')}")
         task = record["benchmark"]["task"]
         folds = [r["fold"] for r in record["value"]["per_fold"]]
-        entry = tasks.setdefault(task, {"folds": folds, "records": [], "scores": {}, "controls": []})
+        entry = tasks.setdefault(task, {"kind": "samples", "folds": folds, "records": [], "scores": {}, "controls": []})
         if folds != entry["folds"]:
             raise BenchError(f"{path}: task {task} folds {folds} differ from another record's {entry['folds']}")
         entry["records"].append((path, record))
@@ -111,9 +150,15 @@ def add_controls(entry: dict, *, seed: int) -> None:
 
 
 def task_board(task: str, entry: dict, *, n_bootstrap: int, seed: int, alpha: float, scale: str) -> dict:
-    """One task's board (raw or scaled) and its draws, for the aggregate."""
-    models, draws = lb.hierarchical_draws(entry["labels"], entry["scores"], n_bootstrap=n_bootstrap, seed=seed)
-    per_fold = lb.fold_values(entry["labels"], entry["scores"])
+    """One task's board (raw or scaled) and its draws, for the aggregate. Records (predictions) are
+    resampled hierarchically; sweep runs (per-fold values only) by folds."""
+    if entry["kind"] == "samples":
+        models, draws = lb.hierarchical_draws(entry["labels"], entry["scores"], n_bootstrap=n_bootstrap, seed=seed)
+        per_fold = lb.fold_values(entry["labels"], entry["scores"])
+    else:
+        models = list(entry["values"])
+        per_fold = entry["values"]
+        draws = lb.unit_draws(np.column_stack([per_fold[m] for m in models]), n_bootstrap=n_bootstrap, seed=seed)
     observed = np.array([np.nanmean(per_fold[m]) for m in models])
     floor = max(observed[models.index(m)] for m in FLOORS if m in models)
     ceiling = observed[models.index(PERFECT)]
@@ -121,8 +166,9 @@ def task_board(task: str, entry: dict, *, n_bootstrap: int, seed: int, alpha: fl
         observed, draws = lb.scale_to_controls(observed, floor, ceiling), lb.scale_to_controls(draws, floor, ceiling)
         per_fold = {m: lb.scale_to_controls(v, floor, ceiling) for m, v in per_fold.items()}
     result = lb.board(models, observed, draws, fold_values=per_fold, alpha=alpha, controls=entry["controls"])
-    return {"board": result, "models": models, "observed": observed, "draws": draws,
-            "floor": float(floor), "ceiling": float(ceiling), "folds": entry["folds"]}
+    return {"board": result, "models": models, "observed": observed, "draws": draws, "floor": float(floor),
+            "ceiling": float(ceiling), "folds": entry["folds"],
+            "resampled": "missions, then samples" if entry["kind"] == "samples" else "missions (per-fold values)"}
 
 
 def parse_weights(text: str | None, tasks: Sequence[str]) -> dict[str, float]:
@@ -165,15 +211,17 @@ def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[st
         raise BenchError(f"--scale must be one of {', '.join(SCALES)}, got {scale!r}")
     if n_bootstrap < 10:
         raise BenchError(f"--n-bootstrap must be at least 10, got {n_bootstrap}")
-    records = find_records(paths)
-    inputs = load_task_inputs(records, data_dir=data_dir)
+    records, runs = find_inputs(paths)
+    inputs = load_sweep_runs(runs)
+    inputs.update(load_task_inputs(records, data_dir=data_dir) if records else {})  # predictions win
     chosen = sorted(inputs) if not tasks else list(tasks)
     unknown = [t for t in chosen if t not in inputs]
     if unknown:
         raise BenchError(f"--tasks: no records for {', '.join(unknown)}; the records cover {', '.join(sorted(inputs))}")
     w = parse_weights(weights, chosen)
     for i, t in enumerate(chosen):
-        add_controls(inputs[t], seed=seed + i)
+        if inputs[t]["kind"] == "samples":
+            add_controls(inputs[t], seed=seed + i)
     boards = {t: task_board(t, inputs[t], n_bootstrap=n_bootstrap, seed=seed + i, alpha=alpha, scale=scale)
               for i, t in enumerate(chosen)}
     agg, excluded = aggregate(boards, w, alpha=alpha)
@@ -187,9 +235,10 @@ def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[st
                                      "confound-only baseline (batch/technical metadata only); the scale's floor "
                                      "is the best of them; perfect = the labels as scores",
                          "records": [{"task": read_record(p)["benchmark"]["task"], "model": read_record(p)["model"]["id"],
-                                      "predictions_sha256": read_record(p)["predictions"]["sha256"]} for p in records]},
-            "tasks": {t: {"folds": b["folds"], "floor": b["floor"], "ceiling": b["ceiling"], **asdict(b["board"])}
-                      for t, b in boards.items()},
+                                      "predictions_sha256": read_record(p)["predictions"]["sha256"]} for p in records],
+                         "sweep_runs": len(runs)},
+            "tasks": {t: {"folds": b["folds"], "floor": b["floor"], "ceiling": b["ceiling"], "resampled": b["resampled"],
+                          **asdict(b["board"])} for t, b in boards.items()},
             "aggregate": {**asdict(agg), "excluded_models": excluded}}
 
 
@@ -228,12 +277,18 @@ def format_markdown(result: dict) -> str:
              f"Resampling: {s['resampling']}. p-values: {s['p_values']}. Controls (in italics): {s['controls']}.",
              "Models sharing a tie group are not significantly different from the group's leader.", ""]
     agg = result["aggregate"]
+    n_pairs = len(agg["pairs"])
+    smallest = min(1.0, n_pairs * 2 / (s["n_bootstrap"] + 1))
+    if smallest >= s["alpha"]:
+        lines += [f"**Resolution:** with {s['n_bootstrap']} draws and {n_pairs} pairs the smallest Holm-adjusted p is "
+                  f"{smallest:.3f} >= alpha {s['alpha']}: no difference can be significant and every model shares one "
+                  "tie group. Raise --n-bootstrap.", ""]
     lines += ["## All tasks (weighted mean)", ""] + _table(agg["rows"])
     if agg["excluded_models"]:
         lines += ["", f"Not in every task, left out of the aggregate: {', '.join(agg['excluded_models'])}"]
     for task, b in result["tasks"].items():
-        lines += ["", f"## {task}", "", f"Folds: {', '.join(b['folds'])}; floor {b['floor']:.3f}, "
-                  f"perfect control {b['ceiling']:.3f} (raw AUROC).", ""] + _table(b["rows"])
+        lines += ["", f"## {task}", "", f"Folds: {', '.join(b['folds'])}; resampled: {b['resampled']}; floor "
+                  f"{b['floor']:.3f}, perfect control {b['ceiling']:.3f} (raw AUROC).", ""] + _table(b["rows"])
         lines += ["", "Pairwise (paired bootstrap):", ""] + _pairs([p for p in b["pairs"]])
     return "\n".join(lines) + "\n"
 
