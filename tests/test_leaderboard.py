@@ -306,3 +306,42 @@ def test_sweep_folder_per_fold_values_resampled_by_missions(tmp_path, capsys):
             tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
     for p in got["pairs"]:
         assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
+
+
+@pytest.mark.slow
+def test_bench_run_sweep_three_models_two_tasks_verify_and_rank(tmp_path, capsys):
+    """`bench run` of three models on two GeneLab tasks (embedded synthetic data): every record verifies
+    as MATCH, and the leaderboard's ranks equal the brute-force loop on the runs' own predictions."""
+    from bench.metrics.submission import task_labels
+    from bench.record import verify_record
+    from bench.tasks import get_task
+
+    tasks, models = ["A5_skin_hallmark", "A6_eye_hallmark"], ["pca_lr", "rf", "confound"]
+    for task in tasks:
+        for model in models:
+            assert main(["run", task, "--model", model, "--out", str(tmp_path / "runs" / f"{task}_{model}")]) == 0
+            assert verify_record(tmp_path / "runs" / f"{task}_{model}").status == "MATCH"
+    capsys.readouterr()
+    assert main(["leaderboard", str(tmp_path / "runs"), "--out", str(tmp_path / "board"), "--n-bootstrap", "40",
+                 "--seed", "1"]) == 0
+    result = json.loads((tmp_path / "board" / "leaderboard.json").read_text())
+    for i, task in enumerate(tasks):
+        folds = task_labels(get_task(task), None)[0]
+        labels = {f.name: f.test_y() for f in folds if not f.holdout}
+        names = sorted(labels)
+        ys = [labels[f].to_numpy(float) for f in names]
+        scores = {}
+        for model in models:
+            sub = json.loads((tmp_path / "runs" / f"{task}_{model}" / "submission.json").read_text())["predictions"]
+            name = "control:confound" if model == "confound" else f"bench/{model}"
+            scores[name] = [np.array([sub[f][s] for s in labels[f].index]) for f in names]
+        rng = np.random.default_rng(1 + i)
+        scores["control:constant"] = [np.full(y.size, 0.5) for y in ys]
+        scores["control:random"] = [rng.random(y.size) for y in ys]
+        scores["control:perfect"] = [y.copy() for y in ys]
+        draws = brute_force_draws(ys, scores, 40, 1 + i)
+        observed = {m: np.mean([roc_auc_score(y, s) for y, s in zip(ys, scores[m])]) for m in scores}
+        rows, _ = brute_force_board(observed, draws)
+        for r in result["tasks"][task]["rows"]:
+            assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
+                tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))

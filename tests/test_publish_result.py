@@ -125,3 +125,20 @@ def test_push_register_benchmark_adds_eval_yaml(tmp_path, fake_hub, capsys):
     assert main(["push", str(repo), "--repo", "my-lab/spaceflight", "--register-benchmark"]) == 0
     (commit,) = [c for c in fake_hub.instances[0].calls if c[0] == "create_commit"]
     assert "eval.yaml" in [o.path_in_repo for o in commit[2]]
+
+
+def test_readme_results_section_commands_parse_with_the_real_cli():
+    import re
+    import shlex
+    from pathlib import Path
+
+    from bench.cli import build_parser
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Results you can check"):text.index("## Publishing and adding a new split")]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    cmds = [shlex.split(line.split("#")[0])[1:] for line in block.splitlines() if line.startswith("bench ")]
+    assert [c[0] for c in cmds] == ["evaluate", "verify", "run", "leaderboard", "publish-result", "push"]
+    parser = build_parser()
+    for argv in cmds:
+        assert parser.parse_args(argv).handler is not None, argv

@@ -197,3 +197,13 @@ def test_record_needs_predictions_file(tmp_path):
     with pytest.raises(BenchError, match="its predictions file"):
         write_record(tmp_path, record)
     assert not (tmp_path / "record.json").exists()
+
+
+def test_record_predictions_file_must_sit_beside_it(recorded):
+    rec_dir, data = recorded
+    path = rec_dir / "record.json"
+    record = json.loads(path.read_text())
+    record["predictions"]["file"] = "../elsewhere.json"
+    path.write_text(json.dumps(record))
+    with pytest.raises(BenchError, match="must be a file name beside the record"):
+        read_record(rec_dir)

@@ -212,6 +212,9 @@ def read_record(path: str | os.PathLike) -> dict:
     missing = [k for k in ("benchmark", "predictions", "metric", "value", "splits") if k not in record]
     if missing:
         raise BenchError(f"{path}: record lacks field(s) {', '.join(missing)}")
+    name = str((record["predictions"] or {}).get("file", ""))
+    if not name or Path(name).name != name or name in (".", ".."):
+        raise BenchError(f"{path}: predictions.file must be a file name beside the record, got {name!r}")
     return record
 
 
