@@ -6,7 +6,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from bench.baselines.genelab_models import CONFOUND_COLUMNS, confound_design, fit_predict
+from bench.baselines.genelab.models import CONFOUND_COLUMNS, confound_design, fit_predict
 
 
 def _obs(n, mission, seed):
