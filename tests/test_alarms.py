@@ -112,7 +112,7 @@ def test_cli_evaluate_warns_and_records_alarms(tmp_path, capsys, kind, alarm):
     preds = {f: {s: (0.5 if kind == "constant" else float(1 - y) * 0.8 + 0.1) for s, y in lab.items()}
              for f, lab in labels.items()}
     (tmp_path / "s.json").write_text(json.dumps({"task_id": "A5", "model_name": "bad", "predictions": preds}))
-    code = main(["evaluate", str(tmp_path / "s.json"), "--task", "A5", "--data-dir", str(tmp_path / "data"),
+    code = main(["evaluate", "A5", str(tmp_path / "s.json"), "--data-dir", str(tmp_path / "data"),
                  "--record", str(tmp_path / "rec"), "--n-bootstrap", "20", "--n-permutations", "20"])
     err = capsys.readouterr().err
     assert code == 0 and f"bench: warning: [{alarm}]" in err

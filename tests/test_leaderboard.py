@@ -194,7 +194,7 @@ def sweep(tmp_path_factory):
                      for f, lab in labels.items()}
             sub = root / f"{task}_{model}.json"
             sub.write_text(json.dumps({"task_id": task, "model_name": model, "predictions": preds}))
-            assert main(["evaluate", str(sub), "--task", task, "--data-dir", str(data), "--n-bootstrap", "10",
+            assert main(["evaluate", task, str(sub), "--data-dir", str(data), "--n-bootstrap", "10",
                          "--n-permutations", "10", "--record", str(root / "runs" / f"{task}__{model}")]) == 0
     return root, data, all_labels
 

@@ -26,7 +26,7 @@ def record_dir(tmp_path, capsys):
         (d / "test_y.csv").write_text(",0\n" + "".join(f"{s},{float(v)}\n" for s, v in lab.items()))
     preds = {f: {s: 0.2 + 0.5 * v + 0.01 * i for i, (s, v) in enumerate(lab.items())} for f, lab in LABELS.items()}
     (tmp_path / "s.json").write_text(json.dumps({"task_id": "A5", "model_name": "m", "predictions": preds}))
-    assert main(["evaluate", str(tmp_path / "s.json"), "--task", "A5", "--data-dir", str(data), "--record",
+    assert main(["evaluate", "A5", str(tmp_path / "s.json"), "--data-dir", str(data), "--record",
                  str(tmp_path / "rec"), "--n-bootstrap", "10", "--n-permutations", "10"]) == 0
     capsys.readouterr()
     return tmp_path / "rec"

@@ -47,7 +47,7 @@ def recorded(tmp_path, capsys):
     data = _layout(tmp_path / "data")
     sub = tmp_path / "sub.json"
     sub.write_text(json.dumps({"task_id": "A5", "model_name": "m1", "predictions": _predictions()}))
-    code = main(["evaluate", str(sub), "--task", "A5_skin", "--data-dir", str(data), "--record", str(tmp_path / "rec"),
+    code = main(["evaluate", "A5_skin", str(sub), "--data-dir", str(data), "--record", str(tmp_path / "rec"),
                  "--n-bootstrap", "60", "--n-permutations", "60", "--model-revision", "abc123",
                  "--pretraining-corpus", "none"])
     assert code == 0, capsys.readouterr().err
@@ -181,7 +181,7 @@ def test_upstream_submissions_verify_as_match(name, tmp_path, capsys):
 
     root = shared_path("genelab")
     task = name.rsplit("_", 1)[1]
-    code = main(["evaluate", str(root / "evaluation" / f"submission_{name}.json"), "--task", task, "--data-dir", str(root),
+    code = main(["evaluate", task, str(root / "evaluation" / f"submission_{name}.json"), "--data-dir", str(root),
                  "--record", str(tmp_path / "rec"), "--n-bootstrap", "30", "--n-permutations", "30"])
     err = capsys.readouterr().err
     assert code == 0 and "warning" not in err, err  # and no alarm on an upstream baseline
@@ -207,3 +207,14 @@ def test_record_predictions_file_must_sit_beside_it(recorded):
     path.write_text(json.dumps(record))
     with pytest.raises(BenchError, match="must be a file name beside the record"):
         read_record(rec_dir)
+
+
+def test_evaluate_report_folder_holds_a_verifiable_record(tmp_path, capsys):
+    data = _layout(tmp_path / "data")
+    sub = tmp_path / "sub.json"
+    sub.write_text(json.dumps({"task_id": "A5", "model_name": "m1", "predictions": _predictions()}))
+    assert main(["evaluate", "A5_skin", str(sub), "--data-dir", str(data), "--out", str(tmp_path / "report"),
+                 "--n-bootstrap", "20", "--n-permutations", "20"]) == 0
+    capsys.readouterr()
+    assert {"record.json", "predictions.json", "results.json"} <= {p.name for p in (tmp_path / "report").iterdir()}
+    assert verify_record(tmp_path / "report", data_dir=data).status == "MATCH"
