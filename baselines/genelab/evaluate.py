@@ -7,7 +7,7 @@ import time
 
 from bench.baselines.genelab import scoring
 from bench.baselines.report import Result, provenance
-from bench.loaders.genelab_api import is_built_repo
+from bench.loaders.repo import is_built_repo
 from bench.metrics.submission import evaluate_submission, read_submission
 from bench.record import PREDICTIONS_FILE, canonical_predictions, dataset_info, evaluated_labels, evaluation_alarms, \
     genelab_record

@@ -177,7 +177,7 @@ def benchmark_tasks(repo_dir: str | os.PathLike, configs: list[str]) -> list[dic
     A GeneLab LOMO config is evaluated on every mission split in turn (no single test split); its
     task names its first test split and the README/bench_config.json document the folds.
     """
-    from bench.loaders.hub_repo import read_config_meta
+    from bench.loaders.repo import read_config_meta
 
     out = []
     for config in configs:
