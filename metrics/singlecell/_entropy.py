@@ -6,9 +6,9 @@ import math
 import numpy as np
 
 from bench.metrics.singlecell._checks import (
-    _require_groups, check_embedding, check_labels, check_n_neighbors)
-from bench.metrics.singlecell._distances import _chunks, _map_chunks, _SquaredDistances
-from bench.metrics.singlecell._knn import _knn_batch_counts, _knn_plan
+    _require_groups, check_embedding_or_lazy, check_labels, check_n_neighbors)
+from bench.metrics.singlecell._distances import _chunks, _SquaredDistances, peek, prepared, run_blocks
+from bench.metrics.singlecell._knn import _knn_batch_counts, _KnnPlan
 
 
 def entropy_per_cell(X, batch, *, n_neighbors: int = 200, precision: str = "float32",
@@ -26,27 +26,35 @@ def entropy_per_cell(X, batch, *, n_neighbors: int = 200, precision: str = "floa
     every cell within the rigorous rounding bound of the k-th distance is re-measured in float64,
     so the neighbour sets equal those of a float64 brute-force search.
     """
-    X = check_embedding(X)
+    X = check_embedding_or_lazy(X)
     bcodes, bcats = check_labels(batch, len(X), name="batch")
     _require_groups(bcodes, bcats, name="batch", what="batches")
     n, n_batches = len(X), len(bcats)
     k = min(check_n_neighbors(n_neighbors), n)
-    dist2 = _SquaredDistances(X, precision)
     counts = np.empty((n, n_batches), dtype=np.int64)
     if k == n:
         counts[:] = np.bincount(bcodes, minlength=n_batches)
     else:
-        tiles, candidates = _knn_plan(dist2, k)
-
-        def tile_counts(ti: int) -> np.ndarray:
-            rows, cols = tiles[ti], candidates(ti)
-            return np.concatenate([_knn_batch_counts(dist2, rows[sl], cols, k, bcodes)
-                                   for sl in _chunks(len(rows), len(cols), chunk_entries)])
-
-        for ti, part in enumerate(_map_chunks(tile_counts, list(range(len(tiles))), n_jobs, desc="entropy k-NN tiles")):
-            counts[tiles[ti]] = part
+        dist2 = prepared(_SquaredDistances.of_input, X, precision)
+        plan = prepared(_KnnPlan.of, dist2, k)
+        tiles = list(range(peek(_tile_count, plan)))
+        parts = run_blocks(_entropy_tile, tiles, n_jobs=n_jobs, desc="entropy k-NN tiles", dist2=dist2,
+                           plan=plan, batch=bcodes, chunk_entries=chunk_entries)
+        for rows, part in parts:
+            counts[rows] = part
     frac = counts / k
     with np.errstate(divide="ignore", invalid="ignore"):
         per_cell = -np.where(frac > 0, frac * np.log(frac), 0.0).sum(axis=1) / math.log(n_batches)
     mean = float(per_cell.mean())
     return (mean, per_cell) if return_per_cell else mean
+
+
+def _tile_count(plan: _KnnPlan) -> int:
+    return len(plan.tiles)
+
+
+def _entropy_tile(ti: int, *, dist2, plan, batch, chunk_entries) -> tuple[np.ndarray, np.ndarray]:
+    """(cell indices, per-batch counts among their exact k nearest cells) for tile ``ti``."""
+    rows, cols = plan.tiles[ti], plan.candidates(ti, dist2)
+    return rows, np.concatenate([_knn_batch_counts(dist2, rows[sl], cols, plan.k, batch)
+                                 for sl in _chunks(len(rows), len(cols), chunk_entries)])

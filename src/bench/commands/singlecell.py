@@ -14,6 +14,7 @@ import numpy as np
 from bench import __version__
 from bench.errors import BenchError, close_matches_hint
 from bench.io import sha256_file, write_json_atomic
+from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 
 
 def register(sub) -> None:
@@ -26,6 +27,7 @@ def register(sub) -> None:
                    help="subset of: clustering embedding label_prediction integration (default: all applicable)")
     p.add_argument("--seed", type=int, default=42, help="random_state of Leiden, CV folds and RF (default 42)")
     p.add_argument("--json", default=None, metavar="OUT", help="also write the results as JSON")
+    add_scheduler_argument(p)
     p.set_defaults(handler=cmd_evaluate_embedding)
 
 
@@ -71,6 +73,7 @@ def obs_column(obs, key: str, *, option: str, path) -> np.ndarray:
 def cmd_evaluate_embedding(args) -> int:
     from bench.metrics.singlecell import format_rows, score_embedding
 
+    parse_scheduler(args.scheduler)  # a bad --scheduler is refused before any work
     X = read_embedding(args.embedding)
     obs = read_obs(args.obs)
     if len(obs) != len(X):
@@ -80,7 +83,8 @@ def cmd_evaluate_embedding(args) -> int:
     batches = obs_column(obs, args.batch_key, option="--batch-key", path=args.obs) if args.batch_key else None
     start = time.perf_counter()
     try:
-        rows = score_embedding(X, labels, batches=batches, tasks=args.tasks, random_state=args.seed)
+        with scheduler(args.scheduler):
+            rows = score_embedding(X, labels, batches=batches, tasks=args.tasks, random_state=args.seed)
     except BenchError as exc:  # name the CLI options rather than the Python arguments
         msg = str(exc)
         msg = msg.replace("labels:", f"--label-key {args.label_key!r}:", 1) if msg.startswith("labels:") else msg
