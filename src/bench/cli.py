@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "bench.commands.core",        # list, info
     "bench.commands.data",        # build
     "bench.commands.run",         # run
+    "bench.commands.sweep",       # sweep, leaderboard
     "bench.commands.evaluate",    # evaluate, install-metrics
     "bench.commands.genotex",     # evaluate-gta, build-genotex
     "bench.commands.singlecell",  # evaluate-embedding
