@@ -63,6 +63,48 @@ def _silhouette_block(block: list[slice], *, dist2: _SquaredDistances, segments:
     return local, tail
 
 
+def sample_rows(n: int, sample_cells: int, random_state: int) -> np.ndarray:
+    """Sorted indices of ``sample_cells`` of ``n`` cells drawn uniformly without replacement (seeded)."""
+    if isinstance(sample_cells, bool) or not isinstance(sample_cells, (int, np.integer)) or not 1 <= sample_cells <= n:
+        raise BenchError(f"sample_cells: expected an integer in [1, {n}] (cells to score), got {sample_cells!r}")
+    return np.sort(np.random.default_rng(random_state).choice(n, size=int(sample_cells), replace=False))
+
+
+def _sampled_silhouettes(X, codes, n_groups, rows, *, chunk_entries, precision, n_jobs) -> np.ndarray:
+    """Exact silhouettes of the cells ``rows`` against all cells (no symmetry: O(len(rows) n d))."""
+    dist2 = prepared(_SquaredDistances.of_input, X, precision)
+    counts = np.bincount(codes, minlength=n_groups)
+    slices = list(_chunks(len(rows), len(codes), chunk_entries))
+    sums = np.concatenate(list(run_blocks(_sampled_sums, slices, n_jobs=n_jobs, desc="sampled silhouette",
+                                          dist2=dist2, rows=rows, codes=codes, n_groups=n_groups)))
+    own = codes[rows]
+    i = np.arange(len(rows))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intra = sums[i, own] / (counts[own] - 1)
+        means = sums / counts
+    means[i, own] = np.inf
+    means[:, counts == 0] = np.inf
+    inter = means.min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sil = (inter - intra) / np.maximum(intra, inter)
+    sil = np.nan_to_num(sil, nan=0.0, posinf=0.0, neginf=0.0)
+    sil[counts[own] == 1] = 0.0
+    return sil
+
+
+def _sampled_sums(sl: slice, *, dist2, rows, codes, n_groups) -> np.ndarray:
+    """Per-group distance sums (len(sl), n_groups) of the sampled cells ``rows[sl]`` to all cells."""
+    r = rows[sl]
+    dist = dist2.left[r] @ dist2.right.T
+    np.maximum(dist, 0.0, out=dist)
+    dist[np.arange(len(r)), r] = 0.0
+    np.sqrt(dist, out=dist)
+    out = np.zeros((len(r), n_groups))
+    for g in range(n_groups):
+        out[:, g] = dist[:, codes == g].sum(axis=1, dtype=np.float64)
+    return out
+
+
 def silhouette_samples(X, labels, *, precision: str = "float32", chunk_entries: int | None = None,
                        n_jobs: int | None = None) -> np.ndarray:
     """Per-cell silhouette (euclidean; nearest other label; singleton labels give 0), as sklearn.
@@ -101,19 +143,29 @@ def _silhouette_from_codes(X, codes, n_groups, *, chunk_entries=None, precision=
 
 def silhouette_label(X, labels, *, rescale: bool = True, allow_singletons: bool = False,
                      precision: str = "float32", chunk_entries: int | None = None, n_jobs: int | None = None,
-                     chunks_per_block: int | None = None) -> float:
+                     chunks_per_block: int | None = None, sample_cells: int | None = None,
+                     random_state: int = 0) -> float:
     """Mean silhouette of ``labels`` in ``X``; rescaled to (s+1)/2 (scib-metrics default).
 
     Raises BenchError for fewer than 2 labels, or a label with a single cell unless
     ``allow_singletons`` (then it scores 0, as sklearn and scib do). ``X`` may be a dask array;
     ``chunks_per_block`` sets the block plan (default: at most 256 blocks); the value depends on
     the plan only, not on the scheduler (:func:`bench.scheduler.scheduler`).
+
+    ``sample_cells=m`` (for 10^8 cells, where the exact O(n^2 d) cost is out of reach): the mean
+    silhouette of m cells drawn uniformly without replacement (seeded by ``random_state``), each
+    scored EXACTLY against all n cells -- an unbiased estimate of the exact mean at O(m n d) cost
+    (standard error ~ sd(s) / sqrt(m); benchmarks/bench_dask.py measures it on 10^5 cells).
     """
     X = check_embedding_or_lazy(X)
     codes, cats = check_labels(labels, len(X))
     _require_groups(codes, cats, name="labels", what="labels")
     if not allow_singletons:
         _require_no_singletons(codes, cats, name="labels")
+    if sample_cells is not None:
+        asw = float(np.mean(_sampled_silhouettes(X, codes, len(cats), sample_rows(len(codes), sample_cells, random_state),
+                                                 chunk_entries=chunk_entries, precision=precision, n_jobs=n_jobs)))
+        return (asw + 1.0) / 2.0 if rescale else asw
     asw = float(np.mean(_silhouette_from_codes(X, codes, len(cats), chunk_entries=chunk_entries,
                                                precision=precision, n_jobs=n_jobs,
                                                chunks_per_block=chunks_per_block)))

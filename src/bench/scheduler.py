@@ -120,7 +120,7 @@ def _client(choice: SchedulerChoice):
             cluster.close()
         return
     try:
-        client = distributed.Client(choice.address, timeout="15s")
+        client = distributed.Client(choice.address, timeout="60s")
     except (OSError, TimeoutError) as exc:
         raise BenchError(f"--scheduler {choice.address}: cannot connect to a Dask scheduler there ({exc})") from None
     try:
