@@ -48,9 +48,10 @@ def test_asking_for_a_cluster_without_the_extra_says_what_to_install(monkeypatch
 
 
 def test_cli_refuses_a_bad_scheduler_before_any_work(tmp_path, capsys):
-    assert main(["evaluate-embedding", "missing.npy", "--obs", "o.csv", "--label-key", "x",
+    assert main(["run", "A6_eye_hallmark", "--model", "random", "--out", str(tmp_path / "r"),
                  "--scheduler", "nowhere"]) == 2
     assert "--scheduler 'nowhere'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
 
 
 @pytest.mark.dask

@@ -82,7 +82,7 @@ def run_cell(cell: Cell, *, data_dir: str | None = None) -> dict:
     """One baseline run (runs on a worker): its result summary, JSON-ready and path-free."""
     import warnings
 
-    from bench.baselines.genelab import run_category_a
+    from bench.baselines.genelab.run import run_category_a
     from bench.tasks import get_task
 
     spec = get_task(cell.task)
