@@ -90,8 +90,7 @@ def plot_heatmap(rows: list[dict], path: Path) -> Path:
     for r in rows:
         grid[tasks.index(r["task"]), models.index(r["model"])] = r["mean"]
     fig, ax = plt.subplots(figsize=(2.5 + 1.3 * len(models), 1.4 + 0.55 * len(tasks)))
-    cmap = plt.get_cmap("RdBu_r").copy()
-    cmap.set_bad("lightgrey")
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="lightgrey")
     im = ax.imshow(np.ma.masked_invalid(grid), vmin=0, vmax=1, cmap=cmap, aspect="auto")
     for r in rows:
         if not math.isnan(r["mean"]):
