@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.baselines.genelab import run_category_a
+from bench.baselines.genelab.run import run_category_a
 from bench.loaders import config_meta, load
 from bench.loaders import genelab_synthetic as gs
 from bench.tasks import get_task
