@@ -55,6 +55,10 @@ def _check_lomo_module(inputs):
         ["predictions", "references", "folds", "inputs differ in length", "lomo_auroc: no examples"])
     if exc is not None:
         return
+    # no error: then every raw value was valid (nothing was truncated or converted on the way)
+    assert all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in preds)
+    assert all(not isinstance(v, str) and v is not None and float(v) in (0.0, 1.0) for v in refs)
+    assert all(isinstance(f, str) for f in folds) and len(preds) == len(refs) == len(folds) > 0
     for row in out["per_fold"]:
         idx = [i for i, f in enumerate(folds) if f == row["fold"]]
         y, s = [int(refs[i]) for i in idx], [float(preds[i]) for i in idx]
@@ -84,6 +88,7 @@ def _check_geometa_module(inputs):
                                      ["predictions", "references", "no samples"])
     if exc is not None:
         return
+    assert all(isinstance(v, str) for v in preds + refs)  # nothing converted to a string on the way
     labels = sorted(set(refs) | set(preds))
     assert out["macro_f1"] == pytest.approx(f1_score(refs, preds, average="macro", labels=labels, zero_division=0))
     assert out["accuracy"] == pytest.approx(accuracy_score(refs, preds))
