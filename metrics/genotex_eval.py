@@ -233,6 +233,20 @@ def _read_oriented(path: Path, subtask: str, compat: str, trait: str) -> pd.Data
     return df.T if subtask in ("gene", "clinical") else df
 
 
+def _file_similarity(pred_file: Path, ref_file: Path, subtask: str, compat: str, trait: str) -> tuple[dict, str | None]:
+    """Table similarity of one predicted/reference file pair; all-zero and the reason when a file cannot
+    be read (upstream scores any read error 0) or its values cannot be compared. Other errors are bugs."""
+    try:
+        pred = _read_oriented(pred_file, subtask, compat, trait)
+        ref = _read_oriented(ref_file, subtask, compat, trait)
+    except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:  # incl. BenchError
+        return table_zero(), f"unreadable ({exc})"
+    try:
+        return core.table_similarity(pred, ref), None
+    except core.IncomparableTable as exc:
+        return table_zero(), f"unreadable ({exc})"
+
+
 def evaluate_preprocessing(pred_dir, ref_dir, *, subtasks: Iterable[str] = SUBTASKS, compat: str = "v2") -> dict:
     """Per-file table similarity and the per-subtask nanmean (rounded to 2 except in bench mode)."""
     core.check_compat(compat)
@@ -252,12 +266,9 @@ def evaluate_preprocessing(pred_dir, ref_dir, *, subtasks: Iterable[str] = SUBTA
                     continue
                 rows.append({"file": str(rel), **table_zero()})
                 continue
-            try:
-                sim = core.table_similarity(_read_oriented(pred_file, sub, compat, trait),
-                                            _read_oriented(ref_file, sub, compat, trait))
-            except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                warnings.append(f"{pred_file}: unreadable ({exc}); scored 0")
-                sim = table_zero()
+            sim, problem = _file_similarity(pred_file, ref_file, sub, compat, trait)
+            if problem:
+                warnings.append(f"{pred_file}: {problem}; scored 0")
             rows.append({"file": str(rel), **sim})
         files[sub] = rows
         keys = list(table_zero())

@@ -57,6 +57,10 @@ _SECONDS_PER_DRAW = 1e-5
 _SECONDS_PER_DRAW_SAMPLE = 5e-7
 
 
+class InvalidInput(ValueError):
+    """Arguments the statistics cannot use (shapes, thresholds, rng, category); any other error is a bug."""
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """GO/NO-GO thresholds (Category A): GO iff all three strict inequalities hold."""
@@ -77,10 +81,10 @@ class Thresholds:
         if isinstance(value, Thresholds):
             return value
         if not isinstance(value, dict):
-            raise ValueError(f"thresholds must be a dict with keys {list(asdict(cls()))}, got {type(value).__name__}")
+            raise InvalidInput(f"thresholds must be a dict with keys {list(asdict(cls()))}, got {type(value).__name__}")
         unknown = sorted(set(value) - set(asdict(cls())))
         if unknown:
-            raise ValueError(f"thresholds: unknown key(s) {unknown}; expected {list(asdict(cls()))}")
+            raise InvalidInput(f"thresholds: unknown key(s) {unknown}; expected {list(asdict(cls()))}")
         return cls(**value)
 
 
@@ -114,7 +118,7 @@ def roc_auc_rows(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
     if s.ndim == 1:
         s = np.broadcast_to(s, y.shape)
     if y.shape != s.shape:
-        raise ValueError(f"labels {y.shape} and scores {s.shape} must have the same shape")
+        raise InvalidInput(f"labels {y.shape} and scores {s.shape} must have the same shape")
     n_rows, n = y.shape
     if n == 0:
         return np.full(n_rows, np.nan)
@@ -192,7 +196,7 @@ def roc_auc_rank(y_true, y_score) -> float | None:
 
 def _check_rng_mode(rng: str) -> str:
     if rng not in RNG_MODES:
-        raise ValueError(f"rng must be one of {RNG_MODES} ('default' = evaluator rules, "
+        raise InvalidInput(f"rng must be one of {RNG_MODES} ('default' = evaluator rules, "
                          f"'legacy' = numpy.random.RandomState as the upstream pathway/B/C/D/NC scripts), got {rng!r}")
     return rng
 
@@ -386,7 +390,7 @@ def evaluate_folds(folds: Iterable[tuple[str, np.ndarray, np.ndarray]], *, n_boo
     th = Thresholds.from_any(thresholds)
     folds = [(str(name), np.asarray(y), np.asarray(s, dtype=np.float64)) for name, y, s in folds]
     if not folds:
-        raise ValueError("no folds to evaluate")
+        raise InvalidInput("no folds to evaluate")
     if len(folds) == 1 and category == "A":
         warnings.warn(f"only one fold ({folds[0][0]!r}): the 'mean over folds' is that fold's value; "
                       "leave-one-mission-out needs the examples of every held-out mission", stacklevel=2)
@@ -469,7 +473,7 @@ def lomo_statistics(y_true, y_score, folds, **options) -> dict:
     s = np.asarray(y_score, dtype=np.float64)
     f = np.asarray([str(v) for v in folds], dtype=object)
     if not (y.shape == s.shape == f.shape) or y.ndim != 1:
-        raise ValueError(f"y_true {y.shape}, y_score {s.shape} and folds {f.shape} must be 1-D of equal length")
+        raise InvalidInput(f"y_true {y.shape}, y_score {s.shape} and folds {f.shape} must be 1-D of equal length")
     groups = [(name, y[f == name], s[f == name]) for name in sorted(set(f.tolist()))]
     return evaluate_folds(groups, **options)
 

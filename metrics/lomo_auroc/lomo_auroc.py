@@ -124,9 +124,7 @@ class LomoAuroc(RawInputChecks, evaluate.Metric):
             out = lomo.lomo_statistics(labels, scores, fold_names, n_bootstrap=n_bootstrap,
                                        n_permutations=n_permutations, seed=seed, rng=rng,
                                        thresholds=thresholds, category=category, large_test_min=large_test_min)
-        except BenchError:
-            raise
-        except ValueError as exc:
+        except lomo.InvalidInput as exc:
             raise BenchError(f"lomo_auroc: {exc}") from None
         summary = out["summary"]
         result = dict(summary)
