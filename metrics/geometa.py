@@ -158,17 +158,3 @@ def _check_labels_present(labels: np.ndarray, t: np.ndarray, p: np.ndarray) -> N
         warnings.warn(f"labels: {absent[:5]} occur in neither references nor predictions; each scores F1 0 "
                       "and lowers macro-F1 (accuracy counts every sample)", stacklevel=3)
 
-
-def format_results(result: dict, *, title: str = "") -> str:
-    """A small text table: overall scores, then per-class F1 sorted by support."""
-    lines = [title] if title else []
-    lines.append(f"macro-F1 {result['macro_f1']:.4f}   weighted-F1 {result['weighted_f1']:.4f}   "
-                 f"accuracy {result['accuracy']:.4f}   n={result['n']}")
-    if "leaderboard_f1" in result:
-        lines.append(f"leaderboard F1 ± std ({result['leaderboard_micro_row']} row): {result['leaderboard_display']}")
-    support = result["support"]
-    width = max(len(k) for k in support)
-    lines.append(f"{'class'.ljust(width)}  support  F1")
-    for label in sorted(support, key=lambda k: (-support[k], k)):
-        lines.append(f"{label.ljust(width)}  {support[label]:7d}  {result['per_class_f1'][label]:.4f}")
-    return "\n".join(lines)

@@ -16,7 +16,7 @@ from bench.cli import main
 from bench.errors import BenchError
 from bench.tasks import get_task, split_name
 
-from test_genelab_models import fitted_state
+from genelab.test_baseline_models import fitted_state
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
