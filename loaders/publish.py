@@ -1,4 +1,4 @@
-"""Publish a built repository (the :mod:`bench.loaders.hub_repo` layout) to a Hub dataset repo.
+"""Publish a built repository (the :mod:`bench.loaders.repo` layout) to a Hub dataset repo.
 
 One ``bench push`` is ONE commit holding, for each selected config, its parquet files and
 ``bench_config.json``, plus a README.md whose YAML ``configs:`` (and card sections) are the
@@ -23,7 +23,7 @@ import yaml
 from bench.errors import BenchError, close_matches_hint
 from bench.hub import (Upload, check_online, check_repo_id, commit_operations, format_size, is_missing_error,
                        require_token)
-from bench.loaders.hub_repo import (CONFIG_META, parse_front_matter, check_config_name, list_configs, merge_config_entries,
+from bench.loaders.repo import (CONFIG_META, parse_front_matter, check_config_name, list_configs, merge_config_entries,
                                     read_readme, render_readme)
 from bench.loaders.validate import check_repo
 

@@ -244,7 +244,7 @@ class BuiltFold:
 
 def built_repo_folds(spec, repo: Path) -> list[BuiltFold]:
     """The folds of config ``spec.name`` in a built repository, with labels from its test splits."""
-    from bench.loaders.genelab_api import config_meta, read_built
+    from bench.loaders.repo import config_meta, read_built
 
     dsd = read_built(repo, spec.name)
     folds = []
@@ -256,12 +256,12 @@ def built_repo_folds(spec, repo: Path) -> list[BuiltFold]:
 
 
 def task_labels(spec, data_dir: str | Path | None) -> tuple[list, Path]:
-    """The task's folds (``bench.loaders.genelab_layout.Fold``, sorted by name) and the labels root.
+    """The task's folds (``bench.loaders.genelab.layout.Fold``, sorted by name) and the labels root.
 
     ``data_dir`` may also be a repository written by ``bench build`` holding the config ``spec.name``.
     """
-    from bench.loaders.genelab_api import is_built_repo
-    from bench.loaders.genelab_layout import read_task_layout, task_dir_for
+    from bench.loaders.repo import is_built_repo
+    from bench.loaders.genelab.layout import read_task_layout, task_dir_for
 
     task_dir_name = (spec.params or {}).get("task_dir")
     if not task_dir_name:
@@ -277,9 +277,9 @@ def labels_are_synthetic(spec, root: Path) -> bool:
     """True when the task's labels under ``root`` come from bench's synthetic generator (its
     ``task_info.json`` says ``"synthetic": true``); B tasks read their labels task's folder."""
     from bench.loaders.genelab import labels_task_dir
-    from bench.loaders.genelab_api import is_built_repo
-    from bench.loaders.genelab_layout import task_dir_for
-    from bench.loaders.hub_repo import read_config_meta
+    from bench.loaders.repo import is_built_repo
+    from bench.loaders.genelab.layout import task_dir_for
+    from bench.loaders.repo import read_config_meta
 
     try:
         if is_built_repo(root):

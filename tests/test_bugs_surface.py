@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from bench.errors import BenchError
-from bench.loaders import geo_soft as gs
+from bench.loaders.genotex import geo_soft as gs
 from bench.metrics import genotex as g
 from bench.metrics import genotex_eval as ev
 from bench.metrics import lomo, registration
@@ -130,16 +130,10 @@ def test_labels_are_synthetic_lets_a_bug_surface(monkeypatch, tmp_path):
         labels_are_synthetic(spec, tmp_path)
 
 
-def test_metric_auto_registration_skips_only_file_system_errors(monkeypatch):
-    def unwritable(**kwargs):
-        raise PermissionError("read-only modules cache")
-
-    monkeypatch.setattr(registration, "register_evaluate_modules", unwritable)
-    registration.auto_register()  # quiet: `import bench` must work with a read-only cache
-
-    def broken(**kwargs):
-        raise TypeError("a bug in registration")
-
-    monkeypatch.setattr(registration, "register_evaluate_modules", broken)
-    with pytest.raises(TypeError, match="a bug in registration"):
-        registration.auto_register()
+def test_metric_registration_is_explicit_and_names_an_unusable_cache(tmp_path):
+    """No import-time registration is left to swallow errors: the explicit path (`bench install-metrics`,
+    bench.load_metric) refuses an unusable modules cache with a BenchError naming it."""
+    blocker = tmp_path / "modules"
+    blocker.write_text("a file where the modules cache should be")
+    with pytest.raises(BenchError, match=r"cannot register metric .* in the evaluate modules cache .*modules"):
+        registration.ensure_registered(modules_cache=blocker)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bench.cli import main
-from bench.loaders.hub_repo import list_configs, read_config_meta
+from bench.loaders.repo import list_configs, read_config_meta
 
 from geometa_helpers import make_human_dir
 
