@@ -10,6 +10,7 @@ labels) instead of ``accuracy``. The "±" is a spread across classes, not across
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -135,6 +136,8 @@ def geometa_f1(y_true: Sequence, y_pred: Sequence, *, labels: Sequence | None = 
     """
     if compat not in COMPAT_MODES:
         raise BenchError(f"unknown compat mode {compat!r}; expected one of {COMPAT_MODES}")
+    if labels is not None:
+        _check_labels_present(_as_labels(labels, "labels"), *_check_pair(y_true, y_pred))
     if compat == "leaderboard":
         t, p = _check_pair(y_true, y_pred)
         labs = _sorted_unique(t) if labels is None else labels
@@ -142,3 +145,16 @@ def geometa_f1(y_true: Sequence, y_pred: Sequence, *, labels: Sequence | None = 
         out.update(leaderboard_f1(t, p, labels=labs))
         return out
     return f1_scores(y_true, y_pred, labels=labels)
+
+
+def _check_labels_present(labels: np.ndarray, t: np.ndarray, p: np.ndarray) -> None:
+    """Refuse ``labels`` none of which occur in the data; warn about the ones that do not occur."""
+    seen = set(t.tolist()) | set(p.tolist())
+    absent = [c for c in labels.tolist() if c not in seen]
+    if len(absent) == len(labels):
+        raise BenchError(f"labels: none of {absent[:5]} occur in references or predictions "
+                         f"(seen: {sorted(map(str, seen))[:5]}); check the label spelling")
+    if absent:
+        warnings.warn(f"labels: {absent[:5]} occur in neither references nor predictions; each scores F1 0 "
+                      "and lowers macro-F1 (accuracy counts every sample)", stacklevel=3)
+

@@ -35,8 +35,8 @@ def test_help_lists_the_verbs_and_hides_the_old_ones(capsys):
     out = capsys.readouterr().out
     listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\noptions:")[0].splitlines()
               if line.startswith("    ") and not line.startswith("     ")]
-    assert listed == ["list", "info", "build", "run", "simulate", "evaluate", "install-metrics", "validate", "push",
-                      "push-metric", "verify", "publish-result", "leaderboard"]
+    assert listed == ["list", "info", "build", "run", "simulate", "sweep", "leaderboard", "evaluate", "install-metrics",
+                      "validate", "push", "push-metric", "verify", "publish-result", "rank"]  # sweep/leaderboard: issue 15
     for old in ("evaluate-gta", "evaluate-embedding", "build-genotex", "geometa"):
         assert old not in out
 

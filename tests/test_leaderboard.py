@@ -224,7 +224,7 @@ def _truth_for_task(labels: dict, preds_dir: Path, task: str, n_bootstrap: int, 
 def test_leaderboard_of_a_sweep_equals_brute_force(sweep, tmp_path, capsys, scale):
     root, data, all_labels = sweep
     out = tmp_path / "board"
-    code = main(["leaderboard", str(root / "runs"), "--data-dir", str(data), "--out", str(out), "--n-bootstrap", "40",
+    code = main(["rank", str(root / "runs"), "--data-dir", str(data), "--out", str(out), "--n-bootstrap", "40",
                  "--seed", "3", "--scale", scale, "--weights", "A5_skin=2,A6_eye=1"])
     assert code == 0, capsys.readouterr().err
     result = json.loads((out / "leaderboard.json").read_text())
@@ -266,13 +266,13 @@ def test_leaderboard_of_a_sweep_equals_brute_force(sweep, tmp_path, capsys, scal
 
 def test_leaderboard_bad_input_is_clear(sweep, tmp_path, capsys):
     root, data, _ = sweep
-    code = main(["leaderboard", str(root / "runs"), "--data-dir", str(data), "--out", str(tmp_path / "o"),
+    code = main(["rank", str(root / "runs"), "--data-dir", str(data), "--out", str(tmp_path / "o"),
                  "--tasks", "B9"])
     assert code == 2 and "--tasks: no records for B9" in capsys.readouterr().err
-    code = main(["leaderboard", str(root / "runs"), "--data-dir", str(data), "--out", str(tmp_path / "o"),
+    code = main(["rank", str(root / "runs"), "--data-dir", str(data), "--out", str(tmp_path / "o"),
                  "--weights", "A5_skin=x"])
     assert code == 2 and "is not a number" in capsys.readouterr().err
-    code = main(["leaderboard", str(tmp_path / "empty_nothing"), "--out", str(tmp_path / "o")])
+    code = main(["rank", str(tmp_path / "empty_nothing"), "--out", str(tmp_path / "o")])
     assert code == 2 and "no such file or folder" in capsys.readouterr().err
 
 
@@ -287,7 +287,7 @@ def test_sweep_folder_per_fold_values_resampled_by_missions(tmp_path, capsys):
             run = {"key": {"task": "A5_skin", "spec_sha256": "x", "model": model, "seed": seed}, "value": float(np.mean(values)),
                    "per_fold_auroc": dict(zip(folds, values))}
             (tmp_path / "sweep" / "runs" / f"A5_skin__{model}__seed{seed}.json").write_text(json.dumps(run))
-    assert main(["leaderboard", str(tmp_path / "sweep"), "--out", str(tmp_path / "o"), "--n-bootstrap", "80",
+    assert main(["rank", str(tmp_path / "sweep"), "--out", str(tmp_path / "o"), "--n-bootstrap", "80",
                  "--seed", "4"]) == 0, capsys.readouterr().err
     got = json.loads((tmp_path / "o" / "leaderboard.json").read_text())["tasks"]["A5_skin"]
     assert got["resampled"] == "missions (per-fold values)"
@@ -322,7 +322,7 @@ def test_bench_run_sweep_three_models_two_tasks_verify_and_rank(tmp_path, capsys
             assert main(["run", task, "--model", model, "--out", str(tmp_path / "runs" / f"{task}_{model}")]) == 0
             assert verify_record(tmp_path / "runs" / f"{task}_{model}").status == "MATCH"
     capsys.readouterr()
-    assert main(["leaderboard", str(tmp_path / "runs"), "--out", str(tmp_path / "board"), "--n-bootstrap", "40",
+    assert main(["rank", str(tmp_path / "runs"), "--out", str(tmp_path / "board"), "--n-bootstrap", "40",
                  "--seed", "1"]) == 0
     result = json.loads((tmp_path / "board" / "leaderboard.json").read_text())
     for i, task in enumerate(tasks):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench.baselines.report import Result, check_out, emit
 from bench.errors import BenchError
+from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.io import write_json_atomic
 from bench.record import PREDICTIONS_FILE, write_record
 from bench.tasks import get_task
@@ -62,6 +63,7 @@ def register(sub) -> None:
     g.add_argument("--subtasks", nargs="+", default=["gene", "clinical", "linked"],
                    choices=["gene", "clinical", "linked"], help="preprocessing tables (default all)")
     g.add_argument("--task-info", default=None, help="task_info.json for selection (default: from --data-dir)")
+    add_scheduler_argument(p)
     g = p.add_argument_group("single-cell")
     g.add_argument("--obs", default=None, metavar="OBS.csv", help="per-cell table, rows aligned with EMB.npy")
     g.add_argument("--obsm", nargs="+", default=None, metavar="KEY", help="embedding(s) of an .h5ad to score")
@@ -123,7 +125,9 @@ def cmd_evaluate(args) -> int:
         options["command"] = getattr(args, "command_line", None)
     elif args.record:
         raise BenchError(f"--record: result records are written for GeneLab tasks; {spec.name} is {spec.family}")
-    result = module.evaluate(spec, predictions, **options)
+    parse_scheduler(args.scheduler)  # a bad --scheduler is refused before any work
+    with scheduler(args.scheduler):
+        result = module.evaluate(spec, predictions, **options)
     for alarm in result.settings.get("alarms") or []:
         print(f"bench: warning: [{alarm['id']}] {alarm['message']}", file=sys.stderr)
     if family == "genelab" and args.record:

@@ -28,7 +28,7 @@ def register(sub) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the YAML and its path; no network, no token needed")
     p.set_defaults(handler=cmd_publish_result)
 
-    p = sub.add_parser("leaderboard",
+    p = sub.add_parser("rank",
                        help="rank models from result records with rank intervals, tie groups and pairwise tests")
     p.add_argument("paths", nargs="+", metavar="DIR",
                    help="record.json files, run/report folders, or folders holding them (e.g. a sweep)")
