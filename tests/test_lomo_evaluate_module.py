@@ -10,6 +10,8 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import re
+
 import pytest
 
 from bench.errors import BenchError
@@ -102,16 +104,16 @@ def test_compute_equals_core_and_category_b_legacy():
 
 
 @pytest.mark.parametrize("kwargs,needle", [
-    ({"references": [0, 2]}, "references must be 0 (Ground) or 1 (Flight)"),
-    ({"predictions": [0.1, float("nan")]}, "predictions must be finite"),
-    ({"rng": "mt"}, "rng must be one of"),
+    ({"references": [0, 2]}, "references[1]: expected a 0/1 label"),
+    ({"predictions": [0.1, float("nan")]}, "predictions[1]: expected a finite number"),
+    ({"rng": "mt"}, "rng: expected one of"),
 ])
 def test_compute_bad_input(kwargs, needle):
     import evaluate
 
     metric = evaluate.load(str(METRIC_DIR))
     args = {"predictions": [0.1, 0.9], "references": [0, 1], "folds": ["a", "a"], **kwargs}
-    with pytest.raises(BenchError, match=needle.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(BenchError, match=re.escape(needle)):
         metric.compute(**args)
 
 

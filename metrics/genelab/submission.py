@@ -239,22 +239,23 @@ def evaluate_submission(path: str | Path, spec, *, labels, include_holdout: bool
 
     check_scorable(spec)
     metric = spec.metric
-    n_bootstrap = int(metric.get("n_bootstrap", lomo.DEFAULT_N_BOOTSTRAP) if n_bootstrap is None else n_bootstrap)
-    n_permutations = int(metric.get("n_permutations", lomo.DEFAULT_N_PERMUTATIONS)
-                         if n_permutations is None else n_permutations)
-    seed = int(metric.get("seed", lomo.DEFAULT_SEED) if seed is None else seed)
-    for name, value in (("n_bootstrap", n_bootstrap), ("n_permutations", n_permutations)):
-        if value < 0:
-            raise BenchError(f"{name} must be >= 0, got {value}")
+    n_bootstrap = metric.get("n_bootstrap", lomo.DEFAULT_N_BOOTSTRAP) if n_bootstrap is None else n_bootstrap
+    n_permutations = (metric.get("n_permutations", lomo.DEFAULT_N_PERMUTATIONS)
+                      if n_permutations is None else n_permutations)
+    seed = metric.get("seed", lomo.DEFAULT_SEED) if seed is None else seed
+    if large_test_min is None:
+        large_test_min = metric.get("large_test_min", lomo.LARGE_TEST_MIN)
+    lomo.check_statistics_options(n_bootstrap=n_bootstrap, n_permutations=n_permutations, seed=seed,
+                                  large_test_min=large_test_min)
     if rng not in lomo.RNG_MODES:
         raise BenchError(f"rng must be one of {', '.join(lomo.RNG_MODES)}, got {rng!r}")
     try:
         th = lomo.Thresholds.from_any({**(metric.get("thresholds") or {}), **(thresholds or {})})
+    except BenchError:
+        raise
     except (TypeError, ValueError) as exc:
         raise BenchError(f"thresholds: {exc}") from None
     category = str((spec.params or {}).get("category", "A"))
-    if large_test_min is None:
-        large_test_min = int(metric.get("large_test_min", lomo.LARGE_TEST_MIN))
 
     sub = read_submission(path)
     folds, root = labels.folds, labels.root
