@@ -134,10 +134,6 @@ def read_csv_indexed(path: str | os.PathLike, *, what: str = "CSV file"):
     return df
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def sha256_file(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
