@@ -153,6 +153,15 @@ def _warm_imports() -> None:
     import bench.loaders.repo  # noqa: F401
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _workers_cpu(runner) -> list[float]:
+    return list(runner.client.run(_cpu_seconds).values()) if runner.client is not None else []
+
+
 def archs4_child(where: str, h5: Path, workdir: Path) -> dict:
     """One build in this (fresh) process: the label table in random order, joined and written."""
     import pandas as pd
@@ -169,6 +178,7 @@ def archs4_child(where: str, h5: Path, workdir: Path) -> dict:
         _warm_imports()
         if runner.client is not None:
             runner.client.run(_warm_imports)  # imports are not part of the build's throughput
+        cpu_before = _cpu_seconds() + sum(_workers_cpu(runner))
         start = time.perf_counter()
         splits, info = archs4.join_expression({"train": table}, h5, cache_dir=workdir / "cache", progress=False)
         joined = time.perf_counter() - start
@@ -176,11 +186,12 @@ def archs4_child(where: str, h5: Path, workdir: Path) -> dict:
                 "synthetic": True, "feature_column": "expression", "feature_ids": info["feature_ids"]}
         write_config(workdir / "repo", "archs4", archs4.streamed_splits(splits), meta=meta)
         seconds = time.perf_counter() - start
+        cpu = _cpu_seconds() + sum(_workers_cpu(runner)) - cpu_before
         workers = worker_peak_rss_mb(runner.client) if runner.client is not None else []
     files = {str(f.relative_to(workdir / "repo")): sha256_file(f)
              for f in sorted((workdir / "repo").rglob("*")) if f.is_file()}
     own = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    return {"seconds": seconds, "join_seconds": joined, "files": files, "peak_rss_mb": own, "workers_peak_rss_mb": workers}
+    return {"seconds": seconds, "join_seconds": joined, "cpu_seconds": cpu, "files": files, "peak_rss_mb": own, "workers_peak_rss_mb": workers}
 
 
 def bench_archs4(sample_counts: list[int], n_genes: int, h5_dir: str | None, repeats: int) -> None:
@@ -207,7 +218,8 @@ def bench_archs4(sample_counts: list[int], n_genes: int, h5_dir: str | None, rep
                 shutil.rmtree(work, ignore_errors=True)
                 last = results[where][-1]
                 print(f"  {where:7s}: {last['seconds']:6.1f} s (sample chunks {last['join_seconds']:5.1f} s, "
-                      f"parquet {last['seconds'] - last['join_seconds']:5.1f} s); {load()}", flush=True)
+                      f"parquet {last['seconds'] - last['join_seconds']:5.1f} s; CPU {last['cpu_seconds']:5.1f} s "
+                      f"in the client and workers); {load()}", flush=True)
             s, d = (min(results[w], key=lambda r: r["seconds"]) for w in ("serial", "local:2"))
             if any(r["files"] != s["files"] for r in results["serial"] + results["local:2"]):
                 s = dict(s, files={})
