@@ -605,7 +605,7 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
     meta = {
         "task": spec.name, "family": spec.family,
         "description": _card_description(spec, value_transform, unjoined, skipped, synthetic),
-        "source": {**spec.source, "origin": origin or str(root)}, "license": spec.license, "license_id": "mit",
+        "source": {**spec.source, "origin": origin or "local"}, "license": spec.license, "license_id": "mit",
         "citation": spec.citation, "synthetic": bool(synthetic), "spec_sha256": spec.spec_hash,
         "spec_version": spec.version, "loader_version": LOADER_VERSION,
         "category": category, "level": spec.params.get("level"), "collection": spec.params.get("collection"),

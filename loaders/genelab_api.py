@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -107,17 +108,27 @@ def _source(spec: TaskSpec | None, data_dir, *, progress: bool = True) -> tuple[
             raise BenchError(f"data dir not found: {root} (expected a GeneLab upstream checkout with "
                              "tasks/ and processed/, or a repo built by `bench build`)")
         synthetic = _is_synthetic_root(root, spec)
-        return root, synthetic, f"{'synthetic' if synthetic else 'local'}:{root.resolve()}"
+        return root, synthetic, _synthetic_origin(root) if synthetic else "local"
     if data_dir is None and not hub_offline():
         try:
             root = download_from_hub(spec)
-            return root, _is_synthetic_root(root, spec), f"hub:{HUB_REPO}"
+            return root, _is_synthetic_root(root, spec), f"hub:{HUB_REPO}@{root.name}"
         except OSError as exc:  # every huggingface_hub network/HTTP/cache error is an OSError: fall back, loudly
             warnings.warn(f"the Hugging Face Hub dataset {HUB_REPO} is unreachable ({type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else ''}); using bench's embedded SYNTHETIC "
                           "GeneLab data instead", SyntheticDataWarning, stacklevel=3)
     root = _synthetic_root(spec, progress=progress)
-    return root, True, f"synthetic:{root}"
+    return root, True, _synthetic_origin(root)
+
+
+def _synthetic_origin(root: Path) -> str:
+    """Portable origin of a synthetic root: ``synthetic:genelab-v2-seed0`` for the embedded one
+    (its folder is named ``v<N>-seed<S>``), else ``synthetic:genelab-v<N>`` from ``task_info.json``."""
+    from bench.loaders.genelab_synthetic import GENERATOR_VERSION
+
+    if re.fullmatch(r"v\d+-seed\d+", root.name):
+        return f"synthetic:genelab-{root.name}"
+    return f"synthetic:genelab-v{GENERATOR_VERSION}"
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None, *, task: str | None = None) -> Path:
@@ -170,10 +181,13 @@ def read_built(repo_dir: str | os.PathLike, config: str):
     except json.JSONDecodeError as exc:
         raise BenchError(f"{meta_path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     out = datasets.DatasetDict()
+    records = meta.get(hub_repo.DATA_FILES_KEY) or {}
     for split in meta.get("splits", {}):
         path = repo / config / hub_repo.split_file_name(split)
         if not path.is_file():
             raise BenchError(f"{path}: split file of {config}/{split} is missing (listed in bench_config.json)")
+        if path.name in records:
+            hub_repo.verify_data_file(path, records[path.name], config=config)
         table = pq.read_table(path, memory_map=True)
         info = datasets.DatasetInfo(description=description, features=datasets.Features.from_arrow_schema(table.schema),
                                     config_name=config)

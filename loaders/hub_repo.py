@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -29,9 +30,10 @@ import yaml
 
 from bench import __version__
 from bench.errors import BenchError
-from bench.io import atomic_path, read_json, write_text_atomic
+from bench.io import atomic_path, read_json, sha256_file, write_text_atomic
 
 CONFIG_META = "bench_config.json"
+DATA_FILES_KEY = "data_files"   # bench_config.json: {file name: {sha256, num_bytes, num_rows}}
 _SPLIT_RE = re.compile(r"^\w+(\.\w+)*$")
 _BAD_CONFIG_CHARS = set('<>:/\\|?*')
 _FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
@@ -252,14 +254,87 @@ def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, 
         "splits": {s: {"num_rows": int(ds.num_rows)} for s, ds in splits.items()},
         "schema": {k: str(v) for k, v in next(iter(splits.values())).features.items()},
     })
+    leaks = machine_path_problems(full_meta)
+    if leaks:
+        raise BenchError(f"config {config!r}: {CONFIG_META} would hold a path of this machine "
+                         f"({'; '.join(leaks[:5])}); a built repository must be portable: record an origin "
+                         "such as 'local', 'hub:org/name@rev' or 'synthetic:<generator>' instead")
     with atomic_path(repo / config, directory=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
+        records = {}
         with _quiet_datasets_bars():  # one parquet bar per split is noise
             for s, split in splits.items():
-                _write_split(split, tmp / split_file_name(s))
+                path = tmp / split_file_name(s)
+                _write_split(split, path)
+                records[path.name] = data_file_record(path, int(split.num_rows))
+        full_meta[DATA_FILES_KEY] = records
         (tmp / CONFIG_META).write_text(json.dumps(full_meta, indent=2, default=str) + "\n", encoding="utf-8")
     update_readme(repo, {config: list(splits)})
     return repo / config
+
+
+# ------------------------------------------------------------------------------ integrity
+def data_file_record(path: str | os.PathLike, num_rows: int) -> dict:
+    """What ``bench_config.json`` records of one data file: sha256, size in bytes and row count."""
+    path = Path(path)
+    return {"sha256": sha256_file(path), "num_bytes": path.stat().st_size, "num_rows": int(num_rows)}
+
+
+_VERIFIED: set = set()   # (resolved path, size, mtime_ns, sha256) already hashed in this process
+
+
+def verify_data_file(path: str | os.PathLike, record: dict, *, config: str, cached: bool = True) -> None:
+    """Raise :class:`BenchError` naming ``path`` unless its size and sha256 match ``record``.
+
+    The size is checked on every call; the hash once per (file, size, mtime) in a process
+    (every call with ``cached=False``).
+    """
+    path = Path(path)
+    where = f"config {config!r}: data file {config}/{path.name}"
+    if not path.is_file():
+        raise BenchError(f"{where} is missing (recorded in {CONFIG_META})")
+    st = path.stat()
+    if st.st_size != record.get("num_bytes"):
+        raise BenchError(f"{where} is damaged: {st.st_size} bytes on disk, {CONFIG_META} records "
+                         f"{record.get('num_bytes')}; rebuild the config (bench build {config} --out ...)")
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, record.get("sha256"))
+    if cached and key in _VERIFIED:
+        return
+    digest = sha256_file(path)
+    if digest != record.get("sha256"):
+        raise BenchError(f"{where} is damaged: its sha256 {digest[:16]}... differs from the "
+                         f"{str(record.get('sha256'))[:16]}... recorded in {CONFIG_META}; "
+                         f"rebuild the config (bench build {config} --out ...)")
+    _VERIFIED.add(key)
+
+
+# ------------------------------------------------------------------------------ portability
+_ABSOLUTE_RE = re.compile(r"(^|[\s'\"(=:])(/[^/\s'\"]+){2,}|^~[/\\]|^[A-Za-z]:[\\/]")
+
+
+def machine_paths() -> list[str]:
+    """Folders of the building machine that must never appear in a built repository."""
+    raw = [Path.home(), Path.cwd(), Path(tempfile.gettempdir()), os.environ.get("HF_HOME"),
+           os.environ.get("BENCH_CACHE"), os.environ.get("XDG_CACHE_HOME")]
+    out = set()
+    for p in raw:
+        if not p:
+            continue
+        for variant in (Path(p).expanduser(), Path(p).expanduser().resolve()):
+            if len(variant.parts) > 1:
+                out.add(str(variant))
+    return sorted(out, key=len, reverse=True)
+
+
+def machine_path_problems(obj, where: str = "") -> list[str]:
+    """``key: value`` for every string in ``obj`` (nested dicts/lists) holding an absolute or machine path."""
+    if isinstance(obj, dict):
+        return [p for k, v in obj.items() for p in machine_path_problems(v, f"{where}.{k}" if where else str(k))]
+    if isinstance(obj, (list, tuple)):
+        return [p for i, v in enumerate(obj) for p in machine_path_problems(v, f"{where}[{i}]")]
+    if isinstance(obj, str) and (_ABSOLUTE_RE.search(obj) or any(m in obj for m in machine_paths())):
+        return [f"{where}: {obj[:80]!r}"]
+    return []
 
 
 @contextlib.contextmanager
@@ -314,6 +389,34 @@ def _features_line(name: str, m: dict) -> str:
     return f"- **Features**: column `{column}`, {n} float32 values per row; {where}"
 
 
+_SOURCE_ORDER = ("origin", "upstream_repo", "upstream_commit", "hub_repo", "url", "homepage")
+
+
+def source_text(source) -> str:
+    """A card's Source line: where the data were built from, then the upstream it describes.
+
+    >>> source_text({"origin": "synthetic:genelab-v2-seed0", "upstream_repo": "https://x.org/r",
+    ...              "upstream_commit": "9d3a11e85311ef82"})
+    'built from `synthetic:genelab-v2-seed0`; upstream repo https://x.org/r; upstream commit `9d3a11e85311`'
+    """
+    if not isinstance(source, dict):
+        return str(source)
+    keys = [k for k in _SOURCE_ORDER if source.get(k)] + sorted(k for k in source if k not in _SOURCE_ORDER
+                                                                and source[k] not in (None, "", [], {}))
+    parts = []
+    for k in keys:
+        v = source[k]
+        if k == "origin":
+            parts.append(f"built from `{v}`")
+        elif k == "upstream_commit":
+            parts.append(f"upstream commit `{str(v)[:12]}`")
+        elif isinstance(v, str) and v.startswith(("http://", "https://")):
+            parts.append(f"{k.replace('_', ' ')} {v}")
+        else:
+            parts.append(f"{k.replace('_', ' ')} `{v if isinstance(v, str) else json.dumps(v, sort_keys=True)}`")
+    return "; ".join(parts) or "not recorded"
+
+
 def render_card(metas: Mapping[str, dict]) -> str:
     """Markdown dataset card: one section per config (source, license, citation, features, splits)."""
     lines = ["# bench: transcriptomics benchmarks as Hugging Face configs", "",
@@ -326,7 +429,7 @@ def render_card(metas: Mapping[str, dict]) -> str:
                       "layout (not real measurements).", ""]
         lines += [str(m.get("description", "")).strip(), ""]
         lines += [f"- **Task**: `{m.get('task', name)}` (family `{m.get('family', '')}`)",
-                  f"- **Source**: {json.dumps(m.get('source', {}), sort_keys=True)}",
+                  f"- **Source**: {source_text(m.get('source', {}))}",
                   f"- **License**: {m.get('license', 'unknown')}"]
         if m.get("feature_ids") is not None:
             lines.append(_features_line(name, m))
