@@ -376,6 +376,8 @@ def update_readme(repo_dir: str | os.PathLike, new_configs: Mapping[str, list[st
             metas[e["config_name"]] = json.loads(p.read_text(encoding="utf-8"))
     licenses = sorted({m.get("license_id", "other") for m in metas.values()}) or ["other"]
     header["license"] = licenses[0] if len(licenses) == 1 else "other"
+    tags = [t for t in header.get("tags") or [] if t != "synthetic"]
+    header["tags"] = tags + ["synthetic"] if any(m.get("synthetic") for m in metas.values()) else tags
     return write_text_atomic(repo / "README.md", render_readme(header, render_card(metas)))
 
 

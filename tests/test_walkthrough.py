@@ -39,15 +39,19 @@ def test_new_mission_end_to_end(tmp_path, monkeypatch, fake_hub, capsys):
     assert datasets.load_dataset(str(hub), "A5_skin")["rr_6"].num_rows == 5  # the other config kept
 
     assert main(["validate", str(hub), "--config", "A5_skin_rr99"]) == 0
+    # the lab data here are bench's synthetic generator's: refused unless allowed (and then tagged)
     assert main(["push", str(hub), "--repo", "my-lab/genelab-benchmark", "--config", "A5_skin_rr99",
-                 "--dry-run"]) == 0
+                 "--dry-run"]) == 2
+    assert main(["push", str(hub), "--repo", "my-lab/genelab-benchmark", "--config", "A5_skin_rr99",
+                 "--dry-run", "--allow-synthetic"]) == 0
     out = capsys.readouterr().out
     assert "  add  A5_skin_rr99/rr_99-00000-of-00001.parquet" in out and "A5_skin/" not in out
     assert fake_hub.instances == []
 
     # the Hub already has A5_skin (pushed earlier): the new config is added beside it
     fake_hub.remote_readme = (hub / "README.md").read_text().replace("- config_name: A5_skin_rr99", "- x: 0")
-    assert main(["push", str(hub), "--repo", "my-lab/genelab-benchmark", "--config", "A5_skin_rr99"]) == 0
+    assert main(["push", str(hub), "--repo", "my-lab/genelab-benchmark", "--config", "A5_skin_rr99",
+                 "--allow-synthetic"]) == 0
     (api,) = fake_hub.instances
     (commit,) = [c for c in api.calls if c[0] == "create_commit"]
     readme = [o for o in commit[2] if o.path_in_repo == "README.md"][0].path_or_fileobj.decode()

@@ -18,7 +18,12 @@ def register(sub) -> None:
                    help="push only this config (repeatable; default: every config in README.md)")
     p.add_argument("--revision", default=None, metavar="BRANCH", help="branch to commit to (created if absent)")
     p.add_argument("--private", action="store_true", help="create the repository as private if it does not exist")
-    p.add_argument("--dry-run", action="store_true", help="print the operations; no network, no token needed")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the file plan, the leakage audit and the whole card; no network, no token needed")
+    p.add_argument("--allow-synthetic", action="store_true",
+                   help="publish configs built from synthetic data (tagged 'synthetic', banner in the card)")
+    p.add_argument("--allow-leakage", default=None, metavar="REASON",
+                   help="publish despite error-level leakage-audit findings; REASON goes into the commit")
     p.set_defaults(handler=cmd_push)
 
     p = sub.add_parser("push-metric", help="publish a metric folder as a Hugging Face evaluate Space")
@@ -30,6 +35,7 @@ def register(sub) -> None:
 
 
 def cmd_validate(args) -> int:
+    from bench.loaders.audit import audit_repo, format_findings, has_errors
     from bench.loaders.validate import resolve_configs, validate_repo
 
     problems = validate_repo(args.dir, configs=args.config)
@@ -42,6 +48,12 @@ def cmd_validate(args) -> int:
     for c in configs:
         print(f"  {c.name}: {len(c.splits)} split(s) ({', '.join(c.splits)}), "
               f"{sum(len(f) for f in c.splits.values())} parquet file(s)")
+    findings = audit_repo(args.dir, configs=args.config)
+    print(format_findings(findings))
+    if has_errors(findings):
+        print(f"{args.dir}: LEAKAGE, the audit found error-level problems (bench push refuses them "
+              "unless --allow-leakage REASON)", file=sys.stderr)
+        return 2
     print(f"{args.dir}: OK ({len(configs)} config(s))")
     return 0
 
@@ -49,8 +61,8 @@ def cmd_validate(args) -> int:
 def cmd_push(args) -> int:
     from bench.loaders.publish import format_plan, push
 
-    plan = push(args.dir, args.repo, configs=args.config, revision=args.revision,
-                private=args.private, dry_run=args.dry_run)
+    plan = push(args.dir, args.repo, configs=args.config, revision=args.revision, private=args.private,
+                dry_run=args.dry_run, allow_synthetic=args.allow_synthetic, allow_leakage=args.allow_leakage)
     print(format_plan(plan, dry_run=args.dry_run))
     return 0
 
