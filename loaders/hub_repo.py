@@ -33,6 +33,7 @@ from bench.errors import BenchError
 from bench.io import atomic_path, read_json, sha256_file, write_text_atomic
 
 CONFIG_META = "bench_config.json"
+REPO_ID_PLACEHOLDER = "<this repo>"   # replaced by the Hub repo id at push time
 DATA_FILES_KEY = "data_files"   # bench_config.json: {file name: {sha256, num_bytes, num_rows}}
 _SPLIT_RE = re.compile(r"^\w+(\.\w+)*$")
 _BAD_CONFIG_CHARS = set('<>:/\\|?*')
@@ -222,6 +223,13 @@ def _describe(schema) -> str:
     return "(" + ", ".join(f"{f.name}: {f.type}" for f in schema) + ")"
 
 
+def _arrow_nbytes(split) -> int:
+    """The split's Arrow size, as ``push_to_hub`` reports ``num_bytes`` in ``dataset_info``."""
+    if isinstance(split, StreamedSplit):
+        return int(split.num_bytes)
+    return int(split._estimate_nbytes())
+
+
 def _write_split(split, path: Path) -> None:
     if isinstance(split, StreamedSplit):
         write_streamed_parquet(split, path)
@@ -251,7 +259,7 @@ def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, 
     full_meta.update({
         "config_name": config,
         "bench_version": __version__,
-        "splits": {s: {"num_rows": int(ds.num_rows)} for s, ds in splits.items()},
+        "splits": {s: {"num_rows": int(ds.num_rows), "num_bytes": _arrow_nbytes(ds)} for s, ds in splits.items()},
         "schema": {k: str(v) for k, v in next(iter(splits.values())).features.items()},
     })
     leaks = machine_path_problems(full_meta)
@@ -374,11 +382,80 @@ def update_readme(repo_dir: str | os.PathLike, new_configs: Mapping[str, list[st
         p = repo / e["config_name"] / CONFIG_META
         if p.is_file():
             metas[e["config_name"]] = json.loads(p.read_text(encoding="utf-8"))
-    licenses = sorted({m.get("license_id", "other") for m in metas.values()}) or ["other"]
-    header["license"] = licenses[0] if len(licenses) == 1 else "other"
-    tags = [t for t in header.get("tags") or [] if t != "synthetic"]
-    header["tags"] = tags + ["synthetic"] if any(m.get("synthetic") for m in metas.values()) else tags
+    header.update(hub_metadata(metas, header))
+    header["dataset_info"] = merge_dataset_info(header.get("dataset_info"),
+                                                [dataset_info_entry(repo, c, m) for c, m in metas.items()])
+    if header.get("license") == "other":
+        write_text_atomic(repo / LICENSE_FILE, render_licenses(metas))
     return write_text_atomic(repo / "README.md", render_readme(header, render_card(metas)))
+
+
+LICENSE_FILE = "LICENSE.md"
+TASK_CATEGORIES = {"genotex": "other"}          # every other family: tabular classification
+_SIZE_BOUNDS = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M")]
+
+
+def size_category(n_rows: int) -> str:
+    """The Hub's ``size_categories`` bucket of ``n_rows``.
+
+    >>> size_category(999), size_category(1000), size_category(250_000)
+    ('n<1K', '1K<n<10K', '100K<n<1M')
+    """
+    return next((label for bound, label in _SIZE_BOUNDS if n_rows < bound), "n>1T")
+
+
+def hub_metadata(metas: Mapping[str, dict], header: dict) -> dict:
+    """license (+ license_name/license_link when ``other``), task_categories, size_categories, tags."""
+    out: dict = {}
+    licenses = sorted({m.get("license_id", "other") for m in metas.values()}) or ["other"]
+    out["license"] = licenses[0] if len(licenses) == 1 else "other"
+    if out["license"] == "other":
+        out["license_name"] = "per-config" if len(licenses) > 1 else "see-license-file"
+        out["license_link"] = LICENSE_FILE
+    else:
+        header.pop("license_name", None)
+        header.pop("license_link", None)
+    out["task_categories"] = sorted({TASK_CATEGORIES.get(m.get("family"), "tabular-classification")
+                                     for m in metas.values()}) or ["tabular-classification"]
+    rows = max((sum(v.get("num_rows", 0) for v in m.get("splits", {}).values()) for m in metas.values()), default=0)
+    out["size_categories"] = [size_category(rows)]
+    tags = [t for t in header.get("tags") or [] if t != "synthetic"]
+    out["tags"] = tags + ["synthetic"] if any(m.get("synthetic") for m in metas.values()) else tags
+    return out
+
+
+def dataset_info_entry(repo: Path, config: str, meta: dict) -> dict:
+    """The README ``dataset_info`` item of one config, as ``push_to_hub`` writes it (features from the
+    parquet schema, splits with num_examples/num_bytes, download_size, dataset_size)."""
+    import datasets
+    import pyarrow.parquet as pq
+    from datasets.splits import SplitDict, SplitInfo
+
+    first = repo / config / split_file_name(next(iter(meta["splits"])))
+    features = datasets.Features.from_arrow_schema(pq.read_schema(first))
+    splits = SplitDict()
+    for name, rec in meta["splits"].items():
+        splits.add(SplitInfo(name=name, num_bytes=int(rec.get("num_bytes", 0)), num_examples=int(rec["num_rows"])))
+    info = datasets.DatasetInfo(features=features, splits=splits, config_name=config,
+                                download_size=sum(r["num_bytes"] for r in meta.get(DATA_FILES_KEY, {}).values()),
+                                dataset_size=sum(int(r.get("num_bytes", 0)) for r in meta["splits"].values()))
+    return info._to_yaml_dict()
+
+
+def merge_dataset_info(existing, new: list[dict]) -> list[dict]:
+    """``dataset_info`` items by config_name: the new ones replace theirs, others are kept (sorted)."""
+    items = existing if isinstance(existing, list) else ([existing] if isinstance(existing, dict) else [])
+    replaced = {e["config_name"] for e in new}
+    kept = [e for e in items if isinstance(e, dict) and e.get("config_name") not in replaced]
+    return sorted(kept + new, key=lambda e: str(e.get("config_name", "")))
+
+
+def render_licenses(metas: Mapping[str, dict]) -> str:
+    """LICENSE.md of a repository whose configs carry different (or non-SPDX) licences."""
+    lines = ["# Licences", "", "Each config keeps the licence of its source data:", ""]
+    lines += [f"- `{name}`: {m.get('license', 'not recorded')}" for name, m in sorted(metas.items())]
+    return "\n".join(lines) + "\n"
 
 
 def _features_line(name: str, m: dict) -> str:
@@ -422,14 +499,27 @@ def source_text(source) -> str:
 def render_card(metas: Mapping[str, dict]) -> str:
     """Markdown dataset card: one section per config (source, license, citation, features, splits)."""
     lines = ["# bench: transcriptomics benchmarks as Hugging Face configs", "",
-             "Built by [bench](https://github.com/) — load any config with "
-             "`datasets.load_dataset(<this repo>, <config>)`; no loading script is needed.", ""]
+             f"Built by bench {__version__}. Each config is parquet files plus `<config>/{CONFIG_META}` "
+             "(feature ids, folds, checksums); no loading script is needed:", "",
+             "```python", "from datasets import load_dataset", "",
+             f'dsd = load_dataset("{REPO_ID_PLACEHOLDER}", "<config>")   # one split per mission/domain',
+             "```", "",
+             "Feature ids and folds without bench:", "",
+             "```python", "import json", "from huggingface_hub import hf_hub_download", "",
+             f'meta = json.load(open(hf_hub_download("{REPO_ID_PLACEHOLDER}", "<config>/{CONFIG_META}", '
+             'repo_type="dataset")))',
+             'meta["feature_ids"], meta["folds"]', "```", ""]
     for name, m in sorted(metas.items()):
         lines += [f"## {name}", ""]
         if m.get("synthetic"):
             lines += ["> **Synthetic data**: generated by bench's deterministic generator in the upstream "
                       "layout (not real measurements).", ""]
-        lines += [str(m.get("description", "")).strip(), ""]
+        description = str(m.get("description", "")).strip()
+        if m.get("family") == "geometa" and m.get("feature_ids") is None:
+            lines += ["> **Labels only**: this config holds the GEO metadata labels, no expression column "
+                      "(join ARCHS4 expression with `bench geometa build --expression FILE`).", ""]
+            description = description.replace("from expression", "(from expression, which this config does not hold)")
+        lines += [description, ""]
         lines += [f"- **Task**: `{m.get('task', name)}` (family `{m.get('family', '')}`)",
                   f"- **Source**: {source_text(m.get('source', {}))}",
                   f"- **License**: {m.get('license', 'unknown')}"]

@@ -23,7 +23,7 @@ import yaml
 from bench.errors import BenchError, close_matches_hint
 from bench.hub import (Upload, check_online, check_repo_id, commit_operations, format_size, is_missing_error,
                        require_token)
-from bench.loaders.hub_repo import (CONFIG_META, parse_front_matter, check_config_name, list_configs, merge_config_entries,
+from bench.loaders.hub_repo import (CONFIG_META, LICENSE_FILE, REPO_ID_PLACEHOLDER, merge_dataset_info, parse_front_matter, check_config_name, list_configs, merge_config_entries,
                                     read_readme, render_readme)
 from bench.loaders.audit import Finding, audit_repo, format_findings, has_errors
 from bench.loaders.validate import check_repo
@@ -150,9 +150,32 @@ def merge_readme(repo_dir: str | os.PathLike, configs: list[str], remote_text: s
     if kept and remote_header.get("license"):
         licenses.add(str(remote_header["license"]))
     header["license"] = licenses.pop() if len(licenses) == 1 else "other"
+    if header["license"] == "other":
+        header.setdefault("license_name", local_header.get("license_name", "per-config"))
+        header.setdefault("license_link", LICENSE_FILE)
+    else:
+        header.pop("license_name", None)
+        header.pop("license_link", None)
     if any(_meta(repo, c).get("synthetic") for c in configs):
         header["tags"] = list(dict.fromkeys([*(header.get("tags") or []), "synthetic"]))
+    local_info = [e for e in local_header.get("dataset_info") or [] if e.get("config_name") in configs]
+    listed = {e.get("config_name") for e in header["configs"] if isinstance(e, dict)}
+    remote_info = [e if e.get("config_name") else {**e, "config_name": "default"}
+                   for e in _as_list(remote_header.get("dataset_info"))]
+    # an item of a config the README no longer lists describes nothing: dropped
+    header["dataset_info"] = merge_dataset_info([e for e in remote_info if e["config_name"] in listed], local_info)
+    for key in ("task_categories", "size_categories"):
+        header[key] = _union(header.get(key), local_header.get(key))
     return header, render_readme(header, merge_card_body(remote_body, local_body, configs))
+
+
+def _as_list(value) -> list[dict]:
+    items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+    return [e for e in items if isinstance(e, dict)]
+
+
+def _union(a, b) -> list:
+    return list(dict.fromkeys([*(a or []), *(b or [])]))
 
 
 def _meta(repo: Path, config: str) -> dict:
@@ -191,7 +214,9 @@ def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] |
         files = sorted({f for fs in cfg.splits.values() for f in fs} | {repo / cfg.name / CONFIG_META})
         uploads += [Upload(f.relative_to(repo).as_posix(), source=f) for f in files]
     header, text = merge_readme(repo, chosen, remote_readme)
-    uploads.append(Upload("README.md", data=text.encode("utf-8")))
+    if header.get("license_link") == LICENSE_FILE and (repo / LICENSE_FILE).is_file():
+        uploads.append(Upload(LICENSE_FILE, source=repo / LICENSE_FILE))
+    uploads.append(Upload("README.md", data=text.replace(REPO_ID_PLACEHOLDER, repo_id).encode("utf-8")))
     return PushPlan(repo_id=repo_id, configs=chosen, uploads=uploads, readme_header=header,
                     revision=revision, merged_with_remote=remote_readme is not None, synthetic=synthetic,
                     audit=findings, allow_leakage=allow_leakage)

@@ -307,6 +307,41 @@ def _recorded_schema_problems(cfg: ConfigFiles, rel: Path, meta: dict, features)
             for k, v in recorded.items() if have[k] != v]
 
 
+SIZE_CATEGORIES = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M", "100M<n<1B",
+                   "1B<n<10B", "10B<n<100B", "100B<n<1T", "n>1T")
+
+
+def card_problems(text: str) -> list[str]:
+    """The Hub metadata checks that run offline on a dataset card (README.md text).
+
+    huggingface_hub's ``DatasetCard`` parses it; datasets' ``MetadataConfigs`` and ``DatasetInfosDict``
+    read ``configs`` and ``dataset_info`` as ``load_dataset`` does; task and size categories must be
+    Hub values; ``license: other`` needs ``license_name`` and ``license_link``.
+    """
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs, known_task_ids
+    from huggingface_hub import DatasetCard
+
+    try:
+        card = DatasetCard(text)
+        MetadataConfigs.from_dataset_card_data(card.data)
+        infos = DatasetInfosDict.from_dataset_card_data(card.data)
+    except Exception as exc:  # the parsers raise ValueError, TypeError, KeyError, yaml errors
+        return [f"README.md: the Hub card metadata does not parse: {type(exc).__name__}: {exc}"]
+    data = card.data.to_dict()
+    problems = [f"README.md: task_categories {t!r} is not a Hub task category"
+                for t in data.get("task_categories") or [] if t not in known_task_ids]
+    problems += [f"README.md: size_categories {c!r} is not a Hub size category"
+                 for c in data.get("size_categories") or [] if c not in SIZE_CATEGORIES]
+    if data.get("license") == "other":
+        problems += [f"README.md: license 'other' needs '{k}'" for k in ("license_name", "license_link")
+                     if not data.get(k)]
+    configs = {e.get("config_name") for e in data.get("configs") or [] if isinstance(e, dict)}
+    problems += [f"README.md: dataset_info has config {name!r}, which configs: does not list"
+                 for name in infos if name not in configs]
+    return problems
+
+
 def validate_repo(repo_dir: str | os.PathLike, *, configs: list[str] | None = None) -> list[str]:
     """Return every problem found in the built repository (``[]`` when it is valid).
 
@@ -336,6 +371,8 @@ def validate_repo(repo_dir: str | os.PathLike, *, configs: list[str] | None = No
             problems += _feature_problems(cfg, repo, meta, schema)
             problems += _row_count_problems(cfg, repo, meta)
             problems += _new_findings(_integrity_problems(cfg, repo, meta), problems, cfg)
+    if resolved and not problems:   # the Hub's card checks, once the files themselves are right
+        problems += card_problems((repo / "README.md").read_text(encoding="utf-8"))
     return problems
 
 

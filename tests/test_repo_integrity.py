@@ -125,22 +125,55 @@ def grep_machine_paths(repo: Path, needles: list[str]) -> list[str]:
     return hits
 
 
-def test_built_repo_holds_no_machine_path(tmp_path, monkeypatch):
-    """Build one config of several families (the session's HF_HOME holds the synthetic data and the
-    caches); grep every byte of the repo for the tmp dir, HF_HOME, cwd and home."""
-    monkeypatch.delenv("BENCH_CACHE", raising=False)
-    work = tmp_path / "work"
+@pytest.fixture(scope="module")
+def family_repo(tmp_path_factory):
+    """One config of several families built from a fresh working folder (the session's HF_HOME holds
+    the synthetic data and caches)."""
+    tmp = tmp_path_factory.mktemp("families")
+    work = tmp / "work"
     work.mkdir()
-    monkeypatch.chdir(work)
-    assert main(["build", "A5_skin_hallmark", "--data-dir", "synthetic", "--out", "built"]) == 0
-    assert main(["build", "pbmc68k", "genotex_problems", "--out", "built"]) == 0
-    repo = work / "built"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("BENCH_CACHE", raising=False)
+        mp.chdir(work)
+        assert main(["build", "A5_skin_hallmark", "--data-dir", "synthetic", "--out", "built"]) == 0
+        assert main(["build", "pbmc68k", "genotex_problems", "--out", "built"]) == 0
+    return tmp, work / "built"
+
+
+def test_built_repo_holds_no_machine_path(family_repo):
+    """grep every byte of the repo for the tmp dir, HF_HOME, cwd and home."""
+    tmp, repo = family_repo
     origin = json.loads((repo / "A5_skin_hallmark" / "bench_config.json").read_text())["source"]["origin"]
     assert origin.startswith("synthetic:genelab-v") and origin.endswith("-seed0")
     assert f"built from `{origin}`" in (repo / "README.md").read_text()
-    needles = sorted({str(tmp_path), os.environ["HF_HOME"], str(work), str(Path.home()), os.getcwd(),
-                      *machine_paths()})
+    needles = sorted({str(tmp), os.environ["HF_HOME"], str(Path.home()), os.getcwd(), *machine_paths()})
     assert grep_machine_paths(repo, needles) == []
+
+
+def test_card_is_hub_native(family_repo):
+    """huggingface_hub/datasets parse the card offline; dataset_info matches the files; ClassLabel."""
+    import datasets
+    from huggingface_hub import DatasetCard
+
+    _, repo = family_repo
+    assert validate_repo(repo) == []     # includes the offline card checks (card_problems)
+    card = DatasetCard((repo / "README.md").read_text())
+    data = card.data.to_dict()
+    assert data["license"] == "other" and data["license_name"] == "per-config"
+    assert data["license_link"] == "LICENSE.md" and "`pbmc68k`: " in (repo / "LICENSE.md").read_text()
+    assert data["task_categories"] == ["other", "tabular-classification"] and data["size_categories"] == ["n<1K"]
+    assert "synthetic" in data["tags"] and "https://github.com/)" not in card.text
+    infos = datasets.info.DatasetInfosDict.from_dataset_card_data(card.data)
+    assert sorted(infos) == ["A5_skin_hallmark", "genotex_problems", "pbmc68k"]
+    for name, info in infos.items():
+        for split, rec in info.splits.items():
+            path = repo / name / f"{split}-00000-of-00001.parquet"
+            assert rec.num_examples == pq.ParquetFile(path).metadata.num_rows
+        assert info.download_size == sum(p.stat().st_size for p in (repo / name).glob("*.parquet"))
+    label = infos["A5_skin_hallmark"].features["label"]
+    assert isinstance(label, datasets.ClassLabel) and label.names == ["Ground", "Flight"]
+    loaded = datasets.load_dataset(str(repo), "A5_skin_hallmark")
+    assert loaded[next(iter(loaded))].features["label"].names == ["Ground", "Flight"]
 
 
 def test_local_origin_is_the_word_local(tmp_path):
