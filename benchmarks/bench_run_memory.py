@@ -1,6 +1,6 @@
 """Wall time and peak memory of `bench run A1_liver --model lr` on the synthetic 20k-gene config.
 
-One run of the real command path (``bench.baselines.genelab.run_task``: load the config, per
+One run of the real command path (``bench.baselines.genelab.run``: load the config, per
 fold select the fold's genes, fit StandardScaler + elastic-net LR, predict, score with the lomo
 core, write the report), with two probes:
 
@@ -37,8 +37,12 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default="lr")
     args = ap.parse_args(argv)
 
-    from bench.baselines import genelab as gl
+    import importlib
+
+    from bench.baselines.report import write_report
     from bench.tasks import get_task
+
+    gl = importlib.import_module("bench.baselines.genelab.run")   # the module (the package exports run())
 
     steps: list[dict] = []
     real_fold_data, real_fit_predict = gl.fold_data, gl.fit_predict
@@ -62,7 +66,7 @@ def main(argv=None) -> int:
     tracemalloc.start()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gl.run_task(spec, model=args.model, data_dir=None, out=out, seed=42)
+        write_report(gl.run(spec, model=args.model, data_dir=None, seed=42), out)
     tracemalloc.stop()
     wall = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -33,8 +33,8 @@ PUBLISHED = {
 
 
 def reproduce(data_dir: str, *, tasks=None, models=MODELS, progress=True) -> list[dict]:
-    from bench.baselines.genelab import run_category_a
-    from bench.baselines.genelab_scoring import score_folds
+    from bench.baselines.genelab.run import run_category_a
+    from bench.baselines.genelab.scoring import score_folds
     from bench.tasks import get_task
     rows = []
     names = tasks or [f"{a}_{t}_{c}" for a, t in TISSUES for c in COLLECTIONS]

@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import warnings
 from pathlib import Path
 
@@ -100,6 +99,25 @@ def _is_synthetic_root(root: Path, spec: TaskSpec | None) -> bool:
     return False
 
 
+def synthetic_origin(root: Path, spec: TaskSpec | None) -> str:
+    """Portable origin text of a synthetic root: ``synthetic:genelab-v3-seed0`` (the generator
+    version and seed from its task_info.json; roots of generator v2 did not record them)."""
+    from bench.loaders.genelab_layout import task_dir_for
+
+    for d in (needed_task_dirs(spec)[:1] if spec is not None else []):
+        try:
+            info = json.loads((task_dir_for(root, d) / "task_info.json").read_text())
+        except (BenchError, OSError, json.JSONDecodeError):
+            continue
+        gen = info.get("generator") or {}
+        if gen.get("version") is not None:
+            name = f"genelab-v{gen['version']}-seed{gen.get('seed', '?')}"
+            effect = (gen.get("params") or {}).get("flight_effect")
+            return f"synthetic:{name}" + ("" if gen.get("default_effect", True) else f"-flight{effect:g}")
+        return f"synthetic:{info.get('generated_by', 'genelab (generator version not recorded)')}"
+    return "synthetic:genelab (generator version not recorded)"
+
+
 def _source(spec: TaskSpec | None, data_dir, *, progress: bool = True) -> tuple[Path, bool, str]:
     """(upstream-layout root, synthetic?, origin text) for ``data_dir`` (None = Hub, else synthetic)."""
     if data_dir is not None and str(data_dir) != SYNTHETIC:
@@ -108,7 +126,7 @@ def _source(spec: TaskSpec | None, data_dir, *, progress: bool = True) -> tuple[
             raise BenchError(f"data dir not found: {root} (expected a GeneLab upstream checkout with "
                              "tasks/ and processed/, or a repo built by `bench build`)")
         synthetic = _is_synthetic_root(root, spec)
-        return root, synthetic, _synthetic_origin(root) if synthetic else "local"
+        return root, synthetic, synthetic_origin(root, spec) if synthetic else "local"
     if data_dir is None and not hub_offline():
         try:
             root = download_from_hub(spec)
@@ -118,17 +136,7 @@ def _source(spec: TaskSpec | None, data_dir, *, progress: bool = True) -> tuple[
                           f"{str(exc).splitlines()[0] if str(exc) else ''}); using bench's embedded SYNTHETIC "
                           "GeneLab data instead", SyntheticDataWarning, stacklevel=3)
     root = _synthetic_root(spec, progress=progress)
-    return root, True, _synthetic_origin(root)
-
-
-def _synthetic_origin(root: Path) -> str:
-    """Portable origin of a synthetic root: ``synthetic:genelab-v2-seed0`` for the embedded one
-    (its folder is named ``v<N>-seed<S>``), else ``synthetic:genelab-v<N>`` from ``task_info.json``."""
-    from bench.loaders.genelab_synthetic import GENERATOR_VERSION
-
-    if re.fullmatch(r"v\d+-seed\d+", root.name):
-        return f"synthetic:genelab-{root.name}"
-    return f"synthetic:genelab-v{GENERATOR_VERSION}"
+    return root, True, synthetic_origin(root, spec)
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None, *, task: str | None = None) -> Path:

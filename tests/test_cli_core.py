@@ -10,8 +10,44 @@ from bench.cli import main
 def test_list_prints_a_table(capsys):
     assert main(["list", "--family", "genelab"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split()[:3] == ["task", "family", "upstream"]
+    assert out.splitlines()[0].split() == ["task", "family", "data", "metric", "description"]
     assert "A5_skin_kegg" in out and "44 tasks" in out
+    a5 = next(line for line in out.splitlines() if line.startswith("A5_skin "))
+    assert "real: Hub or local; synthetic offline" in a5 and "Spaceflight detection in skin" in a5
+
+
+def test_list_says_where_each_familys_data_come_from(capsys):
+    assert main(["list", "--json"]) == 0
+    rows = {r["task"]: r for r in __import__("json").loads(capsys.readouterr().out)}
+    assert rows["pbmc68k"]["data"] == "real: shipped (scanpy)"
+    assert rows["adamson_perturbation"]["data"] == "real: local (--data-dir)"
+    assert rows["genotex_problems"]["data"] == "real: local; synthetic default"
+    assert rows["geometa_human"]["data"] == "real labels: local; synthetic expression"
+    assert all(len(r["description"]) <= 60 and "\n" not in r["description"] for r in rows.values())
+
+
+def test_help_lists_the_nine_verbs_and_hides_the_old_ones(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\noptions:")[0].splitlines()
+              if line.startswith("    ") and not line.startswith("     ")]
+    assert listed == ["list", "info", "build", "run", "evaluate", "install-metrics", "validate", "push", "push-metric"]
+    for old in ("evaluate-gta", "evaluate-embedding", "build-genotex", "geometa"):
+        assert old not in out
+
+
+def test_run_help_lists_each_familys_models(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "genelab: lr, pca_lr, rf, xgboost, constant, random" in out and "geometa: lr, knn" in out
+    assert "genotex: lasso, lasso_predictive" in out and "singlecell: pca, random, control_median" in out
+    assert "--limit-folds N" in out
 
 
 def test_unknown_task_exits_2_with_one_clear_line(capsys):

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from bench.baselines import genelab as gl
-from bench.baselines.genelab_data import check_has_features, list_folds, load_config
+from bench.baselines.genelab.run import predict_folds, run_category_a
+from bench.baselines.genelab.data import check_has_features, list_folds, load_config
 from bench.cli import main
 from bench.errors import BenchError
 from bench.loaders.hub_repo import data_file_record
@@ -38,8 +38,8 @@ def test_bench_run_on_real_pathway_config_writes_report(genelab_dir, tmp_path, c
     printed = capsys.readouterr().out
     assert "fold_RR-1_test" in printed and "verdict" in printed and "SYNTHETIC" not in printed
     results = json.loads((out / "results.json").read_text())
-    assert results["synthetic"] is False and results["feature_level"] == "pathway"
-    assert results["summary"]["go_nogo"] in ("GO", "NO-GO")
+    assert results["provenance"]["synthetic"] is False and results["settings"]["feature_level"] == "pathway"
+    assert results["summary"]["go_nogo"] in ("GO", "NO-GO") and results["summary"]["verdict"] == results["summary"]["go_nogo"]
     for png in ("roc.png", "forest.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # `bench evaluate`'s reader/validator accepts the submission (labels from the upstream files)
@@ -53,7 +53,7 @@ def test_bench_run_on_real_pathway_config_writes_report(genelab_dir, tmp_path, c
     assert set(sub) >= {"task_id", "model_name", "predictions"} and sub["task_id"] == "A6"
     task_dir = genelab_dir / "tasks" / "A6_eye_lomo"
     import pandas as pd
-    for fold in results["per_fold"]:
+    for fold in results["tables"]["per_fold"]:
         y = pd.read_csv(task_dir / fold["fold"] / "test_y.csv", index_col=0).iloc[:, 0]
         preds = sub["predictions"][fold["fold"]]
         assert list(preds) == [str(i) for i in y.index]          # evaluator order, every sample
@@ -68,15 +68,16 @@ def test_run_and_evaluate_from_a_built_repo_agree_with_the_upstream_labels(genel
     assert main(["run", "A6_eye_hallmark", "--model", "pca_lr", "--data-dir", str(repo), "--out", str(out)]) == 0
     sub = str(out / "submission.json")
     for data_dir, name in ((repo, "repo.json"), (genelab_dir, "upstream.json")):
-        assert main(["evaluate", sub, "--task", "A6_eye_hallmark", "--data-dir", str(data_dir),
+        assert main(["evaluate", "A6_eye_hallmark", sub, "--data-dir", str(data_dir),
                      "--json", str(tmp_path / name)]) == 0
     capsys.readouterr()
     from_repo, upstream = (json.loads((tmp_path / n).read_text()) for n in ("repo.json", "upstream.json"))
     run = json.loads((out / "results.json").read_text())
-    assert from_repo["synthetic"] is False and from_repo["folds_evaluated"] == upstream["folds_evaluated"]
-    assert from_repo["per_fold"] == upstream["per_fold"] == run["per_fold"]
+    assert from_repo["provenance"]["synthetic"] is False
+    assert from_repo["settings"]["folds_evaluated"] == upstream["settings"]["folds_evaluated"]
+    assert from_repo["tables"]["per_fold"] == upstream["tables"]["per_fold"] == run["tables"]["per_fold"]
     assert from_repo["summary"] == upstream["summary"] == run["summary"]
-    assert main(["evaluate", sub, "--task", "A3_kidney_hallmark", "--data-dir", str(repo)]) == 2
+    assert main(["evaluate", "A3_kidney_hallmark", sub, "--data-dir", str(repo)]) == 2
     assert "no config 'A3_kidney_hallmark'" in capsys.readouterr().err
 
 
@@ -84,10 +85,10 @@ def test_published_pathway_highlights_reproduce(genelab_dir):
     """Seed README: A6 eye PCA-LR hallmark 0.915 (CI lower 0.745, p 0.014, GO); A3 kidney LR hallmark
     0.755 (0.481, 0.071, NO-GO). Mean AUROCs within PUBLISHED_TOLERANCE; the legacy statistics
     (RandomState(42), what the upstream pathway script used) give the published p-values."""
-    from bench.baselines.genelab_scoring import score_folds
+    from bench.baselines.genelab.scoring import score_folds
     cases = [("A6_eye_hallmark", "pca_lr", 0.915, 0.014, "GO"), ("A3_kidney_hallmark", "lr", 0.755, 0.071, "NO-GO")]
     for task, model, auroc, p, verdict in cases:
-        res = gl.run_category_a(get_task(task), model=model, data_dir=genelab_dir, progress=False)
+        res = run_category_a(get_task(task), model=model, data_dir=genelab_dir, progress=False)
         assert res["summary"]["mean_auroc"] == pytest.approx(auroc, abs=PUBLISHED_TOLERANCE), task
         legacy = score_folds(res["_rows"], legacy=True)["summary"]
         assert legacy["mean_perm_p"] == pytest.approx(p, abs=0.0015), task
@@ -121,8 +122,8 @@ def test_leakage_guard_test_mission_never_reaches_a_fitted_step(eye_hallmark, mo
     dsd, meta = eye_hallmark
     fold = list_folds(dsd)[0]
     changed = [0, 1, 2]
-    base = gl.predict_folds(dsd, meta, model=model, level="pathway", keep_models=True, progress=False)
-    pert = gl.predict_folds(_perturbed(dsd, fold["test_split"], rows=changed), meta, model=model,
+    base = predict_folds(dsd, meta, model=model, level="pathway", keep_models=True, progress=False)
+    pert = predict_folds(_perturbed(dsd, fold["test_split"], rows=changed), meta, model=model,
                             level="pathway", keep_models=True, progress=False)
     a, b = base[0], pert[0]
     assert a["fold"] == b["fold"] == fold["name"]
@@ -139,7 +140,7 @@ def test_leakage_guard_test_mission_never_reaches_a_fitted_step(eye_hallmark, mo
 def test_gene_level_variance_filter_uses_train_only(genelab_dir):
     """Gene level without the fold's selected_features: the filter is fitted on the train missions,
     so its support is the top-75% variance of the TRAIN rows (hand-computed here)."""
-    from bench.baselines.genelab_models import fit_predict
+    from bench.baselines.genelab.models import fit_predict
     rng = np.random.default_rng(1)
     X_train = rng.normal(size=(20, 40)) * rng.uniform(0.1, 3, size=40)
     X_test = rng.normal(size=(8, 40)) * 100
@@ -159,7 +160,7 @@ def test_single_class_training_fold_is_a_clear_error(eye_hallmark):
     import datasets
     ones = datasets.DatasetDict({k: v.map(lambda e: {"label": 1}, features=v.features) for k, v in dsd.items()})
     with pytest.raises(BenchError, match=r"fold fold_RR-1_test: the training data has a single class \(\[1\]\)"):
-        gl.predict_folds(ones, meta, model="lr", level="pathway", progress=False)
+        predict_folds(ones, meta, model="lr", level="pathway", progress=False)
 
 
 def test_config_without_features_is_a_clear_error(eye_hallmark):
@@ -191,12 +192,12 @@ def test_cli_out_that_is_a_file_exits_2_before_training(tmp_path, capsys, out):
 def test_floors_and_xgboost_on_a_real_config(genelab_dir):
     """constant: every score tied -> AUROC exactly 0.5 and perm p exactly 1 in every fold;
     xgboost (optional extra) runs through the same path."""
-    res = gl.run_category_a(get_task("A6_eye_hallmark"), model="constant", data_dir=genelab_dir, progress=False)
+    res = run_category_a(get_task("A6_eye_hallmark"), model="constant", data_dir=genelab_dir, progress=False)
     assert [f["auroc"] for f in res["per_fold"]] == [0.5, 0.5, 0.5]
     assert [f["perm_p"] for f in res["per_fold"]] == [1.0, 1.0, 1.0]
     assert res["summary"]["go_nogo"] == "NO-GO"
     pytest.importorskip("xgboost")
-    xgb = gl.run_category_a(get_task("A6_eye_hallmark"), model="xgboost", data_dir=genelab_dir, progress=False)
+    xgb = run_category_a(get_task("A6_eye_hallmark"), model="xgboost", data_dir=genelab_dir, progress=False)
     assert all(0.0 <= f["auroc"] <= 1.0 for f in xgb["per_fold"])
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 
-from bench.baselines import genelab_condition as cond
-from bench.baselines import genelab_transfer as xt
-from bench.baselines.genelab import transfer_matrix
+from bench.baselines.genelab import condition as cond
+from bench.baselines.genelab import transfer as xt
+from bench.baselines.genelab.run import transfer_matrix
 from bench.cli import main
 from bench.errors import BenchError
 from bench.tasks import get_task, list_tasks
@@ -24,7 +24,7 @@ def test_analysis_tasks_are_registered_and_runnable_by_family():
     assert names == {"C1_liver_kidney", "C2_liver_gastrocnemius", "C3_liver_thymus", "C4_thymus_kidney",
                      "NC1_skin_permuted", "NC2_skin_housekeeping"}
     from bench.commands.run import baseline_module
-    assert "lr" in baseline_module("genelab_analysis").MODELS
+    assert "lr" in baseline_module("genelab_analysis").MODELS and baseline_module("genelab_analysis").run
     nc2 = get_task("NC2_skin_housekeeping").params
     assert len(nc2["genes"]) == 29 and nc2["genes"]["Actb"] == "ENSMUSG00000029580"
     assert "not in the" in nc2["gene_list_source"] or "typed by us" in nc2["gene_list_source"].lower()
@@ -50,8 +50,9 @@ def test_cross_tissue_cli_skips_methods_without_gene_matrices(genelab_dir, tmp_p
     assert main(["run", "C4_thymus_kidney", "--model", "pca_lr", "--data-dir", str(genelab_dir),
                  "--out", str(tmp_path)]) == 0
     res = json.loads((tmp_path / "results.json").read_text())
-    assert [r["method"] for r in res["methods"]] == ["pathway"]
-    assert set(res["skipped"]) == {"gene", "deg"} and "test_X.csv" in res["skipped"]["gene"]
+    assert [r["method"] for r in res["tables"]["methods"]] == ["pathway"]
+    skipped = res["summary"]["skipped"]
+    assert set(skipped) == {"gene", "deg"} and "test_X.csv" in skipped["gene"]
     assert "skipped gene" in capsys.readouterr().out
 
 
@@ -101,10 +102,9 @@ def test_nc1_permuted_training_labels_give_chance_auroc(genelab_dir, tmp_path):
     spec = dataclasses.replace(get_task("NC1_skin_permuted"),
                                params={**get_task("NC1_skin_permuted").params, "base_task": "A6_eye_hallmark",
                                        "n_repeats": 10})
-    assert cond.run_negative_control(spec, model="lr", data_dir=genelab_dir, out=tmp_path) == 0
-    res = json.loads((tmp_path / "results.json").read_text())
+    res = cond.run_negative_control(spec, model="lr", data_dir=genelab_dir).summary
     assert len(res["mean_auroc_per_repeat"]) == 10
-    assert abs(res["mean_auroc"] - 0.5) < 0.1, res["mean_auroc_per_repeat"]
+    assert abs(res["value"] - 0.5) < 0.1, res["mean_auroc_per_repeat"]
     assert res["verdict"] == "PASS"
 
 
@@ -112,7 +112,7 @@ def test_nc2_needs_its_genes_in_the_config(genelab_dir, tmp_path):
     spec = dataclasses.replace(get_task("NC2_skin_housekeeping"),
                                params={**get_task("NC2_skin_housekeeping").params, "base_task": "A6_eye_hallmark"})
     with pytest.raises(BenchError, match=r"only 0 of the 29 housekeeping genes \(params.genes\) are features of A6_eye_hallmark"):
-        cond.run_negative_control(spec, model="lr", data_dir=genelab_dir, out=tmp_path)
+        cond.run_negative_control(spec, model="lr", data_dir=genelab_dir)
 
 
 def test_transfer_matrix_from_pairs():
@@ -129,23 +129,22 @@ def test_synthetic_default_says_so(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out
     run = json.loads((tmp_path / "results.json").read_text())
-    assert run["synthetic"] is True
+    assert run["provenance"]["synthetic"] is True and run["provenance"]["data_origin"].startswith("synthetic")
     # round trip: `bench evaluate` of that submission, also without --data-dir, reads the same synthetic
     # labels, says SYNTHETIC and finds the same statistics
     ev_path = tmp_path / "evaluate.json"
-    assert main(["evaluate", str(tmp_path / "submission.json"), "--task", "A6_eye_hallmark",
-                 "--json", str(ev_path)]) == 0
+    assert main(["evaluate", "A6_eye_hallmark", str(tmp_path / "submission.json"), "--json", str(ev_path)]) == 0
     assert "SYNTHETIC" in capsys.readouterr().out
     ev = json.loads(ev_path.read_text())
-    assert ev["synthetic"] is True
-    assert ev["summary"] == run["summary"] and ev["per_fold"] == run["per_fold"]
+    assert ev["provenance"]["synthetic"] is True
+    assert ev["summary"] == run["summary"] and ev["tables"]["per_fold"] == run["tables"]["per_fold"]
 
 
 @pytest.mark.slow
 def test_category_b_synthetic_heatmap_and_pattern(tmp_path, capsys):
     assert main(["run", "B6_eye", "--model", "pca_lr", "--out", str(tmp_path)]) == 0
     res = json.loads((tmp_path / "results.json").read_text())
-    assert len(res["per_fold"]) == 6 and res["transfer_pattern"]["all_pairs"]["n_pairs"] == 6
+    assert len(res["tables"]["per_fold"]) == 6 and res["summary"]["transfer_pattern"]["all_pairs"]["n_pairs"] == 6
     assert (tmp_path / "heatmap.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -153,8 +152,8 @@ def test_category_b_synthetic_heatmap_and_pattern(tmp_path, capsys):
 def test_category_d_synthetic_runs(tmp_path):
     assert main(["run", "D5_thymus_hardware", "--model", "pca_lr", "--out", str(tmp_path)]) == 0
     res = json.loads((tmp_path / "results.json").read_text())
-    assert res["target"] == "hardware" and set(res["classes"]) == {"MHU", "RR"}
-    assert 0.0 <= res["macro_f1"] <= 1.0
+    assert res["settings"]["target"] == "hardware" and set(res["summary"]["classes"]) == {"MHU", "RR"}
+    assert res["summary"]["metric"] == "macro_f1" and 0.0 <= res["summary"]["value"] <= 1.0
 
 
 @pytest.mark.slow
@@ -162,4 +161,4 @@ def test_readme_main_command_synthetic(tmp_path):
     """The README's main command on the embedded default (exact upstream saga LR: slow)."""
     assert main(["run", "A5_skin", "--model", "lr", "--out", str(tmp_path)]) == 0
     res = json.loads((tmp_path / "results.json").read_text())
-    assert res["synthetic"] is True and len(res["per_fold"]) == 3
+    assert res["provenance"]["synthetic"] is True and len(res["tables"]["per_fold"]) == 3

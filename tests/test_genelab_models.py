@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from bench.baselines import genelab_models as gm
+from bench.baselines.genelab import models as gm
 from bench.errors import BenchError
 
 

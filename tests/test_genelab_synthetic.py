@@ -325,4 +325,5 @@ def test_nc2_on_the_synthetic_default_passes(tmp_path, capsys):
     assert main(["run", "NC2_skin_housekeeping", "--model", "lr", "--out", str(tmp_path)]) == 0
     assert "-> PASS" in capsys.readouterr().out
     res = json.loads((tmp_path / "results.json").read_text())
-    assert res["synthetic"] is True and res["verdict"] == "PASS" and 0.4 <= res["mean_auroc"] <= 0.6
+    assert res["provenance"]["synthetic"] is True and res["summary"]["verdict"] == "PASS"
+    assert 0.4 <= res["summary"]["value"] <= 0.6

@@ -131,4 +131,4 @@ def test_output_in_a_folder_that_refuses_files_is_exit_2(tmp_path, capsys):
     assert main(["evaluate-gta", "--pred", str(root / "output"), "--ref", str(root / "output"), "--tasks", "analysis",
                  "--json", "/proc/bench-res.json"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("bench: error: /proc/") and "bench-res.json" in err and "Traceback" not in err
+    assert "\nbench: error: /proc/" in err and "bench-res.json" in err and "Traceback" not in err

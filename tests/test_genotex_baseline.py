@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
 
-from bench.baselines import genotex as gb
+from bench.baselines.genotex import models as gb
 from bench.cli import main
 from bench.errors import BenchError
 from bench.metrics import genotex_eval as ev
@@ -108,8 +108,10 @@ def test_bench_run_cli_on_a_trait_pattern_task(root, tmp_path, capsys):
     rc = main(["run", "genotex_Breast_Cancer", "--model", "lasso_predictive", "--data-dir", str(root),
                "--out", str(tmp_path / "run")])
     assert rc == 0
-    report = json.loads((tmp_path / "run" / "report.json").read_text())
-    assert report["analysis_v2"]["Overall"]["success"] == 100.0  # only Breast_Cancer problems are scored
+    report = json.loads((tmp_path / "run" / "results.json").read_text())
+    overall = {r["group"]: r for r in report["tables"]["analysis_v2"]}["Overall"]
+    assert overall["success"] == 100.0  # only Breast_Cancer problems are scored
+    assert report["summary"]["metric"] == "f1" and report["summary"]["value"] == overall["f1"]
     assert sorted(p.name for p in (tmp_path / "run" / "regress" / "Breast_Cancer").iterdir()) == [
         "significant_genes_condition_Age.json", "significant_genes_condition_Gender.json",
         "significant_genes_condition_None.json", "significant_genes_condition_Obesity.json"]
@@ -122,7 +124,7 @@ def test_bench_run_refuses_to_overwrite_the_reference_regress_folder(tmp_path, c
     before = {p: p.read_bytes() for p in sorted(ref.rglob("*.json"))}
     assert main(["run", "genotex_Obesity", "--model", "lasso", "--data-dir", str(root),
                  "--out", str(root / "output")]) == 2
-    assert "its regress/ folder is the reference" in capsys.readouterr().err
+    assert "was not written by bench" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in sorted(ref.rglob("*.json"))} == before
 
 
@@ -156,5 +158,8 @@ def test_unknown_trait_and_malformed_cohort_info(root, tmp_path):
 
 def test_bench_run_without_data_dir_uses_the_synthetic_root(tmp_path):
     assert main(["run", "genotex_Obesity", "--model", "lasso", "--out", str(tmp_path / "r")]) == 0
-    report = json.loads((tmp_path / "r" / "report.json").read_text())
-    assert report["synthetic_data"] is True and report["run"]["solved"]
+    report = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert report["provenance"]["synthetic"] is True and report["tables"]["solved"]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
+        ".bench-run.json", "analysis_bench.tsv", "analysis_v2.tsv", "regress", "results.json", "skipped.tsv",
+        "solved.tsv"]   # the synthetic source root is scratch, not part of the report

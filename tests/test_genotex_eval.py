@@ -131,10 +131,23 @@ def test_cli_prints_tables_and_writes_json(ref_root, pred_root, tmp_path, capsys
                "--json", str(out_json), "--plot", str(tmp_path / "analysis.png")])
     assert rc == 0
     assert (tmp_path / "analysis.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    text = capsys.readouterr().out
+    cap = capsys.readouterr()
+    text = cap.out
     assert "Statistical analysis (compat=v2)" in text and "Overall" in text and "filtering" in text
+    assert "bench: note: `bench evaluate-gta` is an old spelling" in cap.err
     data = json.loads(out_json.read_text())
-    assert data["analysis"]["results"]["Overall"]["f1"] == 100.0
+    assert data["summary"]["analysis"]["Overall"]["f1"] == 100.0 and data["summary"]["value"] == 100.0
+
+
+def test_new_form_scores_an_output_folder_against_the_data_source(ref_root, pred_root, tmp_path, capsys):
+    """`bench evaluate TASK OUTPUT_DIR --data-dir ROOT`: the reference comes from the data source."""
+    assert main(["evaluate", "genotex_problems", str(pred_root / "output"), "--data-dir", str(ref_root),
+                 "--out", str(tmp_path / "rep")]) == 0
+    res = json.loads((tmp_path / "rep" / "results.json").read_text())
+    assert res["summary"]["metric"] == "f1" and res["summary"]["value"] == 100.0
+    assert res["settings"]["parts"] == ["analysis"] and (tmp_path / "rep" / "analysis.png").is_file()
+    assert main(["evaluate", "genotex_selection", str(pred_root / "output"), "--data-dir", str(ref_root)]) == 0
+    assert "Dataset filtering and selection" in capsys.readouterr().out
 
 
 def test_cli_bad_inputs_exit_2_without_partial_output(ref_root, tmp_path, capsys):

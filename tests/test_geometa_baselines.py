@@ -14,7 +14,7 @@ from bench.tasks import get_task
 
 from geometa_helpers import make_human_dir
 
-from bench.baselines import geometa as base
+from bench.baselines.geometa import models as base
 from bench.loaders import archs4
 from bench.loaders.geometa import load_label_tables
 
@@ -73,10 +73,13 @@ def test_bench_run_official_split_synthetic_expression(tmp_path, capsys, monkeyp
     assert "official GEOMeta100K split" in printed and "SYNTHETIC" in printed
     assert "CellPLM (finetune)      0.710 ± 0.329" in printed and "H20_AutoML" in printed
     report = json.loads((tmp_path / "o" / "results.json").read_text())
-    assert report["split"]["kind"] == "official" and report["expression"]["synthetic"] is True
+    settings = report["settings"]
+    assert settings["split"]["kind"] == "official" and settings["expression"]["synthetic"] is True
+    assert report["provenance"]["synthetic"] is True and report["provenance"]["data_origin"].startswith("synthetic")
     assert (tmp_path / "o" / "per_class_f1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     preds = pd.read_csv(tmp_path / "o" / "predictions_organ.csv")
-    res = report["results"]["organ"]
+    res = report["summary"]["organ"]
+    assert report["summary"]["metric"] == "macro_f1" and report["summary"]["value"] == res["macro_f1"]
     # the scores, recomputed here with sklearn from the written predictions
     assert res["macro_f1"] == pytest.approx(f1_score(preds.y_true, preds.y_pred, average="macro",
                                                      labels=sorted(set(preds.y_true)), zero_division=0))
@@ -103,8 +106,11 @@ def test_bench_run_fallback_split_and_real_format_file(tmp_path, capsys, monkeyp
     missing = tables["test"]["GSM_ID"].iloc[:2].tolist()
     assert f"GSM(s) not in human_gene_v2.2.h5, left out: {', '.join(missing)}" in printed.replace("2 GSM", "GSM")
     report = json.loads((tmp_path / "o" / "results.json").read_text())
-    assert report["split"]["kind"] == "fallback_gse_split" and report["expression"]["synthetic"] is False
-    assert report["results"]["gender"]["accuracy"] > 0.7  # strong synthetic sex markers are learnable
+    settings = report["settings"]
+    assert settings["split"]["kind"] == "fallback_gse_split" and settings["expression"]["synthetic"] is False
+    assert settings["expression"]["file"] == "human_gene_v2.2.h5"   # a name, never an absolute path
+    assert len(report["provenance"]["inputs_sha256"]["expression"]) == 64
+    assert report["summary"]["gender"]["accuracy"] > 0.7  # strong synthetic sex markers are learnable
 
 
 def test_bench_run_bad_inputs_exit_2(tmp_path, capsys, monkeypatch):
@@ -142,6 +148,6 @@ def test_same_seed_same_predictions(tmp_path, capsys, monkeypatch):
     for run in ("a", "b"):
         assert main(["run", "geometa_human_disease", "--model", "knn", "--data-dir", str(data),
                      "--out", str(tmp_path / run), "--seed", "5"]) == 0
-        hashes.append(json.loads((tmp_path / run / "results.json").read_text())["predictions_sha256"])
+        hashes.append(json.loads((tmp_path / run / "results.json").read_text())["settings"]["predictions_sha256"])
     capsys.readouterr()
     assert hashes[0] == hashes[1]

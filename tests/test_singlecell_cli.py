@@ -1,4 +1,5 @@
-"""`bench evaluate-embedding` and `bench run pbmc68k`: outputs, reports and the bad-input contract."""
+"""`bench evaluate TASK EMB.npy|cells.h5ad` (and its old spelling `bench evaluate-embedding`) and
+`bench run pbmc68k`: outputs, reports and the bad-input contract."""
 from __future__ import annotations
 
 import json
@@ -38,20 +39,43 @@ def test_evaluate_embedding_prints_a_table_and_writes_json(pbmc_files, tmp_path,
                               "--batch-key", "phase", "--tasks", "embedding", "clustering", "integration",
                               "--json", tmp_path / "r.json"], capsys)
     assert code == 0, err
+    assert "use: bench evaluate TASK" in err   # the old spelling names the new form
     assert out.splitlines()[0].split() == ["task", "metric", "params", "value"]
     res = json.loads((tmp_path / "r.json").read_text())
-    values = {r["metric"]: r["value"] for r in res["results"]}
+    values = {r["metric"]: r["emb"] for r in res["tables"]["results"]}
     X, y = adata.obsm["X_pca"].astype(np.float64), adata.obs["bulk_labels"].astype(str)
     assert values["silhouette_score"] == pytest.approx((silhouette_score(X, y) + 1) / 2, abs=1e-6)
     assert values["adjusted_rand_index"] == pytest.approx(0.4283151, abs=1e-7)
     assert 0 < values["entropy_per_cell"] < 1 and 0 < values["batch_silhouette"] <= 1
-    assert res["n_cells"] == 700 and res["n_dims"] == 50 and len(res["embedding_sha256"]) == 64
+    assert res["settings"]["embeddings"] == {"emb": [700, 50]}
+    assert len(res["provenance"]["inputs_sha256"]["predictions"]) == 64 and res["provenance"]["inputs_sha256"]["obs"]
+
+
+def test_h5ad_with_several_obsm_keys_scores_them_side_by_side(pbmc_files, tmp_path, capsys):
+    """`bench evaluate pbmc68k cells.h5ad --obsm A B`: one column per embedding, each equal to scoring
+    that embedding alone (scib-metrics Benchmarker layout)."""
+    d, adata = pbmc_files
+    ad = adata.copy()
+    ad.obsm["X_half"] = np.ascontiguousarray(ad.obsm["X_pca"][:, :25])
+    ad.write_h5ad(tmp_path / "cells.h5ad")
+    code, out, err = run_cli(["evaluate", "pbmc68k", tmp_path / "cells.h5ad", "--obsm", "X_pca", "X_half",
+                              "--label-key", "bulk_labels", "--tasks", "embedding", "--out", tmp_path / "rep"], capsys)
+    assert code == 0, err
+    assert out.splitlines()[0].split() == ["task", "metric", "params", "X_pca", "X_half"]
+    res = json.loads((tmp_path / "rep" / "results.json").read_text())
+    (row,) = res["tables"]["results"]
+    for key in ("X_pca", "X_half"):
+        X = ad.obsm[key].astype(np.float64)
+        assert row[key] == pytest.approx((silhouette_score(X, ad.obs["bulk_labels"].astype(str)) + 1) / 2, abs=1e-6)
+    assert res["summary"]["per_fold"] == {"X_pca": row["X_pca"], "X_half": row["X_half"]}
+    code, _, err = run_cli(["evaluate", "pbmc68k", tmp_path / "cells.h5ad", "--obsm", "X_pcaa"], capsys)
+    assert code == 2 and "--obsm 'X_pcaa' is not in cells.h5ad. Did you mean: X_pca" in err
 
 
 def write_case(tmp_path, X, obs):
     np.save(tmp_path / "e.npy", X)
     obs.to_csv(tmp_path / "o.csv", index=False)
-    return ["evaluate-embedding", tmp_path / "e.npy", "--obs", tmp_path / "o.csv"]
+    return ["evaluate", "pbmc68k_embedding", tmp_path / "e.npy", "--obs", tmp_path / "o.csv"]
 
 
 def small_case(n=40):
@@ -101,12 +125,12 @@ def test_pickled_or_non_numeric_npy_is_refused(tmp_path, capsys):
     _, obs = small_case()
     np.save(tmp_path / "e.npy", np.array([{"a": 1}] * 40, dtype=object), allow_pickle=True)
     obs.to_csv(tmp_path / "o.csv", index=False)
-    code, _, err = run_cli(["evaluate-embedding", tmp_path / "e.npy", "--obs", tmp_path / "o.csv",
+    code, _, err = run_cli(["evaluate", "pbmc68k", tmp_path / "e.npy", "--obs", tmp_path / "o.csv",
                             "--label-key", "cell_type"], capsys)
     assert code == 2 and "is not a numeric .npy array" in err
     for dtype in (bool, complex):  # complex would silently lose its imaginary part
         np.save(tmp_path / "e.npy", np.ones((40, 3), dtype=dtype))
-        code, _, err = run_cli(["evaluate-embedding", tmp_path / "e.npy", "--obs", tmp_path / "o.csv",
+        code, _, err = run_cli(["evaluate", "pbmc68k", tmp_path / "e.npy", "--obs", tmp_path / "o.csv",
                                 "--label-key", "cell_type"], capsys)
         assert code == 2 and f"holds dtype {np.dtype(dtype)}, expected real numbers" in err
 
@@ -116,9 +140,10 @@ def test_bench_run_pbmc68k_pca_writes_a_report(tmp_path, capsys):
     code, stdout, err = run_cli(["run", "pbmc68k", "--model", "pca", "--out", out], capsys)
     assert code == 0, err
     report = json.loads((out / "results.json").read_text())
-    assert set(report["subtasks"]) == {"pbmc68k_clustering", "pbmc68k_embedding", "pbmc68k_label_prediction"}
-    assert report["n_cells"] == 700 and report["embedding_dims"] == 50 and report["seed"] == 42
-    values = {(r["metric"], r["params"].get("classifier")): r["value"] for r in report["results"]}
+    assert set(report["summary"]["subtasks"]) == {"pbmc68k_clustering", "pbmc68k_embedding", "pbmc68k_label_prediction"}
+    settings = report["settings"]
+    assert settings["n_cells"] == 700 and settings["embedding_dims"] == 50 and report["provenance"]["seed"] == 42
+    values = {(r["metric"], r["classifier"] or None): r["value"] for r in report["tables"]["results"]}
     X = np.load(out / "embedding.npy")
     y = pd.read_csv(out / "obs.csv")["bulk_labels"].to_numpy()
     assert values[("silhouette_score", None)] == pytest.approx((silhouette_score(X.astype(np.float64), y) + 1) / 2, abs=1e-6)
@@ -129,7 +154,7 @@ def test_bench_run_pbmc68k_pca_writes_a_report(tmp_path, capsys):
 
 
 def test_random_floor_is_seeded_and_scores_near_chance():
-    from bench.baselines.singlecell import random_embedding
+    from bench.baselines.singlecell.models import random_embedding
     from bench.metrics.singlecell import clustering_scores, silhouette_label
 
     a, b = random_embedding(700, seed=3), random_embedding(700, seed=3)
@@ -173,8 +198,8 @@ def test_bench_run_perturbation_with_control_median_on_an_h5ad(tmp_path, capsys)
                                  "--out", tmp_path / "rep"], capsys)
     assert code == 0, err
     report = json.loads((tmp_path / "rep" / "results.json").read_text())
-    assert report["conditions"] == ["GENE1+ctrl", "GENE2+ctrl"]
-    got = {(r["params"]["condition"], r["metric"]): r["value"] for r in report["results"]}
+    assert report["settings"]["conditions"] == ["GENE1+ctrl", "GENE2+ctrl"]
+    got = {(r["condition"], r["metric"]): r["value"] for r in report["tables"]["results"]}
     truth = X[np.array(conditions) == "GENE1+ctrl"].astype(np.float64)
     ref = perturbation_metrics(ctrl, truth, np.tile(np.median(ctrl, axis=0), (30, 1)), top_k=(20, 100))
     for metric, value in ref.items():
@@ -185,22 +210,24 @@ def test_bench_run_perturbation_with_control_median_on_an_h5ad(tmp_path, capsys)
     assert code == 2 and "perturbation task; models: control_median" in err
 
 
-def test_bench_run_never_replaces_a_folder_that_is_not_a_report(tmp_path, capsys, monkeypatch):
-    """The report folder is replaced as a whole: a user's folder (or the cwd) must be refused, untouched."""
+def test_bench_run_never_writes_into_a_folder_that_is_not_a_report(tmp_path, capsys, monkeypatch):
+    """A user's non-empty folder (or a non-empty cwd) is refused and left untouched; a previous bench run
+    of the same task is updated in place, keeping the user's own files."""
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "keep.txt").write_text("precious")
     code, _, err = run_cli(["run", "pbmc68k", "--model", "random", "--out", mine], capsys)
-    assert code == 2 and "is not a bench report (no results.json); refusing to replace it" in err
+    assert code == 2 and "is not empty and was not written by bench" in err
     assert [p.name for p in mine.iterdir()] == ["keep.txt"]
     monkeypatch.chdir(mine)
     for out in (".", "../mine", str(tmp_path)):
         code, _, err = run_cli(["run", "pbmc68k", "--model", "random", "--out", out], capsys)
-        assert code == 2 and "is the current folder or one of its parents" in err, out
+        assert code == 2 and "was not written by bench" in err, out
     assert (mine / "keep.txt").read_text() == "precious"
-    report = tmp_path / "report"  # a previous report is replaced
-    report.mkdir()
-    (report / "results.json").write_text("{}")
-    code, _, err = run_cli(["run", "pbmc68k", "--model", "random", "--out", report], capsys)
+    report = tmp_path / "report"
+    assert run_cli(["run", "pbmc68k", "--model", "random", "--out", report], capsys)[0] == 0
+    (report / "notes.txt").write_text("mine")
+    code, _, err = run_cli(["run", "pbmc68k", "--model", "pca", "--out", report], capsys)
     assert code == 0, err
-    assert json.loads((report / "results.json").read_text())["model"] == "random"
+    assert json.loads((report / "results.json").read_text())["settings"]["model"] == "pca"
+    assert (report / "notes.txt").read_text() == "mine"

@@ -260,19 +260,24 @@ def test_cli_real_submission_writes_self_describing_json(tmp_path, capsys):
     from bench import __version__
     from bench.io import sha256_file
 
-    assert res["bench_version"] == __version__ and res["task"] == "A5_skin" and res["task_upstream_id"] == "A5"
-    assert res["task_spec_sha256"] == spec.spec_hash and res["submission"]["sha256"] == sha256_file(sub)
-    assert res["synthetic"] is False and "SYNTHETIC" not in out
-    assert (res["seed"], res["n_bootstrap"], res["n_permutations"], res["rng"]) == (42, 100, 100, "default")
-    assert [r["fold"] for r in res["per_fold"]] == ["fold_MHU-2_test", "fold_RR-6_test", "fold_RR-7_test"]
+    prov, settings = res["provenance"], res["settings"]
+    assert prov["bench_version"] == __version__ and res["task"] == "A5_skin" and settings["upstream_id"] == "A5"
+    assert prov["spec_sha256"] == spec.spec_hash and prov["inputs_sha256"]["predictions"] == sha256_file(sub)
+    assert prov["synthetic"] is False and prov["data_origin"] == "local" and "SYNTHETIC" not in out
+    assert (prov["seed"], settings["n_bootstrap"], settings["n_permutations"], settings["rng"]) == (42, 100, 100, "default")
+    assert [r["fold"] for r in res["tables"]["per_fold"]] == ["fold_MHU-2_test", "fold_RR-6_test", "fold_RR-7_test"]
     assert set(res["summary"]) >= {"mean_auroc", "std_auroc", "mean_ci_lower", "overall_auroc_pooled",
                                    "overall_ci_lower", "overall_ci_upper", "mean_perm_p", "go_nogo"}
-    assert res["thresholds"] == {"mean_auroc": 0.7, "mean_ci_lower": 0.5, "mean_perm_p": 0.05}
-    # same run twice -> same bytes
-    first = out_json.read_bytes()
-    assert main(["evaluate", str(sub), "--task", "A5_skin", "--data-dir", str(root), "--json", str(out_json),
+    assert res["summary"]["metric"] == "mean_auroc" and res["summary"]["value"] == res["summary"]["mean_auroc"]
+    assert settings["thresholds"] == {"mean_auroc": 0.7, "mean_ci_lower": 0.5, "mean_perm_p": 0.05}
+    # same run twice -> the same results (only the provenance's UTC time may differ)
+    first = json.loads(out_json.read_text())
+    assert main(["evaluate", "A5_skin", str(sub), "--data-dir", str(root), "--json", str(out_json),
                  "--n-bootstrap", "100", "--n-permutations", "100"]) == 0
-    assert out_json.read_bytes() == first
+    again = json.loads(out_json.read_text())
+    for doc in (first, again):
+        doc["provenance"].pop("created_utc")
+    assert again == first
 
 
 def test_cli_without_data_dir_uses_loaders_resolve_data_dir(tmp_path, data_dir, capsys, monkeypatch):

@@ -1,5 +1,7 @@
-"""The ``bench`` command. Each command group lives in one module of :mod:`bench.commands`
-and adds its subcommands through ``register(subparsers)``; every handler returns an exit code.
+"""The ``bench`` command: ``list | info | build | run | evaluate | validate | push | push-metric |
+install-metrics``. Each command group lives in one module of :mod:`bench.commands` and adds its
+subcommands through ``register(subparsers)``; every handler (a function or a lazy ``"module:function"``)
+returns an exit code. Old verbs are hidden aliases (:mod:`bench.commands.aliases`).
 
 Bad input raises :class:`bench.BenchError`, printed as one ``bench: error: ...`` line with
 exit code 2 (never a traceback).
@@ -20,10 +22,8 @@ COMMAND_MODULES = (
     "bench.commands.data",        # build
     "bench.commands.run",         # run
     "bench.commands.evaluate",    # evaluate, install-metrics
-    "bench.commands.genotex",     # evaluate-gta, build-genotex
-    "bench.commands.singlecell",  # evaluate-embedding
-    "bench.commands.geometa",     # geometa build / synth-archs4
     "bench.commands.publish",     # validate, push, push-metric
+    "bench.commands.aliases",     # hidden old verbs: evaluate-gta, evaluate-embedding, build-genotex, geometa
 )
 
 
@@ -37,6 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
     return parser
+
+
+def resolve(handler):
+    """A handler function, or a lazy ``"module:function"`` entry imported only when that command runs."""
+    if isinstance(handler, str):
+        module, _, attr = handler.partition(":")
+        return getattr(importlib.import_module(module), attr)
+    return handler
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
@@ -59,7 +67,7 @@ def _run(argv: list[str] | None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args) or 0)
+        return int(resolve(args.handler)(args) or 0)
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return exc.exit_code

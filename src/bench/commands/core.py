@@ -5,13 +5,17 @@ import json
 
 import yaml
 
+from bench.baselines.report import format_table
 from bench.tasks import get_task, list_task_patterns, list_tasks
+
+DESCRIPTION_WIDTH = 60
 
 
 def register(sub) -> None:
-    p = sub.add_parser("list", help="print the task registry as a table")
+    p = sub.add_parser("list", help="print the task registry: task, family, where its data come from, metric, "
+                                    "one-line description")
     p.add_argument("--family", help="only tasks of this family (e.g. genelab)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--json", action="store_true", help="print JSON (every field, full descriptions)")
     p.set_defaults(handler=cmd_list)
 
     p = sub.add_parser("info", help="print one task's merged spec (YAML)")
@@ -19,13 +23,24 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_info)
 
 
-def format_table(rows: list[dict], columns: list[str]) -> str:
-    """A plain fixed-width text table (no external dependency)."""
-    widths = {c: max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns}
-    line = "  ".join(c.ljust(widths[c]) for c in columns)
-    rule = "  ".join("-" * widths[c] for c in columns)
-    body = ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join([line, rule, *body])
+def data_source(spec) -> str:
+    """Where a task's data come from, in words: real and shipped, real from the Hub or a local copy,
+    or bench's synthetic default."""
+    source = spec.source if isinstance(spec.source, dict) else {}
+    if source.get("kind") == "embedded":
+        return f"real: shipped ({source.get('package', 'package')})"
+    if source.get("kind") == "h5ad":
+        return "real: local (--data-dir)"
+    if source.get("hub_repo"):
+        return "real: Hub or local; synthetic offline"
+    if source.get("expression"):
+        return "real labels: local; synthetic expression"
+    return "real: local; synthetic default"
+
+
+def one_line(text: str | None, width: int = DESCRIPTION_WIDTH) -> str:
+    line = " ".join((text or "").split())
+    return line if len(line) <= width else line[:width - 1].rstrip() + "…"
 
 
 def registry_rows(family: str | None = None) -> list[dict]:
@@ -35,7 +50,8 @@ def registry_rows(family: str | None = None) -> list[dict]:
         if spec.params.get("collection"):
             level = f"{level}:{spec.params['collection']}"
         rows.append({
-            "task": spec.name, "family": spec.family, "upstream": spec.upstream_id or "",
+            "task": spec.name, "family": spec.family, "data": data_source(spec),
+            "description": one_line(spec.description), "upstream": spec.upstream_id or "",
             "level": level, "split": spec.split.get("scheme", ""), "domain": spec.domain or "",
             "label": spec.label.get("column", ""), "metric": f"{spec.metric['name']}:{spec.metric['primary']}",
         })
@@ -47,7 +63,7 @@ def cmd_list(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(format_table(rows, ["task", "family", "upstream", "level", "split", "domain", "label", "metric"]))
+        print(format_table(rows, ["task", "family", "data", "metric", "description"]))
         print(f"\n{len(rows)} tasks")
         for pat in list_task_patterns(args.family):
             n = {k: len(pat.choices(k) or []) for k in pat.fields}

@@ -28,8 +28,13 @@ def register(sub) -> None:
                         "(singlecell, geometa, genotex)")
     p.add_argument("--out", required=True, help="repository folder to create or update (e.g. bench-data)")
     p.add_argument("--data-dir", default=None,
-                   help="local upstream checkout (e.g. ../shared/genelab); default: the Hub when online, "
-                        "else the embedded synthetic data; 'synthetic' forces the embedded data")
+                   help="local upstream checkout (e.g. ../shared/genelab, a GenoTEX root, a GEOmeta folder); "
+                        "default: the Hub when online, else the embedded synthetic data; 'synthetic' forces the "
+                        "embedded data")
+    g = p.add_argument_group("GEOmeta")
+    g.add_argument("--expression", default=None, metavar="FILE|synthetic",
+                   help="add ARCHS4 expression to geometa configs: an ARCHS4 .h5 file or 'synthetic' (default: labels only)")
+    g.add_argument("--expression-seed", type=int, default=0, help="seed of the synthetic expression (default 0)")
     p.set_defaults(handler=cmd_build)
 
 
@@ -114,6 +119,10 @@ def cmd_build(args) -> int:
         written = []
         for name in tqdm(names, desc="bench build", unit="config", disable=len(names) < 2):
             spec = spec_of(name)
+            if spec.family == "geometa" and args.expression:
+                build_geometa(spec, tmp, data_dir=args.data_dir, expression=args.expression, seed=args.expression_seed)
+                written.append(spec.name)
+                continue
             for config in write_task(spec, tmp, data_dir=args.data_dir):
                 tag = " (SYNTHETIC data)" if read_config_meta(tmp, config).get("synthetic") else ""
                 print(f"built {config}{tag} -> {out / config}")
@@ -122,6 +131,21 @@ def cmd_build(args) -> int:
     print(f"{len(written)} config(s) written to {out}; load with "
           f"datasets.load_dataset({str(out)!r}, {names[0]!r})")
     return 0
+
+
+def build_geometa(spec, repo: Path, *, data_dir, expression, seed: int) -> None:
+    """A GEOmeta config with ARCHS4 (or synthetic) expression; prints its sizes and notes."""
+    from bench.loaders.geometa import build_config
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # everything warned about is in meta["notes"], printed below
+        dsd, meta = build_config(spec, data_dir=data_dir, expression=expression, repo_dir=repo, seed=seed)
+    sizes = ", ".join(f"{s}={d.num_rows}" for s, d in dsd.items())
+    kind = "labels only" if meta["feature_column"] is None else (
+        f"{meta['n_features']} genes ({'SYNTHETIC' if meta['synthetic'] else 'ARCHS4'} expression)")
+    print(f"{spec.name}: {sizes}; {kind}")
+    for note in meta["notes"]:
+        print(f"  - {note}")
 
 
 def _print_warnings(caught: list) -> None:

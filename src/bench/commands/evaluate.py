@@ -1,28 +1,64 @@
-"""``bench evaluate SUBMISSION.json --task TASK``: score a GeneLab submission with the evaluator's rules;
-``bench install-metrics``: make ``evaluate.load("<name>")`` find bench's metrics by bare name."""
+"""``bench evaluate TASK PREDICTIONS``: score a model's predictions for any task, rendered by the one
+report writer (``--json FILE`` for results.json alone, ``--out DIR`` for the whole report folder).
+
+PREDICTIONS by family: GeneLab a submission JSON (``TASK`` optional when the file has task_id);
+GenoTEX an output folder (reference from ``--data-dir``); single-cell an ``.npy`` embedding with
+``--obs`` or an ``.h5ad`` with one or more ``--obsm`` keys (scored side by side).
+
+``bench install-metrics`` makes ``evaluate.load("<name>")`` find bench's metrics by bare name.
+"""
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
+from pathlib import Path
 
+from bench.baselines.report import Result, check_out, emit
 from bench.errors import BenchError
+from bench.io import write_json_atomic
 from bench.tasks import get_task
+
+# family -> evaluate module (until tasks/families.py carries the `evaluate` entries)
+EVALUATORS = {"genelab": "bench.baselines.genelab.evaluate", "genotex": "bench.baselines.genotex.evaluate",
+              "singlecell": "bench.baselines.singlecell.evaluate"}
+GENELAB_OPTIONS = ("include_holdout", "n_bootstrap", "n_permutations", "rng")
+GENOTEX_OPTIONS = ("compat", "subtasks", "task_info")
+SINGLECELL_OPTIONS = ("obs", "obsm", "label_key", "batch_key", "tasks")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("evaluate", help="score a submission JSON (upstream GeneLab format) and print the verdict")
-    p.add_argument("submission", help="submission JSON: {task_id, model_name, predictions{fold: {sample_id: score}}}")
-    p.add_argument("--task", required=True, help="registry name (A5_skin) or unambiguous upstream id (A5)")
-    p.add_argument("--data-dir", default=None,
-                   help="GeneLab_benchmark checkout holding tasks/<TASK_DIR>/ labels, or a repo built by `bench build` "
-                        "(default: bench's data dir, as `bench run`)")
-    p.add_argument("--json", dest="json_out", default=None, help="also write the results JSON here (atomically)")
-    p.add_argument("--include-holdout", action="store_true", help="also score holdout folds present in the submission")
-    p.add_argument("--n-bootstrap", type=int, default=None, help="bootstrap draws (default: task spec, 2000)")
-    p.add_argument("--n-permutations", type=int, default=None, help="permutations (default: task spec, 1000)")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: task spec, 42)")
-    p.add_argument("--rng", choices=("default", "legacy"), default="default",
+    p = sub.add_parser("evaluate", help="score predictions for a task (GeneLab submission, GenoTEX output folder, "
+                                        "single-cell embedding) and print the report")
+    p.add_argument("inputs", nargs="+", metavar="[TASK] PREDICTIONS",
+                   help="task name and the predictions: GeneLab submission.json (TASK optional: its task_id), "
+                        "GenoTEX output folder, single-cell EMB.npy (with --obs) or cells.h5ad (with --obsm)")
+    p.add_argument("--task", default=None, help=argparse.SUPPRESS)  # old spelling of the TASK argument
+    p.add_argument("--data-dir", default=None, help="data source holding the reference labels (GeneLab checkout or "
+                                                    "built repo; GenoTEX root); default as `bench run`")
+    p.add_argument("--json", dest="json_out", default=None, metavar="FILE", help="also write results.json here")
+    p.add_argument("--out", default=None, metavar="DIR", help="also write the report folder here (--out policy of run)")
+    p.add_argument("--seed", type=int, default=None, help="seed (GeneLab: task spec, 42; single-cell: 42)")
+    g = p.add_argument_group("GeneLab")
+    g.add_argument("--include-holdout", action="store_true", help="also score holdout folds present in the submission")
+    g.add_argument("--n-bootstrap", type=int, default=None, help="bootstrap draws (default: task spec, 2000)")
+    g.add_argument("--n-permutations", type=int, default=None, help="permutations (default: task spec, 1000)")
+    g.add_argument("--rng", choices=("default", "legacy"), default="default",
                    help="'default' = evaluator rules (numpy default_rng); 'legacy' = numpy RandomState as the "
                         "upstream pathway/B/C/D/NC scripts")
+    g = p.add_argument_group("GenoTEX")
+    g.add_argument("--compat", default="v2", choices=["v2", "legacy", "genomas", "bench"],
+                   help="evaluator rules: v2 (GenoTex@1669c87, default), legacy, genomas, bench")
+    g.add_argument("--subtasks", nargs="+", default=["gene", "clinical", "linked"],
+                   choices=["gene", "clinical", "linked"], help="preprocessing tables (default all)")
+    g.add_argument("--task-info", default=None, help="task_info.json for selection (default: from --data-dir)")
+    g = p.add_argument_group("single-cell")
+    g.add_argument("--obs", default=None, metavar="OBS.csv", help="per-cell table, rows aligned with EMB.npy")
+    g.add_argument("--obsm", nargs="+", default=None, metavar="KEY", help="embedding(s) of an .h5ad to score")
+    g.add_argument("--label-key", default=None, help="obs column with the cell labels (default: the task's)")
+    g.add_argument("--batch-key", default=None, help="obs column with batch/species labels (adds integration)")
+    g.add_argument("--tasks", nargs="+", default=None, metavar="KIND",
+                   help="subset of: clustering embedding label_prediction integration (default: the task's)")
     p.set_defaults(handler=cmd_evaluate)
 
     p = sub.add_parser("install-metrics",
@@ -31,32 +67,58 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_install_metrics)
 
 
-def cmd_evaluate(args) -> int:
-    from bench.io import write_json_atomic
-    from bench.metrics.lomo import format_results
-    from bench.metrics.submission import evaluate_submission
+def evaluator(family: str):
+    if family not in EVALUATORS:
+        raise BenchError(f"`bench evaluate` has no input format for family {family!r} yet "
+                         f"(families: {', '.join(EVALUATORS)})")
+    return importlib.import_module(EVALUATORS[family])
 
-    spec = get_task(args.task)
-    results = evaluate_submission(args.submission, spec, data_dir=args.data_dir, include_holdout=args.include_holdout,
-                                  n_bootstrap=args.n_bootstrap, n_permutations=args.n_permutations,
-                                  seed=args.seed, rng=args.rng)
-    stats = {"per_fold": results["per_fold"], "summary": results["summary"], "thresholds": results["thresholds"],
-             "transfer_pattern": results.get("transfer_pattern"),
-             "settings": {"seed": results["seed"], "n_bootstrap": results["n_bootstrap"],
-                          "n_permutations": results["n_permutations"], "rng": results["rng"],
-                          "category": "B" if results["category"] == "B" else "A"}}
-    sub = results["submission"]
-    title = f"{spec.name} ({spec.upstream_id or '-'}): {sub['model_name']}  [{sub['path']}]"
-    if args.json_out:
-        write_json_atomic(args.json_out, results)
-    if results["synthetic"]:
-        print(f"NOTE: the labels in {results['labels_root']} are bench's embedded SYNTHETIC GeneLab data, not real "
-              "measurements: these numbers say nothing about spaceflight (real labels: --data-dir <GeneLab checkout>).")
-    print(format_results(stats, title=title))
-    if results["ignored_holdout_folds"]:
-        print(f"holdout folds present but not scored (use --include-holdout): {', '.join(results['ignored_holdout_folds'])}")
-    if args.json_out:
-        print(f"results written to {args.json_out}")
+
+def task_and_predictions(args) -> tuple:
+    """(spec, predictions path) from ``TASK PREDICTIONS``, ``PREDICTIONS --task TASK`` or a submission alone."""
+    if len(args.inputs) > 2:
+        raise BenchError(f"expected TASK PREDICTIONS, got {len(args.inputs)} arguments: {' '.join(args.inputs)}")
+    if len(args.inputs) == 2:
+        if args.task:
+            raise BenchError("give the task once: `bench evaluate TASK PREDICTIONS` (without --task)")
+        return get_task(args.inputs[0]), args.inputs[1]
+    predictions = args.inputs[0]
+    if args.task:
+        return get_task(args.task), predictions
+    if Path(predictions).suffix == ".json":
+        name = evaluator("genelab").task_of(predictions)
+        if name:
+            return get_task(name), predictions
+    raise BenchError(f"TASK: which task does {predictions} answer? Use `bench evaluate TASK {predictions}` "
+                     "(a GeneLab submission can name it in its task_id)")
+
+
+def family_options(family: str, args) -> dict:
+    names = {"genelab": GENELAB_OPTIONS, "genotex": GENOTEX_OPTIONS, "singlecell": SINGLECELL_OPTIONS}[family]
+    options = {name: getattr(args, name) for name in names}
+    if args.seed is not None:
+        options["seed"] = args.seed
+    return options
+
+
+def cmd_evaluate(args) -> int:
+    spec, predictions = task_and_predictions(args)
+    family = "genelab" if spec.family == "genelab_analysis" else spec.family
+    module = evaluator(family)
+    out = check_out(args.out, spec.name) if args.out else None
+    options = family_options(family, args)
+    if family in ("genelab", "genotex"):
+        options["data_dir"] = args.data_dir
+    return report(module.evaluate(spec, predictions, **options), json_out=args.json_out, out=out)
+
+
+def report(result: Result, *, json_out=None, out=None) -> int:
+    """Print the report; write results.json to ``json_out`` and the report folder to ``out`` when given."""
+    if json_out:
+        write_json_atomic(json_out, result.to_json())
+    emit(result, out)
+    if json_out:
+        print(f"results written to {json_out}")
     return 0
 
 

@@ -1,47 +1,70 @@
-"""``bench run TASK --model NAME``: train a baseline on a task and score it.
+"""``bench run TASK --model NAME``: train a baseline on a task, score it, write one report.
 
-The task's family picks the baseline module ``bench.baselines.<family>``, which provides
-``MODELS`` (name -> description) and ``run_task(spec, *, model, data_dir, out, seed)``
-returning an exit code.
+The task's family gives the baseline package (``MODELS`` and ``run(spec, ...) -> Result``); the
+report goes through :mod:`bench.baselines.report` (one --out policy, one results.json format).
 """
 from __future__ import annotations
 
+import argparse
 import importlib
-from pathlib import Path
 
+from bench.baselines.report import check_out, default_out, emit
 from bench.errors import BenchError
 from bench.tasks import get_task
 
-
-def register(sub) -> None:
-    p = sub.add_parser("run", help="train a baseline on a task, score it and write a report")
-    p.add_argument("task", help="registry name, e.g. A5_skin (see `bench list`)")
-    p.add_argument("--model", required=True, help="baseline model name (the error lists the choices)")
-    p.add_argument("--data-dir", default=None, help="local upstream checkout (default: embedded/synthetic or Hub)")
-    p.add_argument("--out", default=None, help="report folder (default: ./bench_runs/<task>_<model>)")
-    p.add_argument("--seed", type=int, default=42, help="seed for every random step (default 42)")
-    p.set_defaults(handler=cmd_run)
+# family -> baseline package (until tasks/families.py carries the `models`/`run` entries)
+BASELINES = {"genelab": "bench.baselines.genelab", "genelab_analysis": "bench.baselines.genelab",
+             "genotex": "bench.baselines.genotex", "geometa": "bench.baselines.geometa",
+             "singlecell": "bench.baselines.singlecell"}
 
 
 def baseline_module(family: str):
+    if family not in BASELINES:
+        raise BenchError(f"no baselines for family {family!r} yet")
+    return importlib.import_module(BASELINES[family])
+
+
+def model_choices_help() -> str:
+    """One line per family with its model names (for `bench run --help`)."""
+    lines = ["models by family:"]
+    for family, module in BASELINES.items():
+        lines.append(f"  {family}: {', '.join(baseline_module(family).MODELS)}")
+    return "\n".join(lines)
+
+
+def positive_int(text: str) -> int:
     try:
-        return importlib.import_module(f"bench.baselines.{family}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"bench.baselines.{family}":
-            raise BenchError(f"no baselines for family {family!r} yet") from None
-        raise
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
 
 
-def check_out_folder(out: str | None) -> None:
-    """Refuse, before any training, an ``--out`` that is a file or lies under a file."""
-    if out is None:
-        return
-    path = Path(out)
-    for p in (path, *path.parents):
-        if p.exists():
-            if not p.is_dir():
-                raise BenchError(f"--out {out}: {p} is a file; expected a report folder (new or existing)")
-            return
+class HelpWithModels(argparse._HelpAction):
+    """``bench run --help`` lists every family's models (imported only when help is asked for)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.epilog = model_choices_help()
+        super().__call__(parser, namespace, values, option_string)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="train a baseline on a task, score it and write a report", add_help=False,
+                       description="Train a baseline on a task, score it and write a report folder "
+                                   "(results.json with provenance, tables, plots).",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-h", "--help", action=HelpWithModels, help="show this help (with each family's models) and exit")
+    p.add_argument("task", help="registry name, e.g. A5_skin (see `bench list`)")
+    p.add_argument("--model", required=True, help="baseline model name (choices per family below)")
+    p.add_argument("--data-dir", default=None, help="local upstream checkout (default: embedded/synthetic or Hub)")
+    p.add_argument("--out", default=None, help="report folder: new, empty, or a previous bench run of the same "
+                                               "task (default: ./bench_runs/<task>_<model>)")
+    p.add_argument("--seed", type=int, default=42, help="seed for every random step (default 42)")
+    p.add_argument("--limit-folds", type=positive_int, default=None, metavar="N",
+                   help="quick smoke run: only the first N folds (GenoTEX: problems; GEOmeta: targets)")
+    p.set_defaults(handler=cmd_run)
 
 
 def cmd_run(args) -> int:
@@ -49,5 +72,7 @@ def cmd_run(args) -> int:
     module = baseline_module(spec.family)
     if args.model not in module.MODELS:
         raise BenchError(f"unknown model {args.model!r} for task {spec.name}; choices: {', '.join(module.MODELS)}")
-    check_out_folder(args.out)
-    return module.run_task(spec, model=args.model, data_dir=args.data_dir, out=args.out, seed=args.seed)
+    out = check_out(args.out if args.out is not None else default_out(spec.name, args.model), spec.name)
+    result = module.run(spec, model=args.model, data_dir=args.data_dir, seed=args.seed, limit_folds=args.limit_folds)
+    emit(result, out)
+    return 0

@@ -1,4 +1,4 @@
-"""GenoTEX GTA baseline: the reference ``code/regress.py`` logic (spec §4) over preprocessed cohorts.
+"""GenoTEX GTA baseline models: the reference ``code/regress.py`` logic (spec §4) over preprocessed cohorts.
 
 For each problem (trait, condition):
 
@@ -32,9 +32,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+from tqdm.auto import tqdm
 
 from bench.errors import BenchError
-from bench.io import atomic_path, write_text_atomic
+from bench.io import atomic_path
 from bench.loaders import genotex as gl
 from bench.metrics import genotex as core
 
@@ -80,8 +83,6 @@ def _design(z: np.ndarray | None, n: int) -> np.ndarray:
 
 def fit_residualised(x, y, z, alpha):
     """OLS of y on [1, z] (pseudo-inverse), then Lasso(alpha) of x on the residual."""
-    from sklearn.linear_model import Lasso
-
     d = _design(z, len(y))
     beta = np.linalg.pinv(d) @ y
     resid = y - d @ beta
@@ -100,8 +101,6 @@ def is_binary(y: np.ndarray) -> bool:
 
 
 def prediction_scores(y_true: np.ndarray, y_pred: np.ndarray, *, binary: bool) -> dict:
-    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
-
     if binary:
         labels = (y_pred > 0.5).astype(float)
         return {"accuracy": 100 * accuracy_score(y_true, labels),
@@ -197,8 +196,6 @@ def _regressors(trait_cols, cond_cols, trait, condition, related) -> list[str]:
 def predict_condition(cond_frame: pd.DataFrame, trait_frame: pd.DataFrame, condition: str,
                       regressors: list[str]) -> np.ndarray:
     """Two-step stage 1: model the condition on its cohort, predict it in the trait cohort."""
-    from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression
-
     xc = standardize(cond_frame[regressors].to_numpy(dtype=float))
     yc = cond_frame[condition].to_numpy(dtype=float)
     xt = standardize(trait_frame[regressors].to_numpy(dtype=float))  # the trait cohort's own statistics
@@ -264,19 +261,17 @@ def solve_problem(data: ProblemData, related: list[str], *, model: str = "lasso"
     return doc, diag
 
 
-def run_problems(root: str | Path, out_dir: str | Path, *, traits=None, model: str = "lasso", seed: int = 42,
-                 progress: bool = True) -> dict:
-    """Solve every problem of ``traits`` (default all) under a GenoTEX ``root``; write
-    ``out_dir/regress`` atomically (all files or none) and return the run log."""
-    from tqdm.auto import tqdm
-
+def solve_problems(root: str | Path, *, traits=None, model: str = "lasso", seed: int = 42, progress: bool = True,
+                   limit: int | None = None) -> tuple[dict, dict]:
+    """Solve every problem of ``traits`` (default all; the first ``limit`` only) under a GenoTEX
+    ``root``: (run log, {(trait, file name): significant-genes document})."""
     if model not in MODELS:
         raise BenchError(f"model: unknown {model!r}; choices: {', '.join(MODELS)}")
     paths = gl.root_paths(root)
     task_info = gl.read_task_info(paths["task_info"])
     if not paths["preprocess"].is_dir():
         raise BenchError(f"{paths['preprocess']}: preprocessed cohorts folder not found (output/preprocess)")
-    problems = gl.iter_problems(task_info, traits=traits)
+    problems = gl.iter_problems(task_info, traits=traits)[:limit]
     needed = {p.trait for p in problems} | {p.condition for p in problems if problem_is_two_step(p)}
     infos = {}
     for t in sorted(needed):
@@ -294,49 +289,26 @@ def run_problems(root: str | Path, out_dir: str | Path, *, traits=None, model: s
         doc, diag = solve_problem(data, task_info[p.trait]["related_genes"], model=model, seed=seed)
         docs[(p.trait, p.regress_file)] = doc
         log["solved"].append({"trait": p.trait, "condition": p.condition_key, **diag})
-    with atomic_path(Path(out_dir) / "regress", directory=True) as tmp:
+    return log, docs
+
+
+def write_regress(docs: dict, folder: str | Path) -> Path:
+    """The upstream ``regress/<trait>/significant_genes_condition_<Cond>.json`` tree, atomically."""
+    with atomic_path(folder, directory=True) as tmp:
+        tmp.mkdir(parents=True, exist_ok=True)
         for (trait, name), doc in docs.items():
             (tmp / trait).mkdir(parents=True, exist_ok=True)
             (tmp / trait / name).write_text(json.dumps(core.nan_to_none(doc), indent=4), encoding="utf-8")
+    return Path(folder)
+
+
+def run_problems(root: str | Path, out_dir: str | Path, *, traits=None, model: str = "lasso", seed: int = 42,
+                 progress: bool = True) -> dict:
+    """Solve the problems and write ``out_dir/regress`` (all files or none); returns the run log."""
+    log, docs = solve_problems(root, traits=traits, model=model, seed=seed, progress=progress)
+    write_regress(docs, Path(out_dir) / "regress")
     return log
 
 
 def problem_is_two_step(p: gl.Problem) -> bool:
     return not core.is_one_step(p.condition)
-
-
-def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> int:
-    """``bench run`` entry: solve the task's problems, score them if references exist, report."""
-    from bench.metrics import genotex_eval as ev
-
-    if spec.name in ("genotex_selection", "genotex_preprocessing"):
-        raise BenchError(f"task {spec.name} has no baseline (it scores preprocessing outputs); "
-                         "use `bench evaluate-gta` on your outputs")
-    traits = [spec.params["trait"]] if "trait" in spec.params else None
-    out_dir = Path(out or f"bench_runs/{spec.name}_{model}")
-    synthetic = data_dir is None
-    if synthetic:
-        from bench.loaders.genotex_synthetic import build_genotex_root
-
-        data_dir = out_dir / "synthetic_root"
-        build_genotex_root(data_dir, seed=seed)
-        if traits and traits[0] not in gl.read_task_info(gl.root_paths(data_dir)["task_info"]):
-            raise BenchError(f"trait {traits[0]!r} is not in the synthetic data; pass --data-dir with a GenoTEX root")
-    if (out_dir / "regress").resolve() == gl.root_paths(data_dir)["regress"].resolve():
-        raise BenchError(f"--out {out_dir}: its regress/ folder is the reference "
-                         f"{gl.root_paths(data_dir)['regress']} of --data-dir; choose another folder")
-    log = run_problems(data_dir, out_dir, traits=traits, model=model, seed=seed)
-    report = {"task": spec.name, "model": model, "seed": seed, "synthetic_data": synthetic,
-              "data_dir": str(data_dir), "run": log}
-    ref = gl.root_paths(data_dir)["regress"]
-    lines = [f"{spec.name} / {model}: solved {len(log['solved'])}, skipped {len(log['skipped'])} problems"
-             + (" (synthetic data)" if synthetic else "")]
-    if ref.is_dir():
-        for compat in ("v2", "bench"):
-            res = ev.evaluate_analysis(out_dir, ref.parent, compat=compat, traits=traits)
-            report[f"analysis_{compat}"] = res["results"]
-            lines.append(ev.format_table(f"analysis (compat={compat})", res["results"], columns=ev.BRIEF_COLUMNS))
-    write_text_atomic(out_dir / "report.json", json.dumps(core.nan_to_none(report), indent=2) + "\n")
-    print("\n\n".join(lines))
-    print(f"\nwrote {out_dir / 'regress'} and {out_dir / 'report.json'}")
-    return 0

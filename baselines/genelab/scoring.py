@@ -9,16 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.errors import BenchError
-
-
-def lomo_core():
-    try:
-        from bench.metrics import lomo
-    except ImportError:
-        raise BenchError("bench.metrics.lomo (the lomo_auroc statistics core) is not installed; "
-                         "it is needed to score GeneLab baselines") from None
-    return lomo
+from bench.baselines.report import summary
+from bench.metrics import lomo
 
 
 def statistics_label(legacy: bool) -> str:
@@ -29,7 +21,6 @@ def statistics_label(legacy: bool) -> str:
 def score_folds(rows: list[dict], *, legacy: bool = False, category: str = "A") -> dict:
     """``{"per_fold", "summary", "thresholds", "settings"[, "transfer_pattern"]}`` for fold rows
     (dicts with fold, y, scores) given in evaluator order."""
-    lomo = lomo_core()
     cat = "B" if str(category) == "B" else "A"
     return lomo.evaluate_folds([(r["fold"], np.asarray(r["y"]), np.asarray(r["scores"])) for r in rows],
                                rng="legacy" if legacy else "default", category=cat)
@@ -37,11 +28,21 @@ def score_folds(rows: list[dict], *, legacy: bool = False, category: str = "A") 
 
 def single_fold(y, scores, *, legacy: bool = False, name: str = "all") -> dict:
     """AUROC, bootstrap CI and permutation p of one set of predictions (C and NC rows)."""
-    row = lomo_core().fold_statistics(name, np.asarray(y), np.asarray(scores, dtype=np.float64),
+    row = lomo.fold_statistics(name, np.asarray(y), np.asarray(scores, dtype=np.float64),
                                       rng="legacy" if legacy else "default")
     row.pop("fold", None)
     return row
 
 
 def format_results(results: dict, *, title: str | None = None) -> str:
-    return lomo_core().format_results(results, title=title)
+    return lomo.format_results(results, title=title)
+
+
+def lomo_summary(evaluation: dict) -> dict:
+    """The Result summary of a lomo evaluation: mean AUROC, GO/NO-GO (Category A; B has a transfer
+    pattern instead), per-fold AUROC, then every lomo summary statistic."""
+    s = evaluation["summary"]
+    category = evaluation.get("settings", {}).get("category", "A")
+    extra = {"transfer_pattern": evaluation["transfer_pattern"]} if evaluation.get("transfer_pattern") else {}
+    return summary("mean_auroc", s["mean_auroc"], verdict=s.get("go_nogo") if category == "A" else None,
+                   per_fold={f["fold"]: f["auroc"] for f in evaluation["per_fold"]}, **s, **extra)

@@ -14,17 +14,14 @@ Every fitted step sees source samples only; the target tissue is scored once, as
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from scipy import stats
 
-from bench.baselines import genelab_report as report
-from bench.baselines import genelab_scoring as scoring
-from bench.baselines.genelab_data import all_samples, load_config
-from bench.baselines.genelab_models import MODELS, fit_predict
+from bench.baselines.genelab import scoring
+from bench.baselines.genelab.data import all_samples, load_config
+from bench.baselines.genelab.models import fit_predict
+from bench.baselines.report import Result, config_provenance, format_table, summary
 from bench.errors import BenchError
-from bench.io import write_json_atomic
 from bench.tasks import get_task
 
 METHODS = ("gene", "deg", "pathway")
@@ -47,7 +44,7 @@ def _tissue_matrix(task: str, *, data_dir):
     dsd, meta = load_config(task, data_dir=data_dir)
     splits = [s for s in (_non_holdout_splits(meta) or sorted(dsd)) if s in dsd]
     X, y, obs, ids = all_samples(dsd, target="label", splits=splits)
-    obs.attrs["synthetic"] = bool(meta.get("synthetic"))
+    obs.attrs["meta"] = meta
     return X, y, obs, ids
 
 
@@ -91,15 +88,20 @@ def transfer(method: str, *, source: str, target: str, model: str, data_dir=None
     _, proba = fit_predict(model, Xs, ys, Xt, level=level, seed=seed, where=f"source {source}")
     stats_row = scoring.single_fold(yt, proba[:, -1], legacy=legacy_stats)
     return {"method": method, "source": source, "target": target, "n_features": len(shared),
-            "n_source": int(len(ys)), "n_target": int(len(yt)), "synthetic": bool(obs_t.attrs.get("synthetic")),
+            "n_source": int(len(ys)), "n_target": int(len(yt)), "synthetic": bool(obs_t.attrs["meta"].get("synthetic")),
             **stats_row, "target_sample_ids": [str(i) for i in obs_t.index],
-            "target_scores": [float(v) for v in proba[:, -1]]}
+            "target_scores": [float(v) for v in proba[:, -1]], "_meta": obs_t.attrs["meta"]}
 
 
-def run_category_c(spec, *, model: str, data_dir=None, out: Path, seed: int = 42) -> int:
+TABLE_COLUMNS = ["method", "source", "target", "n_features", "n_target", "auroc", "ci_lower", "ci_upper", "perm_p"]
+
+
+def run_category_c(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | None = None) -> Result:
+    """Category C: every method of ``params.methods`` that the data source supports (``limit_folds``
+    keeps the first N methods)."""
     params = spec.params
     rows, skipped = [], {}
-    for method in params.get("methods", METHODS):
+    for method in list(params.get("methods", METHODS))[:limit_folds]:
         key = "pathway" if method == "pathway" else "gene"
         source, target = params["source_tasks"][key], params["target_tasks"][key]
         get_task(source), get_task(target)   # registry names must resolve
@@ -109,17 +111,18 @@ def run_category_c(spec, *, model: str, data_dir=None, out: Path, seed: int = 42
             skipped[method] = str(exc)
     if not rows:
         raise BenchError(f"task {spec.name}: no method could run: " + "; ".join(skipped.values()))
-    out.mkdir(parents=True, exist_ok=True)
-    results = {"task": spec.name, "category": "C", "model": model, "seed": seed,
-               "synthetic": any(r.get("synthetic") for r in rows),
-               "statistics": scoring.statistics_label(False), "methods": rows, "skipped": skipped}
-    write_json_atomic(out / "results.json", results)
-    if results["synthetic"]:
-        print("NOTE: running on the embedded SYNTHETIC default: these numbers say nothing about spaceflight.")
-    print(f"{spec.name} · cross-tissue {params['source_tissue']} -> {params['target_tissue']} · model {model}")
-    print(report.format_table(rows, ["method", "source", "target", "n_features", "n_target", "auroc",
-                                     "ci_lower", "ci_upper", "perm_p"]))
-    for method, why in skipped.items():
-        print(f"skipped {method}: {why}")
-    print(f"report: {out}/results.json")
-    return 0
+    meta = rows[0].pop("_meta")
+    for r in rows[1:]:
+        r.pop("_meta")
+    text = "\n".join([f"{spec.name} · cross-tissue {params['source_tissue']} -> {params['target_tissue']} · model {model}",
+                      format_table(rows, TABLE_COLUMNS, rule=False)]
+                     + [f"skipped {method}: {why}" for method, why in skipped.items()])
+    return Result(
+        task=spec.name, family=spec.family,
+        summary=summary("auroc", rows[0]["auroc"], per_fold={r["method"]: r["auroc"] for r in rows},
+                        skipped=skipped),
+        settings={"model": model, "category": "C", "statistics": scoring.statistics_label(False),
+                  "methods": [r["method"] for r in rows]},
+        tables={"methods": rows}, text=text,
+        provenance=config_provenance(spec, {**meta, "synthetic": any(r["synthetic"] for r in rows)},
+                                     seed=seed, data_dir=data_dir))

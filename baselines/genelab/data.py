@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+import bench.loaders as loaders
 from bench.errors import BenchError
 
 
@@ -34,18 +35,8 @@ class FoldData:
     n_dropped_incomplete: int = 0  # features left out because a TRAIN sample lacks them
 
 
-def _loaders():
-    import bench.loaders as loaders
-    for name in ("load", "config_meta", "folds", "get_fold", "to_numpy"):
-        if not hasattr(loaders, name):
-            raise BenchError(f"bench.loaders has no {name}(): the GeneLab data API is not installed "
-                             "(needs the genelab loader: bench.loaders.load/config_meta/folds/get_fold/to_numpy)")
-    return loaders
-
-
 def load_config(name: str, *, data_dir=None):
     """``(DatasetDict, meta)`` of registry config ``name``; BenchError if it carries no features."""
-    loaders = _loaders()
     dsd = loaders.load(name, data_dir=data_dir)
     meta = loaders.config_meta(dsd)
     check_has_features(dsd, meta, name=name)
@@ -75,7 +66,7 @@ def feature_level(meta: dict, spec=None) -> str:
 
 def list_folds(dsd, *, include_holdout: bool = False) -> list[dict]:
     """The config's folds in evaluator order (sorted by name), holdout folds left out by default."""
-    folds = sorted(_loaders().folds(dsd), key=lambda f: f["name"])
+    folds = sorted(loaders.folds(dsd), key=lambda f: f["name"])
     return [f for f in folds if include_holdout or not f.get("holdout")]
 
 
@@ -93,7 +84,6 @@ def _labels(obs: pd.DataFrame, target: str, *, where: str) -> np.ndarray:
 def fold_data(dsd, fold: dict, *, level: str, target: str = "label") -> FoldData:
     """Arrays of one fold. Gene level uses the fold's ``selected_features`` (the train-only
     variance filter) when the config has them; otherwise the pipeline fits that filter on train."""
-    loaders = _loaders()
     train, test = loaders.get_fold(dsd, fold["name"])
     selected = fold.get("selected_features")
     features = list(selected) if (selected and level == "gene") else None
@@ -125,7 +115,6 @@ def fold_data(dsd, fold: dict, *, level: str, target: str = "label") -> FoldData
 def all_samples(dsd, *, target: str | None, splits: list[str] | None = None):
     """``(X, y, obs, feature_ids)`` of every sample in ``splits`` (default: all), in split order;
     ``y`` is None when ``target`` is None."""
-    loaders = _loaders()
     names = splits or sorted(dsd.keys())
     parts = [loaders.to_numpy(dsd[s]) for s in names]
     feature_ids = list(parts[0][1])

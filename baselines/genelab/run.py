@@ -1,4 +1,5 @@
-"""GeneLab baselines on the bench configs: ``bench run A5_skin --model lr``.
+"""``bench run`` for GeneLab tasks (``bench run A5_skin --model lr``): every category returns a
+:class:`bench.baselines.report.Result`.
 
 Categories (``spec.params["category"]``):
 
@@ -6,48 +7,43 @@ Categories (``spec.params["category"]``):
      mission, write an upstream-format submission, score it with the lomo statistics, GO/NO-GO.
 - B  cross-mission transfer: every ordered pair train i -> test j, heatmap, transfer summary.
 - C  cross-tissue transfer (genelab_transfer), D condition prediction and NC negative controls
-     (genelab_condition).
+     (condition.py).
 
-Data comes only through ``bench.loaders`` (see genelab_data); every fitted step is fitted on
-the training fold only (see genelab_models).
+Data comes only through ``bench.loaders`` (see data.py); every fitted step is fitted on
+the training fold only (see models.py).
 """
 from __future__ import annotations
 
 import datetime as _dt
-import sys
-from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from bench.baselines.genelab_data import FoldData, feature_level, fold_data, list_folds, load_config
-from bench.baselines.genelab_models import MODELS, check_model_name, fit_predict
-from bench.baselines import genelab_report as report
-from bench.baselines import genelab_scoring as scoring
+from bench.baselines.genelab import condition, plots, scoring, transfer
+from bench.baselines.genelab.data import FoldData, feature_level, fold_data, list_folds, load_config
+from bench.baselines.genelab.models import MODELS, check_model_name, fit_predict
+from bench.baselines.report import Result, config_provenance
 from bench.errors import BenchError
-from bench.io import write_json_atomic
+from bench.metrics.submission import write_submission
 
-__all__ = ["MODELS", "run_task", "predict_folds", "run_category_a"]
+__all__ = ["MODELS", "run", "predict_folds", "run_category_a"]
 
 MODEL_TAGS = {"lr": "LR", "pca_lr": "PCALR", "rf": "RF", "xgboost": "XGB", "constant": "Constant",
               "random": "Random"}
 
 
-def default_out(spec, model: str) -> Path:
-    return Path("bench_runs") / f"{spec.name}_{model}"
-
-
 def predict_folds(dsd, meta: dict, *, model: str, seed: int = 42, level: str = "gene",
                   include_holdout: bool = False, keep_models: bool = False,
-                  target: str = "label", progress: bool = True) -> list[dict]:
+                  target: str = "label", progress: bool = True, limit_folds: int | None = None) -> list[dict]:
     """Fit ``model`` per fold (train splits only) and score the test split.
 
     Returns one dict per fold (evaluator order): fold, test_mission, sample_ids, y, scores
     (probability of label 1 for binary targets), n_features, variance_filter and, with
-    ``keep_models``, the fitted pipeline (for inspection, e.g. the leakage tests).
+    ``keep_models``, the fitted pipeline (for inspection, e.g. the leakage tests). ``limit_folds``
+    keeps the first N folds (quick smoke runs).
     """
     out = []
-    folds = list_folds(dsd, include_holdout=include_holdout)
+    folds = list_folds(dsd, include_holdout=include_holdout)[:limit_folds]
     for fold in tqdm(folds, desc=f"{model} folds", disable=not progress, leave=False):
         fd: FoldData = fold_data(dsd, fold, level=level, target=target)
         pipe, proba = fit_predict(model, fd.X_train, fd.y_train, fd.X_test, level=level, seed=seed,
@@ -81,18 +77,18 @@ def submission_from(spec, model: str, fold_rows: list[dict]) -> dict:
 
 
 def run_category_a(spec, *, model: str, data_dir=None, seed: int = 42, legacy_stats: bool = False,
-                   progress: bool = True) -> dict:
+                   progress: bool = True, limit_folds: int | None = None) -> dict:
     """Fit, predict and score every fold of a Category A/B task; returns the results dict."""
     check_model_name(model)
     dsd, meta = load_config(spec.name, data_dir=data_dir)
     level = feature_level(meta, spec)
-    rows = predict_folds(dsd, meta, model=model, seed=seed, level=level, progress=progress)
+    rows = predict_folds(dsd, meta, model=model, seed=seed, level=level, progress=progress, limit_folds=limit_folds)
     evaluation = scoring.score_folds(rows, legacy=legacy_stats, category=str(spec.params.get("category", "A")))
     return {
         "task": spec.name, "upstream_id": spec.upstream_id, "category": spec.params.get("category"),
         "model": model, "model_description": MODELS[model], "seed": seed, "feature_level": level,
         "n_features": meta.get("feature_ids") and len(meta["feature_ids"]),
-        "synthetic": bool(meta.get("synthetic")), "data_dir": str(data_dir) if data_dir else None,
+        "synthetic": bool(meta.get("synthetic")), "_meta": meta,
         "statistics": scoring.statistics_label(legacy_stats),
         "spec_sha256": spec.spec_hash,
         "fold_details": [{k: r[k] for k in ("fold", "test_mission", "train_missions", "n_train",
@@ -104,32 +100,36 @@ def run_category_a(spec, *, model: str, data_dir=None, seed: int = 42, legacy_st
     }
 
 
-def write_report(spec, results: dict, out: Path, *, model: str) -> Path:
-    """results.json, submission.json and the PNG plots into ``out`` (replaced atomically per file)."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    rows = results["_rows"]
-    from bench.metrics.submission import write_submission
-    sub = submission_from(spec, model, rows)
-    write_submission(out / "submission.json", task_id=sub["task_id"], model_name=sub["model_name"],
-                     predictions=sub["predictions"], model_description=sub["model_description"],
-                     submission_date=sub["submission_date"])
-    public = {k: v for k, v in results.items() if not k.startswith("_")}
+def category_a_result(spec, results: dict, *, data_dir=None) -> Result:
+    """The Result of a Category A/B run: lomo summary, per-fold table, submission and plots."""
+    rows, model = results["_rows"], results["model"]
+    evaluation = {k: results[k] for k in ("per_fold", "summary", "thresholds", "settings", "transfer_pattern")
+                  if k in results}
     title = f"{spec.name} · {model}" + (" · SYNTHETIC data" if results.get("synthetic") else "")
-    report.plot_roc_curves([{"fold": r["fold"], "y": r["y"], "scores": r["scores"],
-                             "auroc": f.get("auroc")} for r, f in zip(rows, results["per_fold"])],
-                           out / "roc.png", title=title)
-    report.plot_forest(results["per_fold"], results["summary"], out / "forest.png", title=title,
-                       thresholds=results.get("thresholds"))
-    plots = ["roc.png", "forest.png"]
+    sub = submission_from(spec, model, rows)
+    files = {
+        "submission.json": lambda path: write_submission(path, **sub),
+        "roc.png": plots.plot_roc_curves([{"fold": r["fold"], "y": r["y"], "scores": r["scores"],
+                                           "auroc": f.get("auroc")} for r, f in zip(rows, results["per_fold"])],
+                                         title=title),
+        "forest.png": plots.plot_forest(results["per_fold"], results["summary"], title=title,
+                                        thresholds=results.get("thresholds")),
+    }
     if results.get("category") == "B":
         labels, matrix = transfer_matrix(results["per_fold"])
-        report.plot_heatmap(matrix, labels, out / "heatmap.png", title=f"{title}: train -> test AUROC")
-        plots.append("heatmap.png")
-    public["files"] = {"submission": "submission.json", "plots": plots}
-    results["plots"] = plots
-    write_json_atomic(out / "results.json", public)
-    return out
+        files["heatmap.png"] = plots.plot_heatmap(matrix, labels, title=f"{title}: train -> test AUROC")
+    text_title = (f"{results['task']} · model {model} · {results['feature_level']} level · "
+                  f"statistics: {results['statistics']}")
+    return Result(
+        task=spec.name, family=spec.family, summary=scoring.lomo_summary(evaluation),
+        settings={"model": model, "model_description": results["model_description"],
+                  "upstream_id": spec.upstream_id, "category": results["category"],
+                  "feature_level": results["feature_level"], "n_features": results["n_features"],
+                  "statistics": results["statistics"], "thresholds": results.get("thresholds")},
+        tables={"per_fold": results["per_fold"], "fold_details": results["fold_details"]},
+        files=files, text=scoring.format_results(evaluation, title=text_title),
+        provenance=config_provenance(spec, results["_meta"], seed=results["seed"], data_dir=data_dir),
+    )
 
 
 def transfer_matrix(folds: list[dict]) -> tuple[list[str], np.ndarray]:
@@ -148,33 +148,14 @@ def transfer_matrix(folds: list[dict]) -> tuple[list[str], np.ndarray]:
     return missions, matrix
 
 
-def print_results(results: dict, *, out: Path | None = None, stream=None) -> None:
-    """The lomo per-fold table with the verdict (or Category B transfer pattern), plus provenance."""
-    stream = stream or sys.stdout
-    if results.get("synthetic"):
-        print("NOTE: running on the embedded SYNTHETIC default (no --data-dir given and the Hub is "
-              "unreachable): these numbers say nothing about spaceflight.", file=stream)
-    title = (f"{results['task']} · model {results['model']} · {results['feature_level']} level · "
-             f"statistics: {results['statistics']}")
-    print(scoring.format_results(results, title=title), file=stream)
-    if out is not None:
-        print(f"report: {out}/ (results.json, submission.json, {', '.join(results.get('plots', []))})", file=stream)
-
-
-def run_task(spec, *, model: str, data_dir=None, out=None, seed: int = 42) -> int:
-    """Entry point of ``bench run`` for the genelab family."""
+def run(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | None = None) -> Result:
+    """``bench run`` for the genelab and genelab_analysis families: the Result of ``spec``'s category."""
     check_model_name(model)
     category = str(spec.params.get("category", "A"))
-    if category in ("C", "D", "NC"):
-        from bench.baselines import genelab_condition, genelab_transfer
-        runner = {"C": genelab_transfer.run_category_c, "D": genelab_condition.run_category_d,
-                  "NC": genelab_condition.run_negative_control}[category]
-        return runner(spec, model=model, data_dir=data_dir, out=Path(out) if out else default_out(spec, model),
-                      seed=seed)
+    runners = {"C": transfer.run_category_c, "D": condition.run_category_d, "NC": condition.run_negative_control}
+    if category in runners:
+        return runners[category](spec, model=model, data_dir=data_dir, seed=seed, limit_folds=limit_folds)
     if category not in ("A", "B"):
         raise BenchError(f"task {spec.name}: params.category must be one of A, B, C, D, NC, got {category!r}")
-    results = run_category_a(spec, model=model, data_dir=data_dir, seed=seed)
-    out = Path(out) if out else default_out(spec, model)
-    write_report(spec, results, out, model=model)
-    print_results(results, out=out)
-    return 0
+    results = run_category_a(spec, model=model, data_dir=data_dir, seed=seed, limit_folds=limit_folds)
+    return category_a_result(spec, results, data_dir=data_dir)

@@ -12,18 +12,15 @@
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from bench.baselines import genelab_report as report
-from bench.baselines import genelab_scoring as scoring
-from bench.baselines.genelab_data import all_samples, feature_level, fold_data, list_folds, load_config
-from bench.baselines.genelab_models import fit_predict
+from bench.baselines.genelab import scoring
+from bench.baselines.genelab.data import all_samples, feature_level, fold_data, list_folds, load_config
+from bench.baselines.genelab.models import fit_predict
+from bench.baselines.report import Result, config_provenance, format_table, summary
 from bench.errors import BenchError
-from bench.io import write_json_atomic
 from bench.tasks import get_task
 
 
@@ -80,7 +77,9 @@ def condition_cv(X: np.ndarray, y: np.ndarray, *, model: str, level: str, n_spli
             "accuracy": float(np.mean(oof == y))}
 
 
-def run_category_d(spec, *, model: str, data_dir=None, out: Path, seed: int = 42) -> int:
+def run_category_d(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | None = None) -> Result:
+    """Category D: out-of-fold macro-F1 of the condition ``params.target`` (``limit_folds`` does not
+    apply: the CV folds are needed to predict every sample once)."""
     target = spec.params.get("target")
     if not target:
         raise BenchError(f"task {spec.name}: params.target (the condition column) is required")
@@ -88,27 +87,29 @@ def run_category_d(spec, *, model: str, data_dir=None, out: Path, seed: int = 42
     level = feature_level(meta, spec)
     X, y, obs = _samples_with_target(dsd, target)
     res = condition_cv(X, y, model=model, level=level, n_splits=int(spec.split.get("n_splits", 5)), seed=seed)
-    results = {"task": spec.name, "category": "D", "target": target, "model": model, "seed": seed,
-               "feature_level": level, "synthetic": bool(meta.get("synthetic")),
-               "permutation": "labels permuted against fixed out-of-fold predictions, default_rng(seed), 1000x",
-               **res}
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "results.json", results)
-    if results["synthetic"]:
-        print("NOTE: running on the embedded SYNTHETIC default: these numbers say nothing about spaceflight.")
-    print(f"{spec.name} · predict {target!r} · model {model} · {level} level · {res['n_splits']}-fold stratified CV")
-    print(report.format_table([res], ["n", "macro_f1", "accuracy", "perm_p", "n_splits"]))
-    print("classes: " + ", ".join(f"{c}={n}" for c, n in res["classes"].items()))
-    print(f"report: {out}/results.json")
-    return 0
+    row = {k: res[k] for k in ("n", "macro_f1", "accuracy", "perm_p", "n_splits")}
+    text = "\n".join([
+        f"{spec.name} · predict {target!r} · model {model} · {level} level · {res['n_splits']}-fold stratified CV",
+        format_table([row], rule=False),
+        "classes: " + ", ".join(f"{c}={n}" for c, n in res["classes"].items())])
+    return Result(
+        task=spec.name, family=spec.family,
+        summary=summary("macro_f1", res["macro_f1"], perm_p=res["perm_p"], accuracy=res["accuracy"],
+                        n=res["n"], n_splits=res["n_splits"], classes=res["classes"]),
+        settings={"model": model, "category": "D", "target": target, "feature_level": level,
+                  "permutation": "labels permuted against fixed out-of-fold predictions, default_rng(seed), 1000x",
+                  "limit_folds": "not applicable (out-of-fold CV)" if limit_folds else None},
+        tables={"scores": [row]}, text=text,
+        provenance=config_provenance(spec, meta, seed=seed, data_dir=data_dir))
 
 
 # ------------------------------------------------------------------------------------------ NC
 
-def _nc_rows(spec, base, dsd, meta, *, model: str, seed: int) -> tuple[list[dict], dict]:
+def _nc_rows(spec, base, dsd, meta, *, model: str, seed: int, limit_folds: int | None = None
+             ) -> tuple[list[dict], dict]:
     level = feature_level(meta, base)
     control = spec.params.get("control")
-    folds = list_folds(dsd)
+    folds = list_folds(dsd)[:limit_folds]
     repeats = []
     if control == "permuted_labels":
         n_repeats = int(spec.params.get("n_repeats", 5))
@@ -147,26 +148,30 @@ def _nc_rows(spec, base, dsd, meta, *, model: str, seed: int) -> tuple[list[dict
     return repeats, detail
 
 
-def run_negative_control(spec, *, model: str, data_dir=None, out: Path, seed: int = 42) -> int:
+def run_negative_control(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | None = None
+                         ) -> Result:
+    """NC1/NC2: mean AUROC of the control over its repeats; PASS when inside the expected range."""
     base = get_task(spec.params.get("base_task", ""))
     dsd, meta = load_config(base.name, data_dir=data_dir)
-    repeats, detail = _nc_rows(spec, base, dsd, meta, model=model, seed=seed)
+    repeats, detail = _nc_rows(spec, base, dsd, meta, model=model, seed=seed, limit_folds=limit_folds)
     evaluations = [scoring.score_folds(rows) for rows in repeats]
     means = [e["summary"]["mean_auroc"] for e in evaluations]
     lo, hi = spec.params.get("expected_auroc_range", [0.4, 0.6])
     mean_auroc = float(np.mean(means))
     verdict = "PASS" if lo <= mean_auroc <= hi else "FAIL"
-    results = {"task": spec.name, "category": "NC", "base_task": base.name, "model": model, "seed": seed,
-               "synthetic": bool(meta.get("synthetic")), **detail,
-               "mean_auroc_per_repeat": means, "mean_auroc": mean_auroc,
-               "std_auroc_over_repeats": float(np.std(means)), "expected_auroc_range": [lo, hi],
-               "verdict": verdict, "evaluations": evaluations, "statistics": scoring.statistics_label(False)}
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "results.json", results)
-    if results["synthetic"]:
-        print("NOTE: running on the embedded SYNTHETIC default: these numbers say nothing about spaceflight.")
-    print(f"{spec.name} · {detail['control']} on {base.name} · model {model}")
-    print(scoring.format_results(evaluations[0], title="first repeat:" if len(evaluations) > 1 else None))
-    print(f"mean AUROC over {len(means)} repeat(s): {mean_auroc:.3f} (expected in [{lo}, {hi}]) -> {verdict}")
-    print(f"report: {out}/results.json")
-    return 0
+    text = "\n".join([
+        f"{spec.name} · {detail['control']} on {base.name} · model {model}",
+        scoring.format_results(evaluations[0], title="first repeat:" if len(evaluations) > 1 else None),
+        f"mean AUROC over {len(means)} repeat(s): {mean_auroc:.3f} (expected in [{lo}, {hi}]) -> {verdict}"])
+    per_repeat = [{"repeat": i, "fold": f["fold"], **{k: v for k, v in f.items() if k != "fold"}}
+                  for i, e in enumerate(evaluations) for f in e["per_fold"]]
+    return Result(
+        task=spec.name, family=spec.family,
+        summary=summary("mean_auroc", mean_auroc, verdict=verdict,
+                        per_fold={f["fold"]: f["auroc"] for f in evaluations[0]["per_fold"]},
+                        mean_auroc_per_repeat=means, std_auroc_over_repeats=float(np.std(means)),
+                        expected_auroc_range=[lo, hi], repeats=[e["summary"] for e in evaluations]),
+        settings={"model": model, "category": "NC", "base_task": base.name,
+                  "statistics": scoring.statistics_label(False), **detail},
+        tables={"per_fold": per_repeat}, text=text,
+        provenance=config_provenance(spec, meta, seed=seed, data_dir=data_dir))

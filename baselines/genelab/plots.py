@@ -1,56 +1,21 @@
-"""Reports for the GeneLab baselines: text tables, results JSON and PNG plots (matplotlib, Agg)."""
+"""Plots of the GeneLab baselines (matplotlib's object API, no pyplot state): each function returns
+a ``Figure`` that :mod:`bench.baselines.report` saves as PNG."""
 from __future__ import annotations
 
-import math
-from pathlib import Path
-
+import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
+from sklearn.metrics import roc_curve
 
-from bench.io import atomic_path, write_json_atomic
+from bench.baselines.report import format_value as _fmt
 
 GO_THRESHOLDS = {"mean_auroc": 0.70, "mean_ci_lower": 0.50, "mean_perm_p": 0.05}
 
 
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _fmt(value, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def format_table(rows: list[dict], columns: list[str]) -> str:
-    """Plain fixed-width table (header + one line per row)."""
-    cells = [[_fmt(r.get(c)) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
-    return "\n".join(lines)
-
-
-def save_figure(fig, path: Path) -> Path:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
-    _plt().close(fig)
-    return path
-
-
-def plot_roc_curves(curves: list[dict], path: Path, *, title: str) -> Path:
+def plot_roc_curves(curves: list[dict], *, title: str) -> Figure:
     """One ROC curve per fold (``curves``: {fold, y, scores, auroc}) on shared axes."""
-    from sklearn.metrics import roc_curve
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.2, 5))
+    fig = Figure(figsize=(5.2, 5))
+    ax = fig.subplots()
     for c in curves:
         y = np.asarray(c["y"])
         if len(np.unique(y)) < 2:
@@ -60,16 +25,15 @@ def plot_roc_curves(curves: list[dict], path: Path, *, title: str) -> Path:
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="chance")
     ax.set(xlabel="False positive rate", ylabel="True positive rate", title=title, xlim=(-0.01, 1.01), ylim=(-0.01, 1.01))
     ax.legend(loc="lower right", fontsize=8)
-    return save_figure(fig, path)
+    return fig
 
 
-def plot_forest(folds: list[dict], summary: dict, path: Path, *, title: str,
-                thresholds: dict | None = None) -> Path:
+def plot_forest(folds: list[dict], summary: dict, *, title: str, thresholds: dict | None = None) -> Figure:
     """Per-fold AUROC with bootstrap CI, the mean, and the GO thresholds (AUROC 0.70, CI lower 0.50)."""
-    plt = _plt()
     thresholds = thresholds or GO_THRESHOLDS
     rows = [f for f in folds if f.get("auroc") is not None]
-    fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.45 * (len(rows) + 1)))
+    fig = Figure(figsize=(6.4, 1.2 + 0.45 * (len(rows) + 1)))
+    ax = fig.subplots()
     for i, f in enumerate(rows):
         lo, hi = f.get("ci_lower"), f.get("ci_upper")
         if lo is not None and hi is not None:
@@ -91,15 +55,15 @@ def plot_forest(folds: list[dict], summary: dict, path: Path, *, title: str,
                  f"CI lower {_fmt(summary.get('mean_ci_lower'))}, p {_fmt(summary.get('mean_perm_p'))})")
     ax.set(xlim=(0, 1.04), xlabel="AUROC (95% bootstrap CI)", title=title)
     ax.legend(loc="lower left", fontsize=7)
-    return save_figure(fig, path)
+    return fig
 
 
-def plot_heatmap(matrix: np.ndarray, labels: list[str], path: Path, *, title: str) -> Path:
+def plot_heatmap(matrix: np.ndarray, labels: list[str], *, title: str) -> Figure:
     """Train-mission (rows) x test-mission (columns) AUROC heatmap; NaN on the diagonal."""
-    plt = _plt()
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(1.6 + 0.8 * n, 1.2 + 0.7 * n))
-    cmap = plt.get_cmap("RdBu_r").copy()
+    fig = Figure(figsize=(1.6 + 0.8 * n, 1.2 + 0.7 * n))
+    ax = fig.subplots()
+    cmap = matplotlib.colormaps["RdBu_r"].copy()
     cmap.set_bad("lightgrey")   # the diagonal (no self-transfer) and undefined pairs
     im = ax.imshow(np.ma.masked_invalid(matrix), vmin=0, vmax=1, cmap=cmap)
     for i in range(n):
@@ -111,8 +75,4 @@ def plot_heatmap(matrix: np.ndarray, labels: list[str], path: Path, *, title: st
     ax.set_yticks(range(n), labels)
     ax.set(xlabel="test mission", ylabel="train mission", title=title)
     fig.colorbar(im, ax=ax, label="AUROC")
-    return save_figure(fig, path)
-
-
-def write_results(out: Path, results: dict) -> Path:
-    return write_json_atomic(out / "results.json", results) or (out / "results.json")
+    return fig

@@ -1,0 +1,6 @@
+"""GenoTEX baselines: ``MODELS`` and ``run(spec, ...) -> Result`` (models.py: the regress.py numerics;
+run.py: solve, score against the reference, report)."""
+from bench.baselines.genotex.models import MODELS
+from bench.baselines.genotex.run import run
+
+__all__ = ["MODELS", "run"]

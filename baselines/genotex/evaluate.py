@@ -1,0 +1,128 @@
+"""``bench evaluate genotex_problems OUTPUT_DIR``: score a GenoTEX output folder (``preprocess/``
+and/or ``regress/``) against the reference of the data source (``--data-dir`` GenoTEX root; default
+bench's synthetic root), with the upstream eval.py rules; one :class:`bench.baselines.report.Result`."""
+from __future__ import annotations
+
+import contextlib
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from bench.baselines.genotex.run import analysis_table
+from bench.baselines.report import Result, format_table, provenance, sha256_tree, summary
+from bench.errors import BenchError
+from bench.loaders import genotex as gl
+from bench.loaders.genotex_synthetic import build_genotex_root
+from bench.metrics import genotex_eval as ev
+
+PARTS = ("selection", "preprocessing", "analysis")
+PART_OF_TASK = {"genotex_selection": "selection", "genotex_preprocessing": "preprocessing"}
+
+
+def parts_of(spec) -> list[str]:
+    """What a task scores: selection or preprocessing tables for those tasks, else the analysis."""
+    return [PART_OF_TASK.get(spec.name, "analysis")] if spec is not None else list(PARTS)
+
+
+@contextlib.contextmanager
+def reference_root(data_dir):
+    """The GenoTEX root holding the reference: ``data_dir``, or a synthetic root built for this call."""
+    if data_dir is not None:
+        yield Path(data_dir), False
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-genotex-ref-") as tmp:
+        yield build_genotex_root(Path(tmp) / "root", seed=42), True
+
+
+def plot_analysis(results: dict, *, keys=("success", "precision", "recall", "f1")) -> Figure:
+    """Grouped bar chart of the analysis means per category."""
+    groups = list(results)
+    keys = [k for k in keys if any(k in results[g] for g in groups)]
+    width = 0.8 / max(len(keys), 1)
+    fig = Figure(figsize=(1.8 + 1.6 * len(groups), 3.2))
+    ax = fig.subplots()
+    for j, key in enumerate(keys):
+        ax.bar(np.arange(len(groups)) + j * width, [results[g].get(key, float("nan")) for g in groups], width, label=key)
+    ax.set_xticks(np.arange(len(groups)) + width * (len(keys) - 1) / 2)
+    ax.set_xticklabels(groups, fontsize=8)
+    finite = [v for g in groups for k in keys for v in [results[g].get(k)] if isinstance(v, float) and not math.isnan(v)]
+    ax.set_ylim(0, 1.25 * max(finite + [1e-9]))
+    ax.set_ylabel("score")
+    ax.set_title("GenoTEX statistical analysis")
+    ax.legend(fontsize=7, ncol=len(keys))
+    fig.tight_layout()
+    return fig
+
+
+def score_parts(pred: Path, ref: Path, *, parts, task_info_path: Path | None, subtasks, compat: str, traits=None) -> dict:
+    """{part: evaluator output} for the requested parts (selection needs task_info.json)."""
+    out = {}
+    if "selection" in parts:
+        if task_info_path is None or not task_info_path.is_file():
+            raise BenchError(f"--task-info: task_info.json not found at {task_info_path} (needed for selection)")
+        out["selection"] = ev.evaluate_selection(pred, ref, gl.read_task_info(task_info_path), compat=compat)
+    if "preprocessing" in parts:
+        out["preprocessing"] = ev.evaluate_preprocessing(pred, ref, subtasks=subtasks, compat=compat)
+    if "analysis" in parts:
+        out["analysis"] = ev.evaluate_analysis(pred, ref, compat=compat, traits=traits)
+    return out
+
+
+TITLES = {"selection": "Dataset filtering and selection", "preprocessing": "Preprocessing",
+          "analysis": "Statistical analysis (compat={compat})"}
+
+
+def evaluate(spec, predictions, *, data_dir=None, ref=None, parts=None, subtasks=ev.SUBTASKS, compat: str = "v2",
+             task_info=None, seed: int = 42) -> Result:
+    """Score the output folder ``predictions`` against ``ref`` (default: the data source's output/)."""
+    pred = Path(predictions)
+    if not pred.is_dir():
+        raise BenchError(f"PREDICTIONS: folder not found: {pred} (expected a GenoTEX output folder with "
+                         "preprocess/ and/or regress/)")
+    parts = list(parts or parts_of(spec))
+    traits = [spec.params["trait"]] if spec is not None and "trait" in spec.params else None
+    with reference_root(data_dir if ref is None else None) as (root, synthetic):
+        ref_dir = Path(ref) if ref is not None else gl.root_paths(root)["regress"].parent
+        info = Path(task_info) if task_info else (ref_dir.resolve().parent / "metadata" / "task_info.json")
+        scored = score_parts(pred, ref_dir, parts=parts, task_info_path=info, subtasks=subtasks, compat=compat,
+                             traits=traits)
+    tables = {part: analysis_table(res["results"], columns=metric_columns(res["results"]))
+              for part, res in scored.items()}
+    texts = [format_table(analysis_table(res["results"], columns=ev.BRIEF_COLUMNS if part == "analysis"
+                                         else metric_columns(res["results"])),
+                          title=TITLES[part].format(compat=compat), digits=2)
+             for part, res in scored.items()]
+    notes = [w for res in scored.values() for w in res.get("warnings", [])]
+    primary = spec.metric.get("primary") if spec is not None else "f1"
+    task = spec.name if spec is not None else "genotex"
+    files = {"analysis.png": plot_analysis(scored["analysis"]["results"])} if "analysis" in scored else {}
+    return Result(
+        task=task, family="genotex",
+        summary=summary(primary, headline(scored, primary), **{part: res["results"] for part, res in scored.items()}),
+        settings={"parts": parts, "compat": compat, "subtasks": list(subtasks), "traits": traits},
+        tables={**tables, **{f"{part}_per_problem": res["per_problem"] for part, res in scored.items()
+                            if res.get("per_problem")}},
+        files=files, notes=notes, text="\n\n".join(texts),
+        provenance=provenance(spec, seed=seed, synthetic=synthetic,
+                              origin="synthetic:genotex-seed42" if synthetic else "local", data_dir=data_dir,
+                              inputs={"predictions": sha256_tree(pred)}),
+    )
+
+
+def metric_columns(results: dict) -> list[str]:
+    """Every metric name of {group: {metric: value}} results, in first-seen order."""
+    return list(dict.fromkeys(k for row in results.values() if isinstance(row, dict) for k in row))
+
+
+def headline(scored: dict, primary: str):
+    """The primary value: analysis Overall, selection accuracy, or the preprocessing mean over tables."""
+    if "analysis" in scored:
+        return scored["analysis"]["results"].get("Overall", {}).get(primary)
+    if "selection" in scored:
+        return scored["selection"]["results"].get("selection", {}).get("accuracy")
+    rows = scored["preprocessing"]["results"].values()
+    values = [r[primary] for r in rows if isinstance(r.get(primary), float) and not math.isnan(r[primary])]
+    return float(np.mean(values)) if values else None

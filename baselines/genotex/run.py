@@ -1,0 +1,72 @@
+"""``bench run genotex_problems --model lasso``: solve the task's problems with the regress.py
+baseline (models.py), score them against the data source's reference when it has one, and return
+one :class:`bench.baselines.report.Result` whose files hold the upstream ``regress/`` tree."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from bench.baselines.genotex.models import MODELS, solve_problems, write_regress
+from bench.baselines.report import Result, format_table, provenance, summary
+from bench.errors import BenchError
+from bench.loaders import genotex as gl
+from bench.loaders.genotex_synthetic import build_genotex_root
+from bench.metrics import genotex_eval as ev
+
+EVALUATION_ONLY = ("genotex_selection", "genotex_preprocessing")
+
+
+def analysis_table(results: dict[str, dict], columns=ev.BRIEF_COLUMNS) -> list[dict]:
+    """``evaluate_analysis`` results ({group: {metric: value}}) as table rows (``columns`` only)."""
+    keep = set(columns)
+    return [{"group": group, **{k: v for k, v in row.items() if k in keep and not isinstance(v, dict)}}
+            for group, row in results.items() if isinstance(row, dict)]
+
+
+def analysis_text(title: str, results: dict[str, dict]) -> str:
+    return format_table(analysis_table(results), title=title, digits=2)
+
+
+def _traits(spec, root: Path) -> list[str] | None:
+    traits = [spec.params["trait"]] if "trait" in spec.params else None
+    if traits and traits[0] not in gl.read_task_info(gl.root_paths(root)["task_info"]):
+        raise BenchError(f"trait {traits[0]!r} is not in the data source {root.name}; pass --data-dir with a "
+                         "GenoTEX root that has it")
+    return traits
+
+
+def run(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | None = None) -> Result:
+    """Solve, write regress/ to a scratch folder, score it against the reference (v2 and bench rules)."""
+    if spec.name in EVALUATION_ONLY:
+        raise BenchError(f"task {spec.name} has no baseline (it scores preprocessing outputs); "
+                         f"use `bench evaluate {spec.name} OUTPUT_DIR` on your outputs")
+    if model not in MODELS:
+        raise BenchError(f"unknown model {model!r} for task {spec.name}; choices: {', '.join(MODELS)}")
+    synthetic = data_dir is None
+    with tempfile.TemporaryDirectory(prefix="bench-genotex-") as scratch:
+        root = Path(data_dir) if data_dir is not None else build_genotex_root(Path(scratch) / "root", seed=seed)
+        traits = _traits(spec, root)
+        log, docs = solve_problems(root, traits=traits, model=model, seed=seed, limit=limit_folds)
+        write_regress(docs, Path(scratch) / "pred" / "regress")
+        ref = gl.root_paths(root)["regress"]
+        analysis = {compat: ev.evaluate_analysis(Path(scratch) / "pred", ref.parent, compat=compat, traits=traits)
+                    ["results"] for compat in ("v2", "bench")} if ref.is_dir() else {}
+    lines = [f"{spec.name} / {model}: solved {len(log['solved'])}, skipped {len(log['skipped'])} problems"
+             + (" (synthetic data)" if synthetic else "")]
+    lines += [analysis_text(f"analysis (compat={compat})", res) for compat, res in analysis.items()]
+    primary = spec.metric.get("primary", "f1")
+    overall = analysis.get("v2", {}).get("Overall", {})
+    return Result(
+        task=spec.name, family=spec.family,
+        summary=summary(primary, overall.get(primary), success=overall.get("success"),
+                        n_solved=len(log["solved"]), n_skipped=len(log["skipped"])),
+        settings={"model": model, "model_description": MODELS[model], "traits": traits,
+                  "limit_problems": limit_folds, "evaluated": sorted(analysis)},
+        tables={"solved": log["solved"], "skipped": log["skipped"],
+                **{f"analysis_{compat}": analysis_table(res, columns=list(next(iter(res.values()), {})))
+                   for compat, res in analysis.items()}},
+        files={"regress": lambda path: write_regress(docs, path)},
+        text="\n\n".join(lines),
+        provenance=provenance(spec, seed=seed, synthetic=synthetic,
+                              origin=f"synthetic:genotex-seed{seed}" if synthetic else "local", data_dir=data_dir),
+    )

@@ -1,0 +1,164 @@
+"""``bench evaluate pbmc68k EMB.npy --obs OBS.csv`` or ``bench evaluate pbmc68k cells.h5ad --obsm X_pca X_scvi``:
+score any model's cell embedding(s) on every applicable single-cell metric. Several ``--obsm`` keys
+are scored on the same cells and printed side by side (one column per embedding, as scib-metrics'
+Benchmarker); one :class:`bench.baselines.report.Result`.
+
+Rows of an ``.npy`` embedding (cells x dims) align one to one with the rows of the obs table
+(.csv). ``--label-key`` (default: the task's label column) names the cell-type column,
+``--batch-key`` (default: the task's batch key, if any) the batch or species column for the
+integration metrics.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bench.baselines.report import Result, format_table, provenance, summary
+from bench.baselines.singlecell.models import subtasks
+from bench.baselines.singlecell.run import primary_value, rows_text
+from bench.errors import BenchError, close_matches_hint
+from bench.metrics.singlecell import score_embedding
+
+
+def read_embedding(path: str | Path) -> np.ndarray:
+    """A 2-D numeric array from a .npy file (never unpickles)."""
+    path = Path(path)
+    if not path.is_file():
+        raise BenchError(f"EMB.npy: file not found: {path}")
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise BenchError(f"EMB.npy: {path} is not a numeric .npy array ({exc})") from None
+    return check_matrix(arr, f"EMB.npy: {path}")
+
+
+def check_matrix(arr, where: str) -> np.ndarray:
+    if arr.dtype.kind not in "iuf":
+        raise BenchError(f"{where} holds dtype {arr.dtype}, expected real numbers (int or float)")
+    if arr.ndim != 2:
+        raise BenchError(f"{where} has shape {arr.shape}, expected (n_cells, n_dims)")
+    return arr
+
+
+def read_obs(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise BenchError(f"--obs: file not found: {path}")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=True)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise BenchError(f"--obs: {path} is not a readable CSV ({exc})") from None
+
+
+def read_h5ad(path: Path, keys: list[str]) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """``{key: adata.obsm[key]}`` and ``adata.obs`` of an .h5ad (anndata reads HDF5; nothing is unpickled)."""
+    import anndata  # optional extra: bench[singlecell]
+
+    try:
+        adata = anndata.read_h5ad(path, backed="r")
+    except (OSError, KeyError, ValueError) as exc:
+        raise BenchError(f"PREDICTIONS: {path} is not a readable .h5ad file ({exc})") from None
+    if not keys:
+        raise BenchError(f"--obsm: name the embedding(s) to score in {path.name}; it has: "
+                         f"{', '.join(adata.obsm.keys()) or 'no obsm entries'}")
+    missing = [k for k in keys if k not in adata.obsm]
+    if missing:
+        raise BenchError(f"--obsm {missing[0]!r} is not in {path.name}.{close_matches_hint(missing[0], adata.obsm.keys())} "
+                         f"obsm keys: {', '.join(adata.obsm.keys())}")
+    embeddings = {k: check_matrix(np.asarray(adata.obsm[k]), f"--obsm {k!r} in {path.name}") for k in keys}
+    obs = adata.obs.astype(str).where(adata.obs.notna(), None).reset_index(drop=True)
+    return embeddings, obs
+
+
+def obs_column(obs: pd.DataFrame, key: str, *, option: str, path) -> np.ndarray:
+    if key not in obs.columns:
+        raise BenchError(f"{option} {key!r} is not a column of {path}.{close_matches_hint(key, obs.columns)} "
+                         f"Columns: {', '.join(map(str, obs.columns[:20]))}")
+    col = obs[key]
+    if col.isna().any():
+        rows = np.flatnonzero(col.isna().to_numpy())
+        raise BenchError(f"{option} {key!r}: {len(rows)} empty value(s) in {path} (first data rows: {rows[:5].tolist()})")
+    return col.to_numpy(dtype=object)
+
+
+def read_inputs(predictions, *, obs=None, obsm=None) -> tuple[dict[str, np.ndarray], pd.DataFrame, str]:
+    """(embeddings by name, obs table, obs source name) from an .npy + --obs, or an .h5ad + --obsm."""
+    path = Path(predictions)
+    if path.suffix == ".h5ad":
+        if obs is not None:
+            raise BenchError("--obs is for an .npy embedding; an .h5ad carries its own obs table")
+        embeddings, table = read_h5ad(path, list(obsm or []))
+        return embeddings, table, path.name
+    if obsm:
+        raise BenchError(f"--obsm needs an .h5ad file; {path.name} is not one (an .npy is scored with --obs)")
+    if obs is None:
+        raise BenchError("--obs OBS.csv is required with an .npy embedding (one row per cell, same order)")
+    X = read_embedding(path)
+    table = read_obs(obs)
+    if len(table) != len(X):
+        raise BenchError(f"EMB.npy has {len(X)} rows but --obs {obs} has {len(table)} rows; "
+                         "they must describe the same cells in the same order")
+    return {path.stem: X}, table, str(obs)
+
+
+def score(name: str, X, labels, batches, *, tasks, seed: int, label_key: str, batch_key: str | None) -> list[dict]:
+    """score_embedding with errors naming the CLI inputs rather than the Python arguments."""
+    try:
+        return score_embedding(X, labels, batches=batches, tasks=tasks, random_state=seed)
+    except BenchError as exc:
+        msg = str(exc)
+        for prefix, option in (("labels:", f"--label-key {label_key!r}:"), ("batch:", f"--batch-key {batch_key!r}:"),
+                               ("embedding:", f"EMB.npy {name}:")):
+            if msg.startswith(prefix):
+                msg = option + msg[len(prefix):]
+                break
+        raise BenchError(msg) from None
+
+
+def side_by_side(results: dict[str, list[dict]]) -> list[dict]:
+    """One row per (task, metric, params), one column per embedding (scib-metrics Benchmarker style)."""
+    table: dict[tuple, dict] = {}
+    for name, rows in results.items():
+        for r in rows:
+            params = ",".join(f"{k}={v}" for k, v in r["params"].items())
+            table.setdefault((r["task"], r["metric"], params),
+                             {"task": r["task"], "metric": r["metric"], "params": params})[name] = r["value"]
+    return list(table.values())
+
+
+def evaluate(spec, predictions, *, obs=None, obsm=None, label_key: str | None = None, batch_key: str | None = None,
+             tasks=None, seed: int = 42) -> Result:
+    """Score every embedding of ``predictions`` on the task's metrics (or ``tasks``)."""
+    label_key = label_key or (spec.label.get("column") if spec is not None else None)
+    if not label_key:
+        raise BenchError("--label-key is required (the obs column with the cell labels)")
+    batch_key = batch_key or (spec.params.get("batch_key") if spec is not None else None)
+    if tasks is None and spec is not None:
+        kinds = [t.params.get("kind") for t in subtasks(spec)]
+        if "perturbation" in kinds:
+            raise BenchError(f"task {spec.name} scores perturbation predictions, not embeddings; use `bench run "
+                             f"{spec.name} --model control_median` (no evaluate input format yet)")
+        tasks = [k for k in dict.fromkeys(kinds) if k != "integration" or batch_key]
+    embeddings, table, obs_name = read_inputs(predictions, obs=obs, obsm=obsm)
+    labels = obs_column(table, label_key, option="--label-key", path=obs_name)
+    batches = obs_column(table, batch_key, option="--batch-key", path=obs_name) if batch_key else None
+    results = {name: score(name, X, labels, batches, tasks=tasks, seed=seed, label_key=label_key, batch_key=batch_key)
+               for name, X in embeddings.items()}
+    metric = spec.metric["primary"] if spec is not None else "silhouette_score"
+    values = {name: primary_value(rows, metric) for name, rows in results.items()}
+    single = len(results) == 1
+    inputs = {"predictions": Path(predictions)} | ({"obs": Path(obs)} if obs is not None else {})
+    return Result(
+        task=spec.name if spec is not None else "embedding", family="singlecell",
+        summary=summary(metric, next(iter(values.values())), per_fold={} if single else values,
+                        embeddings={name: {f"{r['task']}/{r['metric']}"
+                                           + (f"[{r['params']['classifier']}]" if "classifier" in r["params"] else ""):
+                                           r["value"] for r in rows} for name, rows in results.items()}),
+        settings={"label_key": label_key, "batch_key": batch_key, "tasks": tasks,
+                  "embeddings": {name: list(X.shape) for name, X in embeddings.items()}},
+        tables={"results": side_by_side(results)},
+        text=rows_text(next(iter(results.values()))) if single else format_table(side_by_side(results), digits=4),
+        provenance=provenance(spec, seed=seed, synthetic=False, origin="local", inputs=inputs),
+    )

@@ -1,0 +1,84 @@
+"""The work behind the hidden old verbs (see :mod:`bench.commands.aliases`)."""
+from __future__ import annotations
+
+import shlex
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from bench.baselines.genotex import evaluate as genotex_evaluate
+from bench.baselines.singlecell import evaluate as singlecell_evaluate
+from bench.commands.data import build_geometa, check_repo_out, staged_repo
+from bench.commands.evaluate import report
+from bench.errors import BenchError
+from bench.io import atomic_path
+from bench.loaders import archs4
+from bench.loaders.genotex import build_repo
+from bench.loaders.geometa import load_label_tables
+from bench.tasks import get_task, list_tasks
+
+
+def deprecated(old: str, new: list[str]) -> None:
+    print(f"bench: note: `bench {old}` is an old spelling kept for one release; use: "
+          f"bench {shlex.join(new)}", file=sys.stderr)
+
+
+def cmd_evaluate_gta(args) -> int:
+    deprecated("evaluate-gta", ["evaluate", "genotex_problems", args.pred, "--data-dir", "GENOTEX_ROOT"])
+    for flag, value in (("--pred", args.pred), ("--ref", args.ref)):
+        if not Path(value).is_dir():
+            raise BenchError(f"{flag}: folder not found: {value}")
+    result = genotex_evaluate.evaluate(None, args.pred, ref=args.ref, parts=args.tasks, subtasks=args.subtasks,
+                                       compat=args.compat, task_info=args.task_info)
+    if args.plot and "analysis.png" in result.files:
+        with atomic_path(args.plot) as tmp:
+            result.files["analysis.png"].savefig(tmp, format="png", dpi=120)
+    return report(result, json_out=args.json_out)
+
+
+def cmd_evaluate_embedding(args) -> int:
+    deprecated("evaluate-embedding", ["evaluate", "TASK", args.embedding, "--obs", args.obs,
+                                      "--label-key", args.label_key]
+               + (["--batch-key", args.batch_key] if args.batch_key else []))
+    result = singlecell_evaluate.evaluate(None, args.embedding, obs=args.obs, label_key=args.label_key,
+                                          batch_key=args.batch_key, tasks=args.tasks, seed=args.seed)
+    return report(result, json_out=args.json_out)
+
+
+def cmd_build_genotex(args) -> int:
+    names = [f"genotex_{t}" for t in args.traits] if args.traits else ["genotex"]
+    deprecated("build-genotex", ["build", *names, "--data-dir", args.root, "--out", args.out])
+    with staged_repo(check_repo_out(args.out)) as tmp:  # nothing half-written if a later table is bad
+        written = build_repo(args.root, tmp, traits=args.traits)
+    print(f"wrote {len(written)} configs to {args.out}: {', '.join(written)}")
+    return 0
+
+
+def cmd_geometa_build(args) -> int:
+    specs = [get_task(t) for t in args.tasks] if args.tasks else list_tasks("geometa")
+    new = ["build", *(args.tasks or ["geometa"]), "--out", args.out]
+    new += (["--data-dir", args.data_dir] if args.data_dir else []) + (
+        ["--expression", args.expression, "--expression-seed", str(args.seed)] if args.expression else [])
+    deprecated("geometa build", new)
+    wrong = [s.name for s in specs if s.family != "geometa"]
+    if wrong:
+        raise BenchError(f"not geometa task(s): {', '.join(wrong)}")
+    with staged_repo(check_repo_out(args.out)) as repo:  # every config, or none if one fails
+        for spec in specs:
+            build_geometa(spec, repo, data_dir=args.data_dir, expression=args.expression, seed=args.seed)
+    print(f"wrote {len(specs)} config(s) to {args.out}")
+    return 0
+
+
+def cmd_synth(args) -> int:
+    spec = get_task(args.task)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables, _ = load_label_tables(spec, data_dir=args.data_dir)
+    labels = pd.concat(list(tables.values()), ignore_index=True).drop_duplicates("GSM_ID")
+    path = archs4.write_synthetic_archs4(args.out, labels=labels, targets=list(spec.params["targets"].values()),
+                                         n_genes=args.genes, species=spec.params["species"], seed=args.seed)
+    print(f"wrote {path} ({len(labels)} labelled GSMs, {args.genes} genes, SYNTHETIC)")
+    return 0
