@@ -468,7 +468,7 @@ def _features_line(name: str, m: dict) -> str:
     return f"- **Features**: column `{column}`, {n} float32 values per row; {where}"
 
 
-_SOURCE_ORDER = ("origin", "upstream_repo", "upstream_commit", "hub_repo", "url", "homepage")
+_SOURCE_ORDER = ("origin", "provided_by", "upstream_repo", "upstream_commit", "hub_repo", "url", "homepage")
 
 
 def source_text(source) -> str:

@@ -196,7 +196,7 @@ def _spec(name: str, task_dir: str, prov: Provenance, positive: str, negative: s
         "task": name, "family": "genelab", "version": 1,
         "description": prov.description or (f"{positive} vs {negative}, leave-one-{domain_column}-out, features "
                                             "as given (train-only variance filter per fold)."),
-        "source": {"origin": prov.source, "local_layout": f"tasks/{task_dir}", "created_by": "bench new-task"},
+        "source": {"provided_by": prov.source, "local_layout": f"tasks/{task_dir}", "created_by": "bench new-task"},
         "license": prov.license, "citation": prov.citation,
         "label": {"column": "label", "positive": positive, "negative": negative,
                   "encoding": {1: positive, 0: negative}},

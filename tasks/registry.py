@@ -165,7 +165,7 @@ def _own_provenance(path: Path, data: dict) -> dict:
                          "declare its own 'source', 'license' and 'citation' (the built-in templates' values "
                          "describe the upstream data, not yours)")
     if not isinstance(own["source"], dict):
-        raise BenchError(f"{path}: field 'source' must be a mapping (e.g. {{origin: 'my lab, OSD-123'}})")
+        raise BenchError(f"{path}: field 'source' must be a mapping (e.g. {{provided_by: 'my lab, OSD-123'}})")
     return {**data, "source": dict(own["source"]), "license": own["license"], "citation": own["citation"]}
 
 

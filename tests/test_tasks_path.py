@@ -25,7 +25,7 @@ def new_mission_task(folder, *, name="A5_skin_rr99", includes=None, own_provenan
     data["params"]["task_dir"] = "A5_skin_rr99_lomo"
     data["params"]["missions"] = {"RR-99": {"n": 12, "flight": 6, "ground": 6}}
     if own_provenance:   # a user task declares its own source, licence and citation
-        data.update(source={"origin": "our lab, OSD-999", "local_layout": "tasks/A5_skin_rr99_lomo"},
+        data.update(source={"provided_by": "our lab, OSD-999", "local_layout": "tasks/A5_skin_rr99_lomo"},
                     license="cc-by-4.0", citation="@misc{ourlab2026, title={RR-99 skin}}")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.yaml"
@@ -125,6 +125,6 @@ def test_user_task_inherits_nothing_upstream(tmp_path, monkeypatch):
     spec = get_task("A5_skin_rr99")
     upstream = get_task("A5_skin")
     assert "hub_repo" in upstream.source and "upstream_commit" in upstream.source
-    assert spec.source == {"origin": "our lab, OSD-999", "local_layout": "tasks/A5_skin_rr99_lomo"}
+    assert spec.source == {"provided_by": "our lab, OSD-999", "local_layout": "tasks/A5_skin_rr99_lomo"}
     assert spec.license == "cc-by-4.0" and spec.citation == "@misc{ourlab2026, title={RR-99 skin}}"
     assert upstream.license.startswith("MIT") and "kang2026genelab" in upstream.citation

@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 from bench.errors import BenchError
 
-__all__ = ["BenchError", "__version__", "get_task", "list_tasks", "load"]
+__all__ = ["BenchError", "__version__", "get_task", "list_tasks", "load", "push"]
 
 # Make `evaluate.load("<metric>")` work by bare name for every bench metric (quiet, idempotent;
 # opt out with BENCH_AUTO_REGISTER_METRICS=0). See bench.metrics.registration.
@@ -37,3 +37,15 @@ def load(name: str, **kwargs):
     from bench.loaders import load as _load
 
     return _load(name, **kwargs)
+
+
+def push(repo_dir, repo_id: str, *, dry_run: bool = False, **kwargs):
+    """Publish a built repository to the Hub dataset ``repo_id`` in one commit (``bench push``).
+
+    ``dry_run=True`` validates, audits and returns the plan (``plan.uploads``, ``plan.audit``,
+    ``plan.readme_text``) with no network or token. Keywords: ``configs``, ``revision``, ``private``,
+    ``allow_synthetic``, ``allow_leakage`` (see :func:`bench.loaders.publish.push`).
+    """
+    from bench.loaders.publish import push as _push
+
+    return _push(repo_dir, repo_id, dry_run=dry_run, **kwargs)
