@@ -253,7 +253,8 @@ def check_out(out, task: str) -> Path:
     marker = read_marker(out)
     if marker is None:
         raise BenchError(f"--out {out}: folder is not empty and was not written by bench (no {MARKER}); "
-                         "refusing to write into it: choose a new or empty folder")
+                         "refusing to write into it: choose a new or empty folder (a report of an older bench "
+                         "has no marker: remove it yourself if you no longer need it)")
     if marker.get("task") != task:
         raise BenchError(f"--out {out}: holds a bench run of task {marker.get('task')!r}, not {task!r}; "
                          "choose another folder")

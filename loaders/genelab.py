@@ -150,7 +150,7 @@ def _check_matrix(path: Path, df: pd.DataFrame, *, allow_duplicate_ids: bool) ->
         raise BenchError(f"{path}: column(s) {bad[:5]} are not numeric; expected float values in every "
                          "feature column")
     df.columns = cols
-    return df.astype(np.float32, copy=False)
+    return df if (df.dtypes == np.float32).all() else df.astype(np.float32)
 
 
 def _check_same_ids(ids_a, path_a: Path, ids_b, path_b: Path, *, field_name: str = "sample id") -> None:

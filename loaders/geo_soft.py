@@ -96,33 +96,42 @@ def _read_table(fh, path: Path, n_cols: int, first_line: int, chunk_lines: int):
     with pandas' C parser; returns (probe IDs, float32 values, end marker seen)."""
     dtypes = {0: str, **{i: np.float32 for i in range(1, n_cols)}}
     ids, blocks, ended = [], [], False
+    row = first_line
     reader = pd.read_csv(fh, sep="\t", header=None, dtype=dtypes, na_values=NA_VALUES, keep_default_na=False,
                          engine="c", chunksize=chunk_lines, names=range(n_cols), quotechar='"',
                          skip_blank_lines=True)
-    row = first_line
+    while not ended:
+        chunk = _next_table_chunk(reader, path, row, n_cols)
+        if chunk is None:
+            break
+        chunk_ids = chunk.iloc[:, 0].astype(str)
+        marker = chunk_ids.str.startswith("!").to_numpy(dtype=bool, copy=True)  # written below: own copy
+        if marker.any():
+            end_at = np.flatnonzero(chunk_ids.to_numpy() == "!series_matrix_table_end")
+            if end_at.size:
+                ended = True
+                marker[end_at[0]:] = True  # nothing after the end marker belongs to the table
+        if marker.any():
+            chunk, chunk_ids = chunk.iloc[~marker], chunk_ids[~marker]
+        ids += chunk_ids.tolist()
+        blocks.append(chunk.iloc[:, 1:].to_numpy(dtype=np.float32))
+        row += len(marker)
+    values = np.concatenate(blocks) if blocks else np.zeros((0, n_cols - 1), dtype=np.float32)
+    return ids, values, ended
+
+
+def _next_table_chunk(reader, path: Path, row: int, n_cols: int) -> pd.DataFrame | None:
+    """The next parsed chunk of the expression table, or None at end of file. Only parse errors
+    (a non-numeric value, a ragged row) and I/O errors become a BenchError about the file."""
     try:
-        for chunk in reader:
-            chunk_ids = chunk.iloc[:, 0].astype(str)
-            marker = chunk_ids.str.startswith("!").to_numpy()
-            if marker.any():
-                end_at = np.flatnonzero(chunk_ids.to_numpy() == "!series_matrix_table_end")
-                if end_at.size:
-                    ended = True
-                    marker[end_at[0]:] = True  # nothing after the end marker belongs to the table
-            if marker.any():
-                chunk, chunk_ids = chunk.iloc[~marker], chunk_ids[~marker]
-            ids += chunk_ids.tolist()
-            blocks.append(chunk.iloc[:, 1:].to_numpy(dtype=np.float32, copy=False))
-            row += len(chunk)
-            if ended:
-                break
-    except (ValueError, pd.errors.ParserError) as exc:
+        return next(reader)
+    except StopIteration:
+        return None
+    except (ValueError, pd.errors.ParserError) as exc:  # the C parser's "could not convert ..." is a ValueError
         raise BenchError(f"{path}: expression table rows from line {row}: expected a probe ID and "
                          f"{n_cols - 1} numeric values per row ({exc})") from None
     except (OSError, EOFError, zlib.error) as exc:
         raise BenchError(f"{path}: not a readable gzip/text file ({exc})") from None
-    values = np.concatenate(blocks) if blocks else np.zeros((0, n_cols - 1), dtype=np.float32)
-    return ids, values, ended
 
 
 def read_series_matrix(path: str | os.PathLike, *, chunk_lines: int = 20000) -> SeriesMatrix:

@@ -119,6 +119,7 @@ def resolve_configs(repo_dir: str | os.PathLike, problems: list[str] | None = No
 
 def _schema_problems(cfg: ConfigFiles, repo: Path) -> tuple[list[str], object]:
     """Every parquet file of ``cfg`` must have one schema (names and types; metadata ignored)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     problems, reference, ref_file = [], None, None
@@ -126,7 +127,7 @@ def _schema_problems(cfg: ConfigFiles, repo: Path) -> tuple[list[str], object]:
         for f in files:
             try:
                 schema = pq.read_schema(f).remove_metadata()
-            except Exception as exc:  # pyarrow raises several types for a corrupt footer
+            except (pa.ArrowException, OSError) as exc:  # a corrupt footer: ArrowInvalid; unreadable: OSError
                 problems.append(f"config {cfg.name!r}: {f.relative_to(repo)} is not a readable parquet file ({exc})")
                 continue
             if reference is None:
@@ -235,6 +236,7 @@ def _meta_problems(cfg: ConfigFiles, repo: Path) -> tuple[list[str], dict | None
 
 
 def _row_count_problems(cfg: ConfigFiles, repo: Path, meta: dict) -> list[str]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     recorded = meta.get("splits")
@@ -250,7 +252,7 @@ def _row_count_problems(cfg: ConfigFiles, repo: Path, meta: dict) -> list[str]:
             continue
         try:
             have = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-        except Exception:  # unreadable files are reported by the schema check
+        except (pa.ArrowException, OSError):  # unreadable files are reported by the schema check
             continue
         if have != want:
             problems.append(f"config {cfg.name!r} split {split!r}: parquet files hold {have} rows but "

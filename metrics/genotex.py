@@ -515,18 +515,32 @@ def _jaccard_names(a, b) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
+class IncomparableTable(ValueError):
+    """Preprocessed tables whose common cells cannot be compared (non-numeric values, duplicate labels)."""
+
+
+def _as_float(frame, side: str) -> np.ndarray:
+    try:
+        return frame.apply(lambda s: s.astype(float)).to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise IncomparableTable(f"{side} table has a non-numeric value in a common column ({exc})") from None
+
+
 def feature_correlation(pred, ref) -> float:
     """Mean population Pearson r over common columns and common samples (rows).
 
     NaN is filled with the column mean, then 0; columns constant on either side are skipped;
-    0 when nothing is comparable.
+    0 when nothing is comparable; :class:`IncomparableTable` for non-numeric cells or duplicate labels.
     """
     rows = [r for r in pred.index if r in set(ref.index)]
     cols = [c for c in pred.columns if c in set(ref.columns)]
     if not rows or not cols:
         return 0.0
-    p = pred.loc[rows, cols].apply(lambda s: s.astype(float)).to_numpy(dtype=float)
-    r = ref.loc[rows, cols].apply(lambda s: s.astype(float)).to_numpy(dtype=float)
+    p = _as_float(pred.loc[rows, cols], "predicted")
+    r = _as_float(ref.loc[rows, cols], "reference")
+    if p.shape != r.shape:  # duplicate row or column labels: the common cells do not line up
+        raise IncomparableTable(f"duplicate sample or feature labels: {p.shape} predicted vs {r.shape} reference "
+                                "values over the common samples and features")
     p = _fill_col_mean(p)
     r = _fill_col_mean(r)
     ok = (np.ptp(p, axis=0) > 0) & (np.ptp(r, axis=0) > 0)

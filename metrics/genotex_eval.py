@@ -233,6 +233,20 @@ def _read_oriented(path: Path, subtask: str, compat: str, trait: str) -> pd.Data
     return df.T if subtask in ("gene", "clinical") else df
 
 
+def _file_similarity(pred_file: Path, ref_file: Path, subtask: str, compat: str, trait: str) -> tuple[dict, str | None]:
+    """Table similarity of one predicted/reference file pair; all-zero and the reason when a file cannot
+    be read (upstream scores any read error 0) or its values cannot be compared. Other errors are bugs."""
+    try:
+        pred = _read_oriented(pred_file, subtask, compat, trait)
+        ref = _read_oriented(ref_file, subtask, compat, trait)
+    except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:  # incl. BenchError
+        return table_zero(), f"unreadable ({exc})"
+    try:
+        return core.table_similarity(pred, ref), None
+    except core.IncomparableTable as exc:
+        return table_zero(), f"unreadable ({exc})"
+
+
 def evaluate_preprocessing(pred_dir, ref_dir, *, subtasks: Iterable[str] = SUBTASKS, compat: str = "v2") -> dict:
     """Per-file table similarity and the per-subtask nanmean (rounded to 2 except in bench mode)."""
     core.check_compat(compat)
@@ -252,12 +266,9 @@ def evaluate_preprocessing(pred_dir, ref_dir, *, subtasks: Iterable[str] = SUBTA
                     continue
                 rows.append({"file": str(rel), **table_zero()})
                 continue
-            try:
-                sim = core.table_similarity(_read_oriented(pred_file, sub, compat, trait),
-                                            _read_oriented(ref_file, sub, compat, trait))
-            except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                warnings.append(f"{pred_file}: unreadable ({exc}); scored 0")
-                sim = table_zero()
+            sim, problem = _file_similarity(pred_file, ref_file, sub, compat, trait)
+            if problem:
+                warnings.append(f"{pred_file}: {problem}; scored 0")
             rows.append({"file": str(rel), **sim})
         files[sub] = rows
         keys = list(table_zero())
@@ -270,58 +281,3 @@ def evaluate_preprocessing(pred_dir, ref_dir, *, subtasks: Iterable[str] = SUBTA
 def table_zero() -> dict:
     return {"attributes_jaccard": 0.0, "samples_jaccard": 0.0, "feature_correlation": 0.0,
             "composite_similarity_correlation": 0.0}
-
-# ------------------------------------------------------------------------------------------
-# formatting
-
-
-BRIEF_COLUMNS = ("success", "precision", "recall", "f1", "jaccard", "precision_at_50", "auroc", "gsea_es",
-                 "trait_pred_accuracy", "trait_pred_f1", "f1_on_success", "n_problems", "n_success")
-
-
-def format_table(title: str, rows: dict[str, dict], *, columns: Iterable[str] | None = None) -> str:
-    """A small fixed-width table: one row per group, one column per metric (``columns`` only, if given)."""
-    keys = list(dict.fromkeys(k for r in rows.values() for k, v in r.items() if not isinstance(v, dict)))
-    if columns is not None:
-        keys = [k for k in keys if k in set(columns)]
-    def fmt(v):
-        if isinstance(v, float):
-            return "nan" if math.isnan(v) else f"{v:.2f}"
-        return str(v)
-    header = ["group"] + keys
-    body = [[name] + [fmt(r.get(k, "")) for k in keys] for name, r in rows.items()]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
-    lines = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in body]
-    return "\n".join(lines)
-
-
-def plot_analysis(results: dict, path, *, keys=("success", "precision", "recall", "f1")) -> Path:
-    """Grouped bar chart of the analysis means per category (PNG, Agg backend, atomic write)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from bench.io import atomic_path
-
-    groups = list(results)
-    keys = [k for k in keys if any(k in results[gname] for gname in groups)]
-    width = 0.8 / max(len(keys), 1)
-    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(groups), 3.2))
-    for j, key in enumerate(keys):
-        values = [results[gname].get(key, float("nan")) for gname in groups]
-        ax.bar(np.arange(len(groups)) + j * width, values, width, label=key)
-    ax.set_xticks(np.arange(len(groups)) + width * (len(keys) - 1) / 2)
-    ax.set_xticklabels(groups, fontsize=8)
-    finite = [v for gname in groups for k in keys for v in [results[gname].get(k)]
-              if isinstance(v, float) and not math.isnan(v)]
-    ax.set_ylim(0, 1.25 * max(finite + [1e-9]))
-    ax.set_ylabel("score")
-    ax.set_title("GenoTEX statistical analysis")
-    ax.legend(fontsize=7, ncol=len(keys))
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
-    return Path(path)

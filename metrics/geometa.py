@@ -142,18 +142,3 @@ def geometa_f1(y_true: Sequence, y_pred: Sequence, *, labels: Sequence | None = 
         out.update(leaderboard_f1(t, p, labels=labs))
         return out
     return f1_scores(y_true, y_pred, labels=labels)
-
-
-def format_results(result: dict, *, title: str = "") -> str:
-    """A small text table: overall scores, then per-class F1 sorted by support."""
-    lines = [title] if title else []
-    lines.append(f"macro-F1 {result['macro_f1']:.4f}   weighted-F1 {result['weighted_f1']:.4f}   "
-                 f"accuracy {result['accuracy']:.4f}   n={result['n']}")
-    if "leaderboard_f1" in result:
-        lines.append(f"leaderboard F1 ± std ({result['leaderboard_micro_row']} row): {result['leaderboard_display']}")
-    support = result["support"]
-    width = max(len(k) for k in support)
-    lines.append(f"{'class'.ljust(width)}  support  F1")
-    for label in sorted(support, key=lambda k: (-support[k], k)):
-        lines.append(f"{label.ljust(width)}  {support[label]:7d}  {result['per_class_f1'][label]:.4f}")
-    return "\n".join(lines)

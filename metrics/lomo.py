@@ -46,6 +46,10 @@ DEFAULT_N_PERMUTATIONS = 1000
 LARGE_TEST_MIN = 20
 
 
+class InvalidInput(ValueError):
+    """Arguments the statistics cannot use (shapes, thresholds, rng, category); any other error is a bug."""
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """GO/NO-GO thresholds (Category A): GO iff all three strict inequalities hold."""
@@ -61,11 +65,14 @@ class Thresholds:
         if isinstance(value, Thresholds):
             return value
         if not isinstance(value, dict):
-            raise ValueError(f"thresholds must be a dict with keys {list(asdict(cls()))}, got {type(value).__name__}")
+            raise InvalidInput(f"thresholds must be a dict with keys {list(asdict(cls()))}, got {type(value).__name__}")
         unknown = sorted(set(value) - set(asdict(cls())))
         if unknown:
-            raise ValueError(f"thresholds: unknown key(s) {unknown}; expected {list(asdict(cls()))}")
-        return cls(**{k: float(v) for k, v in value.items()})
+            raise InvalidInput(f"thresholds: unknown key(s) {unknown}; expected {list(asdict(cls()))}")
+        try:
+            return cls(**{k: float(v) for k, v in value.items()})
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"thresholds: values must be numbers ({exc})") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,7 +105,7 @@ def roc_auc_rows(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
     if s.ndim == 1:
         s = np.broadcast_to(s, y.shape)
     if y.shape != s.shape:
-        raise ValueError(f"labels {y.shape} and scores {s.shape} must have the same shape")
+        raise InvalidInput(f"labels {y.shape} and scores {s.shape} must have the same shape")
     n_rows, n = y.shape
     if n == 0:
         return np.full(n_rows, np.nan)
@@ -176,7 +183,7 @@ def roc_auc_rank(y_true, y_score) -> float | None:
 
 def _check_rng_mode(rng: str) -> str:
     if rng not in RNG_MODES:
-        raise ValueError(f"rng must be one of {RNG_MODES} ('default' = evaluator rules, "
+        raise InvalidInput(f"rng must be one of {RNG_MODES} ('default' = evaluator rules, "
                          f"'legacy' = numpy.random.RandomState as the upstream pathway/B/C/D/NC scripts), got {rng!r}")
     return rng
 
@@ -365,11 +372,11 @@ def evaluate_folds(folds: Iterable[tuple[str, np.ndarray, np.ndarray]], *, n_boo
     """
     _check_rng_mode(rng)
     if category not in ("A", "B"):
-        raise ValueError(f"category must be 'A' or 'B', got {category!r}")
+        raise InvalidInput(f"category must be 'A' or 'B', got {category!r}")
     th = Thresholds.from_any(thresholds)
     folds = [(str(name), np.asarray(y), np.asarray(s, dtype=np.float64)) for name, y, s in folds]
     if not folds:
-        raise ValueError("no folds to evaluate")
+        raise InvalidInput("no folds to evaluate")
     iterator = folds
     if progress:
         from tqdm.auto import tqdm
@@ -421,69 +428,6 @@ def lomo_statistics(y_true, y_score, folds, **options) -> dict:
     s = np.asarray(y_score, dtype=np.float64)
     f = np.asarray([str(v) for v in folds], dtype=object)
     if not (y.shape == s.shape == f.shape) or y.ndim != 1:
-        raise ValueError(f"y_true {y.shape}, y_score {s.shape} and folds {f.shape} must be 1-D of equal length")
+        raise InvalidInput(f"y_true {y.shape}, y_score {s.shape} and folds {f.shape} must be 1-D of equal length")
     groups = [(name, y[f == name], s[f == name]) for name in sorted(set(f.tolist()))]
     return evaluate_folds(groups, **options)
-
-
-# --------------------------------------------------------------------------------------------
-# Display
-# --------------------------------------------------------------------------------------------
-
-def _fmt(value, spec: str = ".3f") -> str:
-    if value is None:
-        return "undefined"
-    if isinstance(value, float):
-        return format(value, spec)
-    return str(value)
-
-
-def format_results(results: dict, *, title: str | None = None) -> str:
-    """A readable per-fold table plus the summary and verdict (WILDS-style ``results_str``)."""
-    per_fold = results["per_fold"]
-    summary = results["summary"]
-    settings = results.get("settings", {})
-    cols = ["fold", "n_test", "n_flight", "n_ground", "auroc", "95% CI", "perm_p"]
-    rows = []
-    for r in per_fold:
-        ci = "undefined" if r["ci_lower"] is None else f"[{r['ci_lower']:.3f}, {r['ci_upper']:.3f}]"
-        rows.append([r["fold"], str(r["n_test"]), str(r["n_flight"]), str(r["n_ground"]),
-                     _fmt(r["auroc"]), ci, _fmt(r["perm_p"], ".4f")])
-    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
-    lines = []
-    if title:
-        lines.append(title)
-    lines.append("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in rows]
-    lines.append("")
-    pooled_ci = ("undefined" if summary["overall_ci_lower"] is None
-                 else f"[{summary['overall_ci_lower']:.3f}, {summary['overall_ci_upper']:.3f}]")
-    lines.append(f"mean AUROC   {_fmt(summary['mean_auroc'])} ± {_fmt(summary['std_auroc'])} "
-                 f"(std, ddof 0; {summary['n_folds_defined']}/{summary['n_folds']} folds defined)")
-    lines.append(f"mean CI lower {_fmt(summary['mean_ci_lower'])}    mean perm p {_fmt(summary['mean_perm_p'], '.4f')}")
-    lines.append(f"pooled AUROC {_fmt(summary['overall_auroc_pooled'])} {pooled_ci}")
-    if summary.get("undefined_folds"):
-        lines.append(f"undefined folds (one class, excluded from means): {', '.join(summary['undefined_folds'])}")
-    th = results.get("thresholds", {})
-    if settings.get("category", "A") == "A":
-        verdict = summary["go_nogo"] or "undetermined (a statistic is undefined)"
-        lines.append(f"verdict      {verdict}  (GO = mean AUROC > {th.get('mean_auroc')}, mean CI lower > "
-                     f"{th.get('mean_ci_lower')}, mean perm p < {th.get('mean_perm_p')})")
-    else:
-        tp = results["transfer_pattern"]
-        a, big = tp["all_pairs"], tp["large_pairs"]
-        lines.append(f"transfer pattern (no single GO): perm p < {tp['perm_p_below']}: {a['n_significant']}/{a['n_defined']} "
-                     f"pairs; AUROC >= {tp['auroc_at_least']}: {a['n_auroc_ge_threshold']}/{a['n_defined']}")
-        ci = tp["mean_auroc_ci"]
-        if ci["lower"] is not None:
-            lines.append(f"  mean pair AUROC {_fmt(a['mean_auroc'])}, 95% CI over pairs [{ci['lower']:.3f}, "
-                         f"{ci['upper']:.3f}] (upstream B summary: legacy RandomState)")
-        lines.append(f"  pairs with n_test >= {tp['large_test_min']}: perm p < {tp['perm_p_below']}: "
-                     f"{big['n_significant']}/{big['n_defined']}; AUROC >= {tp['auroc_at_least']}: "
-                     f"{big['n_auroc_ge_threshold']}/{big['n_defined']}")
-    if settings:
-        lines.append(f"statistics   seed {settings.get('seed')}, {settings.get('n_bootstrap')} bootstrap, "
-                     f"{settings.get('n_permutations')} permutations, rng {settings.get('rng')}"
-                     + (" (evaluator rules)" if settings.get("rng") == "default" else " (legacy RandomState)"))
-    return "\n".join(lines)

@@ -99,10 +99,10 @@ def register_evaluate_modules(*, modules_cache: str | os.PathLike | None = None,
 
 
 def auto_register() -> None:
-    """Import-time registration (quiet, never raises); opt out with BENCH_AUTO_REGISTER_METRICS=0."""
+    """Import-time registration (quiet on file-system errors); opt out with BENCH_AUTO_REGISTER_METRICS=0."""
     if os.environ.get("BENCH_AUTO_REGISTER_METRICS", "1").strip().lower() in ("0", "false", "no", "off"):
         return
     try:
         register_evaluate_modules(strict=False)
-    except Exception:  # noqa: BLE001 - registration is a convenience; import must never fail on it
+    except OSError:  # an unusable modules cache must not break `import bench`; any other error is a bug and surfaces
         pass

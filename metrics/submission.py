@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from bench.errors import BenchError
-from bench.io import sha256_file, write_json_atomic
+from bench.io import read_json, sha256_file, write_json_atomic
 
 REQUIRED_FIELDS = ("task_id", "model_name", "predictions")
 MODEL_NAME_RE = re.compile(r"^[\w\-\.]+$")
@@ -283,11 +283,13 @@ def labels_are_synthetic(spec, root: Path) -> bool:
 
     try:
         if is_built_repo(root):
-            return read_config_meta(root, spec.name).get("synthetic") is True
-        info = task_dir_for(root, labels_task_dir(spec)) / "task_info.json"
-        return info.is_file() and json.loads(info.read_text(encoding="utf-8")).get("synthetic") is True
-    except (BenchError, KeyError, ValueError, AttributeError):
+            meta = read_config_meta(root, spec.name)
+        else:
+            info = task_dir_for(root, labels_task_dir(spec)) / "task_info.json"
+            meta = read_json(info, what="task_info.json") if info.is_file() else {}
+    except (BenchError, OSError, UnicodeDecodeError):  # absent or unreadable metadata: not marked synthetic
         return False
+    return isinstance(meta, dict) and meta.get("synthetic") is True
 
 
 def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None = None, include_holdout: bool = False,

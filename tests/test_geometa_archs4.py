@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-h5py = pytest.importorskip("h5py")
+h5py = pytest.importorskip("h5py", reason="the geometa extra (h5py) is not installed")
 
 from geometa_helpers import make_human_dir  # noqa: E402
 

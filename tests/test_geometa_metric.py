@@ -9,7 +9,8 @@ import pytest
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 
 from bench.errors import BenchError
-from bench.metrics.geometa import f1_scores, format_results, geometa_f1, leaderboard_f1
+from bench.baselines.geometa.run import plain_scores_text as format_results
+from bench.metrics.geometa import f1_scores, geometa_f1, leaderboard_f1
 
 REPO = Path(__file__).resolve().parents[1]
 

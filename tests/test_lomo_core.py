@@ -124,7 +124,9 @@ def test_evaluate_folds_matches_reference_and_excludes_undefined_fold():
         assert got["summary"][key] == value, key
     assert got["summary"]["undefined_folds"] == ["fold_D_test"]
     assert got["summary"]["n_folds_defined"] == 3
-    text = lomo.format_results(got)
+    from bench.baselines.genelab.scoring import format_results
+
+    text = format_results(got)
     assert "fold_D_test" in text and "undefined" in text and ("GO" in text)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-anndata = pytest.importorskip("anndata")
-pytest.importorskip("scanpy")
+anndata = pytest.importorskip("anndata", reason="the singlecell extra (anndata) is not installed")
+pytest.importorskip("scanpy", reason="the singlecell extra (scanpy) is not installed")
 import pandas as pd  # noqa: E402
 
 from bench.errors import BenchError  # noqa: E402

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sc = pytest.importorskip("scanpy")
-pytest.importorskip("anndata")
-pytest.importorskip("igraph")
+sc = pytest.importorskip("scanpy", reason="the singlecell extra (scanpy) is not installed")
+pytest.importorskip("anndata", reason="the singlecell extra (anndata) is not installed")
+pytest.importorskip("igraph", reason="the singlecell extra (igraph) is not installed")
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, silhouette_samples  # noqa: E402
 
 from bench.loaders.anndata_io import read_source_anndata  # noqa: E402
@@ -126,7 +126,7 @@ def test_evaluate_silhouette_module_on_pbmc_equals_core(pbmc, monkeypatch):
 # ------------------------------------------------------------------ optional: cz-benchmarks itself
 
 def test_optional_czbenchmarks_parity(pbmc):
-    czb = pytest.importorskip("czbenchmarks.metrics.implementations")
+    czb = pytest.importorskip("czbenchmarks.metrics.implementations", reason="cz-benchmarks is not installed (optional cross-check; not a bench extra)")
     X, y, adata = pbmc
     batch = adata.obs["phase"].astype(str).to_numpy()
     assert abs(float(czb.silhouette_label(X, y)) - sc_metrics.silhouette_label(X, y)) < 1e-6
@@ -136,7 +136,7 @@ def test_optional_czbenchmarks_parity(pbmc):
 
 
 def test_optional_czbenchmarks_clustering_task_parity(pbmc):
-    tasks = pytest.importorskip("czbenchmarks.tasks")
+    tasks = pytest.importorskip("czbenchmarks.tasks", reason="cz-benchmarks is not installed (optional cross-check; not a bench extra)")
     X, y, adata = pbmc
     res = tasks.ClusteringTask(random_seed=42).run(
         cell_representation=X, task_input=tasks.ClusteringTaskInput(obs=adata.obs, input_labels=adata.obs["bulk_labels"]))

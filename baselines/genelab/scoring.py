@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.baselines.report import summary
+from bench.baselines.report import format_table, summary
 from bench.metrics import lomo
 
 
@@ -34,8 +34,54 @@ def single_fold(y, scores, *, legacy: bool = False, name: str = "all") -> dict:
     return row
 
 
+def _fmt(value, spec: str = ".3f") -> str:
+    if value is None:
+        return "undefined"
+    if isinstance(value, float):
+        return format(value, spec)
+    return str(value)
+
+
 def format_results(results: dict, *, title: str | None = None) -> str:
-    return lomo.format_results(results, title=title)
+    """A readable per-fold table plus the summary and verdict (WILDS-style ``results_str``)."""
+    per_fold = results["per_fold"]
+    summary = results["summary"]
+    settings = results.get("settings", {})
+    rows = [{"fold": r["fold"], "n_test": r["n_test"], "n_flight": r["n_flight"], "n_ground": r["n_ground"],
+             "auroc": _fmt(r["auroc"]),
+             "95% CI": "undefined" if r["ci_lower"] is None else f"[{r['ci_lower']:.3f}, {r['ci_upper']:.3f}]",
+             "perm_p": _fmt(r["perm_p"], ".4f")} for r in per_fold]
+    lines = [format_table(rows, title=title), ""]
+    pooled_ci = ("undefined" if summary["overall_ci_lower"] is None
+                 else f"[{summary['overall_ci_lower']:.3f}, {summary['overall_ci_upper']:.3f}]")
+    lines.append(f"mean AUROC   {_fmt(summary['mean_auroc'])} ± {_fmt(summary['std_auroc'])} "
+                 f"(std, ddof 0; {summary['n_folds_defined']}/{summary['n_folds']} folds defined)")
+    lines.append(f"mean CI lower {_fmt(summary['mean_ci_lower'])}    mean perm p {_fmt(summary['mean_perm_p'], '.4f')}")
+    lines.append(f"pooled AUROC {_fmt(summary['overall_auroc_pooled'])} {pooled_ci}")
+    if summary.get("undefined_folds"):
+        lines.append(f"undefined folds (one class, excluded from means): {', '.join(summary['undefined_folds'])}")
+    th = results.get("thresholds", {})
+    if settings.get("category", "A") == "A":
+        verdict = summary["go_nogo"] or "undetermined (a statistic is undefined)"
+        lines.append(f"verdict      {verdict}  (GO = mean AUROC > {th.get('mean_auroc')}, mean CI lower > "
+                     f"{th.get('mean_ci_lower')}, mean perm p < {th.get('mean_perm_p')})")
+    else:
+        tp = results["transfer_pattern"]
+        a, big = tp["all_pairs"], tp["large_pairs"]
+        lines.append(f"transfer pattern (no single GO): perm p < {tp['perm_p_below']}: {a['n_significant']}/{a['n_defined']} "
+                     f"pairs; AUROC >= {tp['auroc_at_least']}: {a['n_auroc_ge_threshold']}/{a['n_defined']}")
+        ci = tp["mean_auroc_ci"]
+        if ci["lower"] is not None:
+            lines.append(f"  mean pair AUROC {_fmt(a['mean_auroc'])}, 95% CI over pairs [{ci['lower']:.3f}, "
+                         f"{ci['upper']:.3f}] (upstream B summary: legacy RandomState)")
+        lines.append(f"  pairs with n_test >= {tp['large_test_min']}: perm p < {tp['perm_p_below']}: "
+                     f"{big['n_significant']}/{big['n_defined']}; AUROC >= {tp['auroc_at_least']}: "
+                     f"{big['n_auroc_ge_threshold']}/{big['n_defined']}")
+    if settings:
+        lines.append(f"statistics   seed {settings.get('seed')}, {settings.get('n_bootstrap')} bootstrap, "
+                     f"{settings.get('n_permutations')} permutations, rng {settings.get('rng')}"
+                     + (" (evaluator rules)" if settings.get("rng") == "default" else " (legacy RandomState)"))
+    return "\n".join(lines)
 
 
 def lomo_summary(evaluation: dict) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from bench.baselines.genotex.run import analysis_table
+from bench.baselines.genotex.run import BRIEF_COLUMNS, analysis_table
 from bench.baselines.report import Result, format_table, provenance, sha256_tree, summary
 from bench.errors import BenchError
 from bench.loaders import genotex as gl
@@ -91,7 +91,7 @@ def evaluate(spec, predictions, *, data_dir=None, ref=None, parts=None, subtasks
                              traits=traits)
     tables = {part: analysis_table(res["results"], columns=metric_columns(res["results"]))
               for part, res in scored.items()}
-    texts = [format_table(analysis_table(res["results"], columns=ev.BRIEF_COLUMNS if part == "analysis"
+    texts = [format_table(analysis_table(res["results"], columns=BRIEF_COLUMNS if part == "analysis"
                                          else metric_columns(res["results"])),
                           title=TITLES[part].format(compat=compat), digits=2)
              for part, res in scored.items()]

@@ -14,9 +14,11 @@ from bench.loaders.genotex_synthetic import build_genotex_root
 from bench.metrics import genotex_eval as ev
 
 EVALUATION_ONLY = ("genotex_selection", "genotex_preprocessing")
+BRIEF_COLUMNS = ("success", "precision", "recall", "f1", "jaccard", "precision_at_50", "auroc", "gsea_es",
+                 "trait_pred_accuracy", "trait_pred_f1", "f1_on_success", "n_problems", "n_success")
 
 
-def analysis_table(results: dict[str, dict], columns=ev.BRIEF_COLUMNS) -> list[dict]:
+def analysis_table(results: dict[str, dict], columns=BRIEF_COLUMNS) -> list[dict]:
     """``evaluate_analysis`` results ({group: {metric: value}}) as table rows (``columns`` only)."""
     keep = set(columns)
     return [{"group": group, **{k: v for k, v in row.items() if k in keep and not isinstance(v, dict)}}

@@ -18,7 +18,7 @@ from bench.baselines.report import Result, format_table, provenance, summary
 from bench.errors import BenchError
 from bench.loaders import archs4
 from bench.loaders.geometa import GeometaWarning, load_label_tables, target_column
-from bench.metrics.geometa import format_results, geometa_f1
+from bench.metrics.geometa import geometa_f1
 from bench.tasks import TaskSpec
 
 HASH_LIMIT = 1 << 30   # input files larger than this (a real ARCHS4 file is ~40 GB) are not hashed
@@ -152,6 +152,20 @@ def render_text(spec: TaskSpec, *, model, seed, split, expression, results, targ
             dropped = f", {'/'.join(res['excluded_values'])} dropped as upstream" if res["excluded_values"] else ""
             if res["unseen_test_classes"]:
                 dropped += f"; {len(res['unseen_test_classes'])} test class(es) absent from train (F1 0)"
-            lines += ["", format_results(res, title=f"[{target}] plain scores (primary: macro-F1), "
+            lines += ["", plain_scores_text(res, title=f"[{target}] plain scores (primary: macro-F1), "
                                                     f"n_train={res['n_train']} n_test={res['n_test']}{dropped}")]
+    return "\n".join(lines)
+
+
+def plain_scores_text(result: dict, *, title: str = "") -> str:
+    """Overall scores, then per-class F1 sorted by support (largest first)."""
+    lines = [title] if title else []
+    lines.append(f"macro-F1 {result['macro_f1']:.4f}   weighted-F1 {result['weighted_f1']:.4f}   "
+                 f"accuracy {result['accuracy']:.4f}   n={result['n']}")
+    if "leaderboard_f1" in result:
+        lines.append(f"leaderboard F1 ± std ({result['leaderboard_micro_row']} row): {result['leaderboard_display']}")
+    support = result["support"]
+    rows = [{"class": label, "support": support[label], "F1": result["per_class_f1"][label]}
+            for label in sorted(support, key=lambda k: (-support[k], k))]
+    lines.append(format_table(rows, rule=False, digits=4))
     return "\n".join(lines)

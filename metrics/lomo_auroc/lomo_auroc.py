@@ -110,9 +110,7 @@ class LomoAuroc(evaluate.Metric):
             out = lomo.lomo_statistics(labels, scores, fold_names, n_bootstrap=int(n_bootstrap),
                                        n_permutations=int(n_permutations), seed=int(seed), rng=rng,
                                        thresholds=thresholds, category=category, large_test_min=int(large_test_min))
-        except BenchError:
-            raise
-        except ValueError as exc:
+        except lomo.InvalidInput as exc:
             raise BenchError(f"lomo_auroc: {exc}") from None
         summary = out["summary"]
         result = dict(summary)

@@ -33,13 +33,13 @@ from bench.metrics.singlecell._integration import integration_scores
 from bench.metrics.singlecell._knn import knn_exact
 from bench.metrics.singlecell._label_prediction import CLASSIFIERS, FOLD_METRICS, label_prediction
 from bench.metrics.singlecell._perturbation import perturbation_metrics, wilcoxon_scores
-from bench.metrics.singlecell._scoring import EMBEDDING_TASKS, format_rows, score_embedding
+from bench.metrics.singlecell._scoring import EMBEDDING_TASKS, score_embedding
 from bench.metrics.singlecell._silhouette import silhouette_batch, silhouette_label, silhouette_samples
 
 __all__ = [
     "CHUNK_ENTRIES", "CLASSIFIERS", "EMBEDDING_TASKS", "FOLD_METRICS", "PRECISIONS",
     "adjusted_rand_index", "check_embedding", "check_labels", "check_n_neighbors", "clustering_scores",
-    "entropy_per_cell", "format_rows", "integration_scores", "knn_exact", "label_prediction", "leiden",
+    "entropy_per_cell", "integration_scores", "knn_exact", "label_prediction", "leiden",
     "normalized_mutual_info", "perturbation_metrics", "score_embedding", "silhouette_batch",
     "silhouette_label", "silhouette_samples", "umap_connectivities", "wilcoxon_scores",
 ]

@@ -56,15 +56,3 @@ def score_embedding(X, labels, *, batches=None, tasks: Sequence[str] | None = No
         add("integration", "entropy_per_cell", entropy_per_cell(X, batches, n_neighbors=n_neighbors_entropy))
         add("integration", "batch_silhouette", silhouette_batch(X, labels, batches))
     return rows
-
-
-def format_rows(rows: list[dict]) -> str:
-    """Fixed-width text table of :func:`score_embedding` rows."""
-    table = [("task", "metric", "params", "value")]
-    for r in rows:
-        params = ",".join(f"{k}={v}" for k, v in r["params"].items())
-        table.append((r["task"], r["metric"], params, f"{r['value']:.4f}"))
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)

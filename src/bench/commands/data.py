@@ -14,9 +14,13 @@ import sys
 import warnings
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from bench.errors import BenchError
-from bench.loaders.hub_repo import read_config_meta
 from bench.io import atomic_path
+from bench.loaders.families import write_task
+from bench.loaders.geometa import build_config as build_geometa_config
+from bench.loaders.hub_repo import read_config_meta
 from bench.tasks import get_task, list_tasks
 
 
@@ -107,18 +111,13 @@ def staged_repo(out: Path):
 
 
 def cmd_build(args) -> int:
-    from tqdm.auto import tqdm
-
-    from bench.loaders.families import write_task
-    from bench.tasks import get_task as spec_of
-
     names = expand_tasks(args.tasks)
     out = check_repo_out(args.out)
     with staged_repo(out) as tmp, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         written = []
         for name in tqdm(names, desc="bench build", unit="config", disable=len(names) < 2):
-            spec = spec_of(name)
+            spec = get_task(name)
             if spec.family == "geometa" and args.expression:
                 build_geometa(spec, tmp, data_dir=args.data_dir, expression=args.expression, seed=args.expression_seed)
                 written.append(spec.name)
@@ -135,11 +134,9 @@ def cmd_build(args) -> int:
 
 def build_geometa(spec, repo: Path, *, data_dir, expression, seed: int) -> None:
     """A GEOmeta config with ARCHS4 (or synthetic) expression; prints its sizes and notes."""
-    from bench.loaders.geometa import build_config
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # everything warned about is in meta["notes"], printed below
-        dsd, meta = build_config(spec, data_dir=data_dir, expression=expression, repo_dir=repo, seed=seed)
+        dsd, meta = build_geometa_config(spec, data_dir=data_dir, expression=expression, repo_dir=repo, seed=seed)
     sizes = ", ".join(f"{s}={d.num_rows}" for s, d in dsd.items())
     kind = "labels only" if meta["feature_column"] is None else (
         f"{meta['n_features']} genes ({'SYNTHETIC' if meta['synthetic'] else 'ARCHS4'} expression)")

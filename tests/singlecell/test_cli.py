@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("scanpy")
-pytest.importorskip("anndata")
-pytest.importorskip("igraph")
+pytest.importorskip("scanpy", reason="the singlecell extra (scanpy) is not installed")
+pytest.importorskip("anndata", reason="the singlecell extra (anndata) is not installed")
+pytest.importorskip("igraph", reason="the singlecell extra (igraph) is not installed")
 import pandas as pd  # noqa: E402
 from sklearn.metrics import silhouette_score  # noqa: E402
 

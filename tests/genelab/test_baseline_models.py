@@ -48,7 +48,7 @@ def test_pca_size_rule(n, p, expected):
 def test_rf_and_xgboost_hyperparameters():
     rf = gm.build_model("rf", level="gene").named_steps["model"]
     assert (rf.n_estimators, rf.class_weight, rf.random_state) == (200, "balanced", 42)
-    pytest.importorskip("xgboost")
+    pytest.importorskip("xgboost", reason="the xgboost extra is not installed")
     X, y = _data()
     pipe = gm.build_model("xgboost", level="gene", seed=7).fit(X, y + 5)   # labels need not be 0..k-1
     assert pipe.named_steps["model"].model_.get_params()["n_estimators"] == 200

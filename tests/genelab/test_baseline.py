@@ -17,7 +17,7 @@ from bench.errors import BenchError
 from bench.loaders.hub_repo import data_file_record
 from bench.tasks import get_task, split_name
 
-from test_genelab_models import fitted_state
+from genelab.test_baseline_models import fitted_state
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -196,7 +196,7 @@ def test_floors_and_xgboost_on_a_real_config(genelab_dir):
     assert [f["auroc"] for f in res["per_fold"]] == [0.5, 0.5, 0.5]
     assert [f["perm_p"] for f in res["per_fold"]] == [1.0, 1.0, 1.0]
     assert res["summary"]["go_nogo"] == "NO-GO"
-    pytest.importorskip("xgboost")
+    pytest.importorskip("xgboost", reason="the xgboost extra is not installed")
     xgb = run_category_a(get_task("A6_eye_hallmark"), model="xgboost", data_dir=genelab_dir, progress=False)
     assert all(0.0 <= f["auroc"] <= 1.0 for f in xgb["per_fold"])
 
