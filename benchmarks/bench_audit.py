@@ -18,7 +18,7 @@ import datasets
 import numpy as np
 
 from bench.loaders.audit import audit_repo, near_duplicate_pairs
-from bench.loaders.hub_repo import write_config
+from bench.loaders.repo import write_config
 
 
 def matrix(rows: int, genes: int) -> tuple[np.ndarray, np.ndarray]:

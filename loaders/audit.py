@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError
-from bench.loaders.hub_repo import CONFIG_META
+from bench.loaders.repo import CONFIG_META
 
 NEAR_DUPLICATE_R = 0.999
 CRAMERS_V_WARN = 0.5

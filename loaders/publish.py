@@ -1,4 +1,4 @@
-"""Publish a built repository (the :mod:`bench.loaders.hub_repo` layout) to a Hub dataset repo.
+"""Publish a built repository (the :mod:`bench.loaders.repo` layout) to a Hub dataset repo.
 
 One ``bench push`` is ONE commit holding, for each selected config, its parquet files and
 ``bench_config.json``, plus a README.md whose YAML ``configs:`` (and card sections) are the
@@ -23,7 +23,8 @@ import yaml
 from bench.errors import BenchError, close_matches_hint
 from bench.hub import (Upload, check_online, check_repo_id, commit_operations, format_size, is_missing_error,
                        require_token)
-from bench.loaders.hub_repo import (CONFIG_META, LICENSE_FILE, REPO_ID_PLACEHOLDER, merge_dataset_info, parse_front_matter, check_config_name, list_configs, merge_config_entries,
+from bench.loaders.repo import (CONFIG_META, LICENSE_FILE, REPO_ID_PLACEHOLDER, merge_dataset_info, parse_front_matter,
+                                check_config_name, list_configs, merge_config_entries,
                                     read_readme, render_readme)
 from bench.loaders.audit import Finding, audit_repo, format_findings, has_errors
 from bench.loaders.validate import check_repo
@@ -184,12 +185,14 @@ def _meta(repo: Path, config: str) -> dict:
 
 def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None = None,
               remote_readme: str | None = None, revision: str | None = None, allow_synthetic: bool = False,
-              allow_leakage: str | None = None) -> PushPlan:
+              allow_leakage: str | None = None, register_benchmark: bool = False) -> PushPlan:
     """Validate and audit ``repo_dir`` and return the exact uploads of a push (no network).
 
     Refused: a synthetic config unless ``allow_synthetic`` (then the card's YAML is tagged
     ``synthetic`` beside each section's banner); an error-level leakage finding unless
     ``allow_leakage`` gives the reason (recorded in the commit description).
+    ``register_benchmark`` adds the Hub's ``eval.yaml`` (one task per pushed config) so the dataset
+    can host a leaderboard of ``.eval_results`` (see :mod:`bench.eval_results`).
     """
     check_repo_id(repo_id)
     repo = Path(repo_dir)
@@ -216,10 +219,22 @@ def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] |
     header, text = merge_readme(repo, chosen, remote_readme)
     if header.get("license_link") == LICENSE_FILE and (repo / LICENSE_FILE).is_file():
         uploads.append(Upload(LICENSE_FILE, source=repo / LICENSE_FILE))
+    if register_benchmark:
+        uploads.append(Upload("eval.yaml", data=benchmark_eval_yaml(repo, repo_id, chosen).encode("utf-8")))
     uploads.append(Upload("README.md", data=text.replace(REPO_ID_PLACEHOLDER, repo_id).encode("utf-8")))
     return PushPlan(repo_id=repo_id, configs=chosen, uploads=uploads, readme_header=header,
                     revision=revision, merged_with_remote=remote_readme is not None, synthetic=synthetic,
                     audit=findings, allow_leakage=allow_leakage)
+
+
+def benchmark_eval_yaml(repo: Path, repo_id: str, configs: list[str]) -> str:
+    """The ``eval.yaml`` registering the pushed configs as the benchmark's tasks."""
+    from bench.eval_results import benchmark_tasks, eval_yaml
+
+    description = (f"bench benchmark configs ({', '.join(configs)}): transcriptomics tasks built by bench; each "
+                   "task id is a config name, scored by bench's metric for that task (e.g. lomo_auroc: mean "
+                   "leave-one-mission-out AUROC). Results: `bench publish-result`.")
+    return eval_yaml(repo_id.split("/", 1)[1], description, benchmark_tasks(repo, configs))
 
 
 def format_plan(plan: PushPlan, *, dry_run: bool) -> str:
@@ -247,6 +262,9 @@ def format_plan(plan: PushPlan, *, dry_run: bool) -> str:
         lines.append("README.md YAML header on the Hub:")
         lines.append("---\n" + yaml.safe_dump(plan.readme_header, sort_keys=False, allow_unicode=True,
                                                width=1000).rstrip("\n") + "\n---")
+    for u in plan.uploads:
+        if u.path_in_repo == "eval.yaml":
+            lines.append("eval.yaml (registers the dataset as a Hub benchmark):\n" + u.data.decode("utf-8").rstrip("\n"))
     if dry_run:
         lines.append("Dry run: nothing was sent.")
     elif plan.commit_url:
@@ -276,7 +294,8 @@ def fetch_remote_readme(api, repo_id: str, *, revision: str | None) -> str | Non
 
 def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None = None,
          revision: str | None = None, private: bool = False, dry_run: bool = False,
-         allow_synthetic: bool = False, allow_leakage: str | None = None) -> PushPlan:
+         allow_synthetic: bool = False, allow_leakage: str | None = None,
+         register_benchmark: bool = False) -> PushPlan:
     """Publish ``configs`` (default: all) of a built repository to ``repo_id`` in one commit.
 
     Everything local is checked (repo id, config names, validation, leakage audit, synthetic
@@ -284,7 +303,8 @@ def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None
     before anything is written on the Hub. ``dry_run`` returns the plan without any network
     access or token (``format_plan(plan, dry_run=True)`` shows the files, audit and whole card).
     """
-    options = dict(configs=configs, revision=revision, allow_synthetic=allow_synthetic, allow_leakage=allow_leakage)
+    options = dict(configs=configs, revision=revision, allow_synthetic=allow_synthetic, allow_leakage=allow_leakage,
+                   register_benchmark=register_benchmark)
     plan = plan_push(repo_dir, repo_id, **options)
     if dry_run:
         return plan

@@ -20,7 +20,7 @@ from scipy.stats import chi2_contingency
 from bench.cli import main
 from bench.errors import BenchError
 from bench.loaders.audit import audit_repo, cramers_v, format_findings, near_duplicate_pairs
-from bench.loaders.hub_repo import write_config
+from bench.loaders.repo import write_config
 from bench.loaders.publish import format_plan, plan_push, push
 
 

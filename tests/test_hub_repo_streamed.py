@@ -11,7 +11,7 @@ import pytest
 from datasets.arrow_writer import ArrowWriter
 
 from bench.errors import BenchError
-from bench.loaders.hub_repo import StreamedSplit, read_readme, write_config
+from bench.loaders.repo import StreamedSplit, read_readme, write_config
 
 P = 7
 

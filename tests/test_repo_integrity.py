@@ -19,8 +19,8 @@ from genelab_helpers import write_mini_layout
 
 from bench.cli import main
 from bench.errors import BenchError
-from bench.loaders.genelab_api import read_built
-from bench.loaders.hub_repo import machine_paths, write_config
+from bench.loaders.repo import read_built
+from bench.loaders.repo import machine_paths, write_config
 from bench.loaders.validate import validate_repo
 
 DATA_FILE = "A5_skin/rr_6-00000-of-00001.parquet"

@@ -14,7 +14,7 @@ from bench.baselines.genelab.run import predict_folds, run_category_a
 from bench.baselines.genelab.data import check_has_features, list_folds, load_config
 from bench.cli import main
 from bench.errors import BenchError
-from bench.loaders.hub_repo import data_file_record
+from bench.loaders.repo import data_file_record
 from bench.tasks import get_task, split_name
 
 from genelab.test_baseline_models import fitted_state

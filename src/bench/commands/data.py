@@ -20,8 +20,9 @@ from bench.errors import BenchError
 from bench.io import atomic_path
 from bench.loaders.families import write_task
 from bench.loaders.geometa import build_config as build_geometa_config
-from bench.loaders.hub_repo import read_config_meta
+from bench.loaders.repo import read_config_meta
 from bench.tasks import get_task, list_tasks
+from bench.tasks.families import FAMILIES
 
 
 def register(sub) -> None:
@@ -51,8 +52,10 @@ def expand_tasks(patterns: list[str]) -> list[str]:
     for pat in patterns:
         if pat == "all":
             hits = names
-        elif pat in ("singlecell", "geometa", "genotex"):
-            hits = [s.name for s in list_tasks(pat) if s.params.get("buildable_offline", True)]
+        elif pat in FAMILIES:
+            if FAMILIES[pat].build is None:
+                raise BenchError(f"family {pat!r} has no data configs to build (its tasks run on other configs)")
+            hits = [s.name for s in list_tasks(pat) if s.params.buildable_offline]
         elif pat in ("A", "B", "D"):
             hits = [s.name for s in specs if s.params.get("category") == pat]
         elif pat in ("gene", "pathway"):

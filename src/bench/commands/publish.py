@@ -44,6 +44,9 @@ def register(sub) -> None:
                    help="publish configs built from synthetic data (tagged 'synthetic', banner in the card)")
     p.add_argument("--allow-leakage", default=None, metavar="REASON",
                    help="publish despite error-level leakage-audit findings; REASON goes into the commit")
+    p.add_argument("--register-benchmark", action="store_true",
+                   help="also upload eval.yaml (the Hub's benchmark registration: one task per config) so model "
+                        "repos can report results on it with `bench publish-result`")
     p.set_defaults(handler=cmd_push)
 
     p = sub.add_parser("push-metric", help="publish a metric folder as a Hugging Face evaluate Space")
@@ -82,7 +85,8 @@ def cmd_push(args) -> int:
     from bench.loaders.publish import format_plan, push
 
     plan = push(args.dir, args.repo, configs=args.config, revision=args.revision, private=args.private,
-                dry_run=args.dry_run, allow_synthetic=args.allow_synthetic, allow_leakage=args.allow_leakage)
+                dry_run=args.dry_run, allow_synthetic=args.allow_synthetic, allow_leakage=args.allow_leakage,
+                register_benchmark=args.register_benchmark)
     print(format_plan(plan, dry_run=args.dry_run))
     return 0
 

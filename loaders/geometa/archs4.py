@@ -304,7 +304,7 @@ def _join_split(layout: Archs4Layout, split: str, table: pd.DataFrame, gene_inde
                 column: str, cache_dir, progress: bool, max_chunk_bytes: int):
     import datasets
 
-    from bench.loaders.geometa import GeometaWarning
+    from bench.loaders.geometa.build import GeometaWarning
 
     cols, missing = layout.column_positions(table["GSM_ID"].tolist())
     if missing:
@@ -329,7 +329,7 @@ def streamed_splits(splits: Mapping[str, object]) -> dict:
     """``{split: StreamedSplit}`` for the Datasets of :func:`join_expression`: ``write_config`` then
     streams each Arrow file into parquet with plain reads, so the output's pages are never mapped
     into the process (peak memory stays at about one row group)."""
-    from bench.loaders.hub_repo import StreamedSplit
+    from bench.loaders.repo import StreamedSplit
 
     return {split: StreamedSplit.from_dataset(ds) for split, ds in splits.items()}
 

@@ -18,26 +18,37 @@ peak memory is about one row group whatever the split's size.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import json
 import os
 import re
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+import numpy as np
+import pandas as pd
 import yaml
 
 from bench import __version__
-from bench.errors import BenchError
+from bench.errors import BenchError, close_matches_hint
 from bench.io import atomic_path, read_json, sha256_file, write_text_atomic
+
 
 CONFIG_META = "bench_config.json"
 REPO_ID_PLACEHOLDER = "<this repo>"   # replaced by the Hub repo id at push time
 DATA_FILES_KEY = "data_files"   # bench_config.json: {file name: {sha256, num_bytes, num_rows}}
+DEFAULT_FEATURE_COLUMN = "features"
 _SPLIT_RE = re.compile(r"^\w+(\.\w+)*$")
 _BAD_CONFIG_CHARS = set('<>:/\\|?*')
 _FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
+
+
+class SyntheticDataWarning(UserWarning):
+    """Data comes from bench's synthetic generator, not from real measurements."""
 
 
 def check_config_name(name: str) -> str:
@@ -345,6 +356,16 @@ def machine_path_problems(obj, where: str = "") -> list[str]:
     return []
 
 
+def write_configs(repo_dir: str | os.PathLike, configs: Iterable[Any]) -> list[str]:
+    """Write each :class:`bench.tasks.families.BuiltConfig` of ``configs`` (consumed one at a time);
+    returns their names in order."""
+    names = []
+    for config in configs:
+        write_config(repo_dir, config.name, config.splits, meta=config.meta)
+        names.append(config.name)
+    return names
+
+
 @contextlib.contextmanager
 def _quiet_datasets_bars():
     from datasets.utils import logging as ds_logging
@@ -517,7 +538,7 @@ def render_card(metas: Mapping[str, dict]) -> str:
         description = str(m.get("description", "")).strip()
         if m.get("family") == "geometa" and m.get("feature_ids") is None:
             lines += ["> **Labels only**: this config holds the GEO metadata labels, no expression column "
-                      "(join ARCHS4 expression with `bench geometa build --expression FILE`).", ""]
+                      "(join ARCHS4 expression with `bench build geometa --expression FILE`).", ""]
             description = description.replace("from expression", "(from expression, which this config does not hold)")
         lines += [description, ""]
         lines += [f"- **Task**: `{m.get('task', name)}` (family `{m.get('family', '')}`)",
@@ -532,3 +553,215 @@ def render_card(metas: Mapping[str, dict]) -> str:
             lines += ["", "```bibtex", str(m["citation"]).strip(), "```"]
         lines.append("")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ reading a built repository
+def is_built_repo(path: str | os.PathLike) -> bool:
+    """True if ``path`` is a repository written by ``bench build``: README.md ``configs:`` whose
+    folders hold ``bench_config.json`` (an upstream Hub snapshot's own card does not count)."""
+    p = Path(path)
+    if not (p.is_dir() and (p / "README.md").is_file()):
+        return False
+    try:
+        configs = list_configs(p)
+    except BenchError:
+        return False
+    return any((p / c / CONFIG_META).is_file() for c in configs)
+
+
+def read_built(repo_dir: str | os.PathLike, config: str):
+    """Read one config of a built repository into a DatasetDict carrying its bench metadata."""
+    import datasets
+    import pyarrow.parquet as pq
+    from datasets.table import InMemoryTable
+
+    repo = Path(repo_dir)
+    if not (repo / config / CONFIG_META).is_file():    # the folder, not README, is the truth
+        configs = list_configs(repo)
+        raise BenchError(f"{repo}: no config {config!r} in README.md configs:{close_matches_hint(config, configs)} "
+                         f"Available: {', '.join(configs) or '(none)'}; "
+                         f"build it with `bench build {config} --out {repo}`")
+    meta_path = repo / config / CONFIG_META
+    description = meta_path.read_text(encoding="utf-8")      # the JSON text itself, parsed once (cached)
+    try:
+        meta = _parse_meta(description)
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"{meta_path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    out = datasets.DatasetDict()
+    records = meta.get(DATA_FILES_KEY) or {}
+    for split in meta.get("splits", {}):
+        path = repo / config / split_file_name(split)
+        if not path.is_file():
+            raise BenchError(f"{path}: split file of {config}/{split} is missing (listed in bench_config.json)")
+        if path.name in records:
+            verify_data_file(path, records[path.name], config=config)
+        table = pq.read_table(path, memory_map=True)
+        info = datasets.DatasetInfo(description=description, features=datasets.Features.from_arrow_schema(table.schema),
+                                    config_name=config)
+        st = path.stat()
+        # an explicit fingerprint (file identity) avoids datasets hashing the whole table
+        fingerprint = hashlib.sha256(f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16]
+        out[split] = datasets.Dataset(InMemoryTable(table), info=info, split=split, fingerprint=fingerprint)
+    if meta.get("synthetic"):
+        warnings.warn(f"{config}: SYNTHETIC data (bench's deterministic generator), not real measurements",
+                      SyntheticDataWarning, stacklevel=3)
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_meta(description: str) -> dict:
+    return json.loads(description)
+
+
+@functools.lru_cache(maxsize=32)
+def _feature_positions(description: str) -> dict:
+    return {g: i for i, g in enumerate(_parse_meta(description)["feature_ids"])}
+
+
+@functools.lru_cache(maxsize=64)
+def _fold_selection_index(description: str, fold_name: str) -> np.ndarray:
+    fold = next(f for f in _parse_meta(description)["folds"] if f["name"] == fold_name)
+    pos = _feature_positions(description)
+    return np.fromiter((pos[g] for g in fold["selected_features"]), dtype=np.intp)
+
+
+def _selection_index(description: str, meta: dict, features: list[str]) -> np.ndarray:
+    """Column positions of ``features``; a fold's own ``selected_features`` list hits a cache."""
+    for f in meta["folds"]:
+        if features is f.get("selected_features"):
+            return _fold_selection_index(description, f["name"])
+    pos = _feature_positions(description)
+    unknown = [g for g in features if g not in pos]
+    if unknown:
+        raise BenchError(f"to_numpy: feature id(s) {unknown[:5]} are not in config {meta.get('task')} "
+                         f"({len(pos)} features; see config_meta(...)['feature_ids'])")
+    return np.fromiter((pos[g] for g in features), dtype=np.intp, count=len(features))
+
+
+def _description(ds) -> str:
+    import datasets
+
+    if isinstance(ds, (datasets.DatasetDict, dict)):
+        ds = next(iter(ds.values()))
+    return ds.info.description or ""
+
+
+def config_meta(dsd_or_split, *, repo_dir: str | os.PathLike | None = None) -> dict:
+    """The config's ``bench_config.json`` dict (feature_ids, folds, synthetic, ...).
+
+    Works on what :func:`load` returns (and splits, folds and selections of it). For a dataset
+    loaded with ``datasets.load_dataset(<repo>, <config>)`` pass ``repo_dir=<repo>``.
+    """
+    import datasets
+
+    ds = dsd_or_split
+    if isinstance(ds, (datasets.DatasetDict, dict)):
+        if not ds:
+            raise BenchError("config_meta: empty DatasetDict")
+        ds = next(iter(ds.values()))
+    if not isinstance(ds, datasets.Dataset):
+        raise BenchError(f"config_meta: expected a datasets.Dataset or DatasetDict, got {type(dsd_or_split).__name__}")
+    if repo_dir is not None:
+        return read_config_meta(repo_dir, ds.info.config_name)
+    desc = ds.info.description or ""
+    try:
+        meta = _parse_meta(desc)
+    except json.JSONDecodeError:
+        meta = None
+    if not isinstance(meta, dict) or not ({"feature_ids", "config_name"} & set(meta)):
+        raise BenchError("this dataset carries no bench metadata (feature ids, folds): load it with "
+                         "bench.loaders.load(name, data_dir=...) or pass repo_dir=<built repo> "
+                         "(datasets.load_dataset does not keep bench_config.json)")
+    return dict(meta)
+
+
+def folds(dsd) -> list[dict]:
+    """The config's folds: {name, test_mission, test_split, train_missions, train_splits, holdout,
+    selected_features}, sorted by fold name (the upstream evaluator's order)."""
+    return list(config_meta(dsd)["folds"])
+
+
+def _find_fold(meta: dict, fold: str) -> dict:
+    all_folds = meta["folds"]
+    for f in all_folds:
+        if f["name"] == fold:
+            return f
+    if meta.get("category") != "B":
+        for holdout in (False, True):
+            for f in all_folds:
+                if f["holdout"] == holdout and fold in (f["test_mission"], f["test_split"]):
+                    return f
+    names = [f["name"] for f in all_folds]
+    raise BenchError(f"unknown fold {fold!r} for task {meta.get('task')}.{close_matches_hint(fold, names)} "
+                     f"Folds: {', '.join(names)}")
+
+
+def get_fold(dsd, fold: str):
+    """(train, test) Datasets of one fold: test = the test mission's split, train = its train splits.
+
+    ``fold``: an upstream fold name (``fold_RR-7_test``, ``pair_RR-1_RR-3``) or, for LOMO, the
+    mission (``RR-7``) or split name (``rr_7``).
+    """
+    import datasets
+
+    meta = config_meta(dsd)
+    f = _find_fold(meta, fold)
+    missing = [s for s in [f["test_split"], *f["train_splits"]] if s not in dsd]
+    if missing:
+        raise BenchError(f"fold {f['name']}: split(s) {missing} are not in this DatasetDict ({list(dsd)})")
+    parts = [dsd[s] for s in f["train_splits"]]
+    train = parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
+    return train, dsd[f["test_split"]]
+
+
+def to_numpy(ds, *, features: list[str] | None = None) -> tuple[np.ndarray, list[str], pd.DataFrame]:
+    """(X float32 [n, p'], feature ids, obs) of one split or fold side.
+
+    ``obs`` holds every non-feature column (sample_id, mission, label, metadata), index = sample id.
+    ``features``: ids to select, in that order (e.g. a fold's ``selected_features``).
+    """
+    import datasets
+
+    if isinstance(ds, datasets.DatasetDict):
+        raise BenchError(f"to_numpy: pass one split (e.g. dsd[{next(iter(ds), 'split')!r}]) or a side of get_fold, "
+                         "not the whole DatasetDict")
+    meta = config_meta(ds)
+    if "feature_ids" not in meta:
+        raise BenchError(f"to_numpy: config {meta.get('config_name', '?')!r} has no feature vector "
+                         "(a labels-only config); its columns are plain data: use ds.to_pandas()")
+    column = meta.get("feature_column", DEFAULT_FEATURE_COLUMN)
+    ids = list(meta["feature_ids"])
+    table = ds.data.table if ds._indices is None else ds.with_format("arrow")[:]
+    n, p = table.num_rows, len(ids)
+    index_column = meta.get("feature_index_column")
+    if index_column:   # sparse rows (single-cell): (feature index list, value list) per row
+        X = _dense_from_sparse(table.column(index_column).combine_chunks(), table.column(column).combine_chunks(), n, p)
+        drop = [column, index_column]
+    else:
+        values = table.column(column).combine_chunks()
+        X = values.flatten().to_numpy(zero_copy_only=False).reshape(n, p) if n else np.zeros((0, p), np.float32)
+        drop = [column]
+    X = X.astype(np.float32, copy=False)
+    if features is not None:
+        X = X[:, _selection_index(_description(ds), meta, features)]
+        ids = list(features)
+    obs = table.drop_columns(drop).to_pandas()
+    id_column = next((c for c in ID_COLUMNS if c in obs.columns), None)
+    if id_column is not None:
+        obs.index = pd.Index(obs[id_column].astype(str).to_numpy())
+    return X, ids, obs
+
+
+ID_COLUMNS = ("sample_id", "cell_id", "GSM_ID")
+
+
+def _dense_from_sparse(index_lists, value_lists, n: int, p: int) -> np.ndarray:
+    """Dense float32 [n, p] from per-row (feature index, value) list columns."""
+    X = np.zeros((n, p), dtype=np.float32)
+    offsets = index_lists.offsets.to_numpy()
+    rows = np.repeat(np.arange(n), np.diff(offsets))
+    cols = index_lists.flatten().to_numpy(zero_copy_only=False)
+    if cols.size and (cols.min() < 0 or cols.max() >= p):
+        raise BenchError(f"to_numpy: feature index out of range [0, {p}) in the sparse rows")
+    X[rows, cols] = value_lists.flatten().to_numpy(zero_copy_only=False)
+    return X
