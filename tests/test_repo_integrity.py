@@ -19,8 +19,7 @@ from genelab_helpers import write_mini_layout
 
 from bench.cli import main
 from bench.errors import BenchError
-from bench.loaders.repo import read_built
-from bench.loaders.repo import machine_paths, write_config
+from bench.loaders.repo import ShardedSplit, StreamedSplit, machine_paths, read_built, write_config
 from bench.loaders.validate import validate_repo
 
 DATA_FILE = "A5_skin/rr_6-00000-of-00001.parquet"
@@ -73,6 +72,29 @@ def test_zeroed_bytes_in_a_data_page_are_named_by_validate_and_load(repo, n_byte
     assert DATA_FILE in capsys.readouterr().err
     with pytest.raises(BenchError, match=r"data file A5_skin/rr_6-00000-of-00001\.parquet is damaged"):
         read_built(repo, "A5_skin")
+
+
+def test_sharded_split_records_every_shard_and_load_names_the_damaged_one(tmp_path):
+    """A split written as parquet shards (GEOmeta expression, issue 15) has one record per shard."""
+    parts = [split_dataset(n, 6, mission="RR-6", seed=s) for s, n in enumerate((4, 3, 5))]
+    shards = tuple(StreamedSplit(d.features, d.num_rows, d._estimate_nbytes(), lambda d=d: [d.data.table])
+                   for d in parts)
+    write_config(tmp_path, "A5_skin", {"rr_6": ShardedSplit(shards)}, meta=meta_for("A5_skin", 6))
+    folder = tmp_path / "A5_skin"
+    meta = json.loads((folder / "bench_config.json").read_text())
+    names = [f"rr_6-0000{i}-of-00003.parquet" for i in range(3)]
+    assert sorted(meta["data_files"]) == names == sorted(p.name for p in folder.glob("*.parquet"))
+    for name, n in zip(names, (4, 3, 5)):
+        rec = meta["data_files"][name]
+        assert rec["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        assert rec["num_rows"] == n == pq.ParquetFile(folder / name).metadata.num_rows
+    assert validate_repo(tmp_path) == [] and read_built(tmp_path, "A5_skin")["rr_6"].num_rows == 12
+    start, length = data_page_offset(folder / names[1])
+    overwrite(folder / names[1], start + length // 2, b"\0" * 8)
+    (problem,) = validate_repo(tmp_path)
+    assert names[1] in problem and "sha256" in problem
+    with pytest.raises(BenchError, match=r"data file A5_skin/rr_6-00001-of-00003\.parquet is damaged"):
+        read_built(tmp_path, "A5_skin")
 
 
 def test_truncated_file_named_by_size(repo):
