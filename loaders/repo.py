@@ -227,30 +227,45 @@ def _row_groups(batches: Iterable[Any], rows_per_group: int) -> Iterator[Any]:
 
 
 def write_streamed_parquet(split: StreamedSplit, path: str | os.PathLike) -> int:
-    """Write ``split`` to ``path`` with the parquet settings of ``Dataset.to_parquet`` (same row
-    groups, column options, content-defined chunking, page index and schema metadata); returns rows."""
-    import datasets.config as hf_config
+    """Write ``split`` to ``path`` with the parquet settings of the installed ``Dataset.to_parquet``
+    (same row groups, column options, content-defined chunking, page index and schema metadata where
+    that datasets release uses them), so both paths give the same bytes; returns the rows written."""
     import pyarrow.parquet as pq
-    from datasets.arrow_writer import (get_parquet_column_options, get_writer_batch_size_from_data_size,
-                                       get_writer_batch_size_from_features)
 
     schema = split.features.arrow_schema
-    rows_per_group = (get_writer_batch_size_from_features(split.features)
-                      or get_writer_batch_size_from_data_size(split.num_rows, split.num_bytes))
-    cdc = hf_config.DEFAULT_CDC_OPTIONS
+    rows_per_group, writer_options, trailer = _to_parquet_settings(split, schema)
     written = 0
-    with pq.ParquetWriter(str(path), schema=schema, use_content_defined_chunking=cdc, write_page_index=True,
-                          **get_parquet_column_options(split.features, schema)) as writer:
+    with pq.ParquetWriter(str(path), schema=schema, **writer_options) as writer:
         for group in _row_groups(split.batches(), rows_per_group):
             if not group.schema.equals(schema, check_metadata=False):
                 raise BenchError(f"{path}: a streamed batch has schema {_describe(group.schema)}, expected the "
                                  f"features' {_describe(schema)}")
             writer.write_table(group)
             written += group.num_rows
-        writer.add_key_value_metadata({"content_defined_chunking": json.dumps(cdc)})
+        if trailer:
+            writer.add_key_value_metadata(trailer)
     if written != split.num_rows:
         raise BenchError(f"{path}: the stream gave {written} rows, {split.num_rows} were announced")
     return written
+
+
+def _to_parquet_settings(split: StreamedSplit, schema) -> tuple[int, dict, dict]:
+    """(rows per row group, ParquetWriter options, trailing key-value metadata) as the installed
+    datasets' ``Dataset.to_parquet`` chooses them: datasets >= 4.1 sizes row groups by bytes and adds
+    column options, content-defined chunking and a page index; datasets 4.0 writes plain row groups of
+    ``get_writer_batch_size(features)`` or ``DEFAULT_MAX_BATCH_SIZE`` rows."""
+    import datasets.arrow_writer as hf_writer
+    import datasets.config as hf_config
+
+    if not hasattr(hf_writer, "get_parquet_column_options"):  # datasets 4.0
+        rows = hf_writer.get_writer_batch_size(split.features) or hf_config.DEFAULT_MAX_BATCH_SIZE
+        return rows, {}, {}
+    rows = (hf_writer.get_writer_batch_size_from_features(split.features)
+            or hf_writer.get_writer_batch_size_from_data_size(split.num_rows, split.num_bytes))
+    cdc = hf_config.DEFAULT_CDC_OPTIONS
+    options = {"use_content_defined_chunking": cdc, "write_page_index": True,
+               **hf_writer.get_parquet_column_options(split.features, schema)}
+    return rows, options, {"content_defined_chunking": json.dumps(cdc)}
 
 
 def _describe(schema) -> str:

@@ -58,7 +58,10 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
 def main(argv: list[str] | None = None) -> int:
     previous, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
-        return _run(argv)
+        with warnings.catch_warnings():
+            # pandas < 2.1 warns from its own cast while formatting NaN floats in to_csv (output correct)
+            warnings.filterwarnings("ignore", "invalid value encountered in cast", RuntimeWarning, r"pandas\.")
+            return _run(argv)
     finally:
         warnings.formatwarning = previous
 
