@@ -27,6 +27,11 @@ GENOTEX_OPTIONS = ("compat", "subtasks", "task_info")
 SINGLECELL_OPTIONS = ("obs", "obsm", "label_key", "batch_key", "tasks")
 
 
+# BenchError.field of the cores -> this command's option (printed by the CLI)
+FIELD_OPTIONS = {"labels": "--label-key", "batch": "--batch-key", "data_dir": "--data-dir", "obs": "--obs",
+                 "obsm": "--obsm", "out": "--out", "task": "TASK", "predictions": "PREDICTIONS"}
+
+
 def register(sub) -> None:
     p = sub.add_parser("evaluate", help="score predictions for a task (GeneLab submission, GenoTEX output folder, "
                                         "single-cell embedding) and print the report")
@@ -59,7 +64,7 @@ def register(sub) -> None:
     g.add_argument("--batch-key", default=None, help="obs column with batch/species labels (adds integration)")
     g.add_argument("--tasks", nargs="+", default=None, metavar="KIND",
                    help="subset of: clustering embedding label_prediction integration (default: the task's)")
-    p.set_defaults(handler=cmd_evaluate)
+    p.set_defaults(handler=cmd_evaluate, field_options=FIELD_OPTIONS)
 
     p = sub.add_parser("install-metrics",
                        help="register bench's evaluate metrics in the HF modules cache so evaluate.load('<name>') works")
