@@ -183,6 +183,11 @@ def format_value(value, digits: int = 3) -> str:
     return str(value)
 
 
+def marked_rows(rows: list[dict], synthetic: bool) -> list[dict]:
+    """Rows of a table from synthetic inputs carry ``data: SYNTHETIC`` (every row says so)."""
+    return [{**r, "data": "SYNTHETIC"} if isinstance(r, dict) else r for r in rows] if synthetic else rows
+
+
 def format_table(rows: list[dict], columns: list[str] | None = None, *, title: str | None = None,
                  digits: int = 3, rule: bool = True) -> str:
     """bench's one fixed-width text table: header, a rule, one line per row (``columns`` default:
@@ -298,7 +303,7 @@ def report_files(result: Result) -> dict[str, Any]:
     """Every file of the report: the family's files, one TSV per table, results.json."""
     files = dict(result.files)
     for name, rows in result.tables.items():
-        files.setdefault(f"{name}.tsv", table_frame(rows))
+        files.setdefault(f"{name}.tsv", table_frame(marked_rows(rows, result.synthetic)))
     result.files = files
     files[RESULTS] = result.to_json()
     return files
@@ -355,7 +360,7 @@ def render(result: Result) -> str:
     if result.text is not None:
         parts.append(result.text)
     else:
-        parts += [format_table(rows, title=name) for name, rows in result.tables.items()]
+        parts += [format_table(marked_rows(rows, result.synthetic), title=name) for name, rows in result.tables.items()]
         s = result.summary
         if s.get("value") is not None or s.get("verdict"):
             verdict = f" -> {s['verdict']}" if s.get("verdict") else ""

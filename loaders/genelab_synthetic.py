@@ -49,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from bench.errors import BenchError
 from bench.io import atomic_path
@@ -145,13 +146,18 @@ class TissueWorld:
 class GeneModel:
     """Gene-level parameters of one tissue (drawn once per seed)."""
 
-    genes: list
+    gene_numbers: np.ndarray  # [G] sorted ENSMUSG numbers
     mu: np.ndarray            # [G] log2 mean
     noise_sd: np.ndarray      # [G]
     module: np.ndarray        # [G] module index (genes outside modules: -1)
     loading: np.ndarray       # [G] factor loading (0 outside modules)
     flight_direction: np.ndarray  # [K] signed size of each module's shared Flight effect (0 = none)
     params: SyntheticParams
+
+    @functools.cached_property
+    def genes(self) -> list:
+        """Ensembl-like ids ``ENSMUSG<11 digits>`` (built on first use: the simulator never needs them)."""
+        return [f"ENSMUSG{n:011d}" for n in self.gene_numbers]
 
 
 def tissue_params(tissue: str) -> dict:
@@ -166,18 +172,17 @@ def gene_model(tissue: str, n_genes: int, sp: SyntheticParams, *, seed: int) -> 
     """Gene ids, means, noise, modules and the shared Flight-responsive modules of one tissue."""
     rng = _rng(seed, "genes", tissue)
     gene_nums = np.sort(rng.choice(np.arange(1, 140_000), size=n_genes, replace=False))
-    genes = [f"ENSMUSG{n:011d}" for n in gene_nums]
     mu = np.minimum(rng.gamma(2.0, 2.5, n_genes), 15.0)
     noise_sd = rng.lognormal(np.log(sp.noise_sd_median), 0.5, n_genes)
     in_module = rng.random(n_genes) < sp.module_gene_fraction
     module = np.where(in_module, rng.integers(0, sp.n_modules, n_genes), -1)
     loading = np.where(in_module, sp.module_loading * rng.uniform(0.5, 1.5, n_genes), 0.0)
-    housekeeping = np.isin(genes, housekeeping_gene_ids())
+    housekeeping = np.isin(gene_nums, housekeeping_gene_numbers())
     module[housekeeping], loading[housekeeping] = -1, 0.0      # NC2: no module, hence no Flight effect
     direction = np.zeros(sp.n_modules)
     responsive = rng.choice(sp.n_modules, size=min(sp.responsive_modules, sp.n_modules), replace=False)
     direction[responsive] = rng.choice([-1.0, 1.0], responsive.size) * rng.uniform(0.5, 1.5, responsive.size)
-    return GeneModel(genes, mu, noise_sd, module, loading, direction, sp)
+    return GeneModel(gene_nums, mu, noise_sd, module, loading, direction, sp)
 
 
 def draw_mission(model: GeneModel, labels: np.ndarray, rng: np.random.Generator, *,
@@ -190,7 +195,7 @@ def draw_mission(model: GeneModel, labels: np.ndarray, rng: np.random.Generator,
     ``columns`` except the per-gene ones, which are drawn for the requested columns only.
     """
     sp = model.params
-    cols = np.arange(len(model.genes)) if columns is None else np.asarray(columns)
+    cols = np.arange(model.gene_numbers.size) if columns is None else np.asarray(columns)
     y = np.concatenate([np.asarray(labels, dtype=np.float64), np.zeros(extra_ground)])
     n, k = y.size, sp.n_modules
     strength = rng.uniform(*sp.mission_strength)
@@ -291,6 +296,12 @@ def mission_labels(counts: dict, rng: np.random.Generator) -> np.ndarray:
     return labels[rng.permutation(labels.size)]
 
 
+@functools.lru_cache(maxsize=1)
+def housekeeping_gene_numbers() -> np.ndarray:
+    """The NC2 housekeeping ids as ENSMUSG numbers."""
+    return np.array([int(g.removeprefix("ENSMUSG")) for g in housekeeping_gene_ids()], dtype=np.int64)
+
+
 @functools.lru_cache(maxsize=4)
 def tissue_world(tissue: str, *, seed: int = DEFAULT_SEED, variant: str | None = None,
                  flight_effect: float | None = None, extra_missions: tuple = ()) -> TissueWorld:
@@ -317,6 +328,38 @@ def tissue_world(tissue: str, *, seed: int = DEFAULT_SEED, variant: str | None =
         grand = np.mean(np.vstack([X[m] for m in X if not missions[m].holdout]), axis=0)
         X = {m: np.round(np.clip(v - v.mean(axis=0) + grand, 0.0, None), 3).astype(np.float32) for m, v in X.items()}
     return TissueWorld(tissue, params, model.genes, missions, X, model, basal, flight_effect is None)
+
+
+@dataclass
+class Study:
+    """One synthetic study in a task's layout: per mission the features and the labels."""
+
+    missions: list          # regular missions, sorted (the LOMO fold order)
+    X: dict                 # mission -> float [n, p]: log2 gene values, or pathway scores
+    y: dict                 # mission -> int labels (1 Flight / 0 Ground)
+
+
+def draw_study(tissue: str, layout: list[tuple[str, int, int]], sp: SyntheticParams, *, seed: int,
+               n_genes: int, collection: str | None = None) -> Study:
+    """Draw one study from the generator: ``layout`` = ``[(mission, n_flight, n_ground), ...]``.
+
+    Gene level (``collection`` None): exactly the values :func:`tissue_world` gives for the same
+    seed, parameters and counts. Pathway level: only the genes of the collection's gene sets are
+    drawn (same distribution, fewer draws) and scored per mission like the pathway files.
+    """
+    model = gene_model(tissue, n_genes, sp, seed=seed)
+    sets = gene_sets(model, tissue, collection, seed=seed) if collection else None
+    columns = np.unique(np.concatenate(sets)) if sets else None
+    X, y = {}, {}
+    for name, n_flight, n_ground in sorted(layout):
+        rng = _rng(seed, "mission", tissue, name)
+        labels = mission_labels({"flight": n_flight, "ground": n_ground}, rng)
+        ids, _, _ = _sample_ids(tissue, name, labels, rng)
+        _meta_frame(tissue, name, ids, labels, False, rng)          # same draws as the file layout
+        values, _ = draw_mission(model, labels, rng, columns=columns, extra_ground=N_BASAL)
+        X[name] = gsva_like_scores(values, sets, columns=columns) if sets else values
+        y[name] = labels
+    return Study(sorted(X), X, y)
 
 
 def select_genes(train: np.ndarray, genes: list, cutoff: float = 0.25) -> list:
@@ -490,7 +533,7 @@ def gene_sets(model: GeneModel, tissue: str, db: str, *, seed: int) -> list[np.n
     sp = model.params
     rng = _rng(seed, "gene_sets", tissue, db)
     members = [np.flatnonzero(model.module == k) for k in range(sp.n_modules)]
-    n_genes = len(model.genes)
+    n_genes = model.gene_numbers.size
     out = []
     for _ in range(N_PATHWAYS[db]):
         size = int(np.clip(round(rng.lognormal(np.log(50), 0.6)), *sp.pathway_size))
@@ -514,13 +557,10 @@ def gsva_like_scores(X: np.ndarray, sets: list[np.ndarray], *, reference: np.nda
 
     ``columns``: gene positions of ``X``'s columns when ``X`` holds a subset of the genes.
     """
-    from scipy import sparse
-
     ref = (X if reference is None else reference).astype(np.float64)
     mean, sd = ref.mean(axis=0), ref.std(axis=0)
     z = (X.astype(np.float64) - mean) / np.where(sd > 1e-6, sd, 1.0)
-    pos = None if columns is None else {int(g): i for i, g in enumerate(columns)}
-    rows = [np.asarray(s) if pos is None else np.array([pos[int(g)] for g in s]) for s in sets]
+    rows = [np.asarray(s) if columns is None else np.searchsorted(columns, s) for s in sets]   # columns sorted
     member = sparse.csr_matrix((np.concatenate([np.full(r.size, 1.0 / r.size) for r in rows]),
                                 (np.concatenate(rows), np.repeat(np.arange(len(rows)), [r.size for r in rows]))),
                                shape=(z.shape[1], len(rows)))

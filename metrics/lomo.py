@@ -102,7 +102,8 @@ def roc_auc_rows(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
     s = np.asarray(y_score, dtype=np.float64)
     if y.ndim == 1:
         y = y[None, :]
-    if s.ndim == 1:
+    shared = s.ndim == 1          # one score vector for every row (permutation tests): sort it once
+    if shared:
         s = np.broadcast_to(s, y.shape)
     if y.shape != s.shape:
         raise InvalidInput(f"labels {y.shape} and scores {s.shape} must have the same shape")
@@ -113,9 +114,15 @@ def roc_auc_rows(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
     n1 = y.sum(axis=1)
     n0 = n - n1
     # sklearn: scores sorted descending; one ROC point at the end of each run of equal scores.
-    order = np.argsort(-s, axis=1, kind="stable")
-    s_sorted = np.take_along_axis(s, order, axis=1)
-    tps = np.cumsum(np.take_along_axis(y, order, axis=1), axis=1, dtype=np.int64)
+    if shared:
+        order1 = np.argsort(-s[0], kind="stable")
+        s_sorted = np.broadcast_to(s[0][order1], y.shape)
+        y_sorted = y[:, order1]
+    else:
+        order = np.argsort(-s, axis=1, kind="stable")
+        s_sorted = np.take_along_axis(s, order, axis=1)
+        y_sorted = np.take_along_axis(y, order, axis=1)
+    tps = np.cumsum(y_sorted, axis=1, dtype=np.int64)
     fps = np.arange(1, n + 1, dtype=np.int64) - tps
     run_end = np.ones((n_rows, n), dtype=bool)
     run_end[:, :-1] = s_sorted[:, 1:] != s_sorted[:, :-1]

@@ -139,3 +139,54 @@ def test_unknown_generator_parameter_is_refused():
     from bench.errors import BenchError
     with pytest.raises(BenchError, match=r"unknown generator parameter\(s\) \['flight'\]"):
         gs.SyntheticParams.for_tissue({"synthetic": {"flight": 1}})
+
+
+def test_results_table_marks_every_row_synthetic():
+    from bench.baselines.genelab.scoring import format_results
+    from bench.metrics import lomo
+    rng = np.random.default_rng(0)
+    folds = [(f"fold_{m}_test", rng.integers(0, 2, 20), rng.random(20)) for m in ("A", "B")]
+    res = lomo.evaluate_folds(folds, n_bootstrap=50, n_permutations=50)
+    plain = format_results(res)
+    marked = format_results({**res, "synthetic": True})
+    assert "SYNTHETIC" not in plain
+    rows = [line for line in marked.splitlines() if line.startswith("fold_")]
+    assert len(rows) == 2 and all(line.rstrip().endswith("SYNTHETIC") for line in rows)
+    assert "[SYNTHETIC data]" in marked and "on SYNTHETIC data" in marked
+
+
+def test_category_b_forest_has_no_go_threshold(tmp_path):
+    """B has no verdict: its forest plot draws chance only; A keeps the GO line at 0.70."""
+    from bench.baselines.genelab import plots
+
+    folds = [{"fold": "pair_X_Y", "auroc": 0.8, "ci_lower": 0.6, "ci_upper": 0.9, "perm_p": 0.01}]
+    summary = {"mean_auroc": 0.8, "mean_ci_lower": 0.6}
+    figures = [plots.plot_forest(folds, summary, title="A"), plots.plot_forest(folds, summary, title="B", verdict=False)]
+    xs = [sorted({round(float(line.get_xdata()[0]), 3) for line in fig.axes[0].lines
+                  if len(set(np.asarray(line.get_xdata(), float))) == 1 and line.get_linestyle() in ("--", ":")})
+          for fig in figures]
+    assert xs == [[0.5, 0.7], [0.5]]
+    legend_b = [t.get_text() for t in figures[1].axes[0].get_legend().get_texts()]
+    assert not any("GO" in t for t in legend_b)
+
+
+def test_category_b_run_asks_for_no_verdict(monkeypatch):
+    import importlib
+
+    from bench.baselines.genelab import plots
+    run = importlib.import_module("bench.baselines.genelab.run")   # the package exports a function named run
+
+    seen = {}
+    monkeypatch.setattr(plots, "plot_forest", lambda *a, **k: seen.setdefault("verdict", k.get("verdict")))
+    monkeypatch.setattr(plots, "plot_roc_curves", lambda *a, **k: None)
+    monkeypatch.setattr(plots, "plot_heatmap", lambda *a, **k: None)
+    rows = [{"fold": "pair_RR-1_RR-3", "sample_ids": ["s1", "s2"], "y": np.array([0.0, 1.0]),
+             "scores": np.array([0.2, 0.7])}]
+    from bench.metrics import lomo
+    evaluation = lomo.evaluate_folds([("pair_RR-1_RR-3", np.array([0, 1]), np.array([0.2, 0.7]))], category="B",
+                                     n_bootstrap=10, n_permutations=10)
+    results = {"category": "B", "synthetic": True, "_rows": rows, "model": "pca_lr", "feature_level": "gene",
+               "statistics": "x", "model_description": "x", "n_features": 1, "fold_details": [], "seed": 42,
+               "_meta": {"synthetic": True}, "task": "B6_eye", **evaluation}
+    res = run.category_a_result(get_task("B6_eye"), results)
+    assert seen["verdict"] is False and "SYNTHETIC" in res.text

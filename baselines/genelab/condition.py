@@ -90,7 +90,7 @@ def run_category_d(spec, *, model: str, data_dir=None, seed: int = 42, limit_fol
     row = {k: res[k] for k in ("n", "macro_f1", "accuracy", "perm_p", "n_splits")}
     text = "\n".join([
         f"{spec.name} · predict {target!r} · model {model} · {level} level · {res['n_splits']}-fold stratified CV",
-        format_table([row], rule=False),
+        format_table([{**row, "data": "SYNTHETIC"} if meta.get("synthetic") else row], rule=False),
         "classes: " + ", ".join(f"{c}={n}" for c, n in res["classes"].items())])
     return Result(
         task=spec.name, family=spec.family,
@@ -161,8 +161,10 @@ def run_negative_control(spec, *, model: str, data_dir=None, seed: int = 42, lim
     verdict = "PASS" if lo <= mean_auroc <= hi else "FAIL"
     text = "\n".join([
         f"{spec.name} · {detail['control']} on {base.name} · model {model}",
-        scoring.format_results(evaluations[0], title="first repeat:" if len(evaluations) > 1 else None),
-        f"mean AUROC over {len(means)} repeat(s): {mean_auroc:.3f} (expected in [{lo}, {hi}]) -> {verdict}"])
+        scoring.format_results({**evaluations[0], "synthetic": bool(meta.get("synthetic"))},
+                               title="first repeat:" if len(evaluations) > 1 else None),
+        f"mean AUROC over {len(means)} repeat(s): {mean_auroc:.3f} (expected in [{lo}, {hi}]) -> {verdict}"
+        + (" [SYNTHETIC data]" if meta.get("synthetic") else "")])
     per_repeat = [{"repeat": i, "fold": f["fold"], **{k: v for k, v in f.items() if k != "fold"}}
                   for i, e in enumerate(evaluations) for f in e["per_fold"]]
     return Result(

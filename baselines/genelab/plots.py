@@ -28,8 +28,11 @@ def plot_roc_curves(curves: list[dict], *, title: str) -> Figure:
     return fig
 
 
-def plot_forest(folds: list[dict], summary: dict, *, title: str, thresholds: dict | None = None) -> Figure:
-    """Per-fold AUROC with bootstrap CI, the mean, and the GO thresholds (AUROC 0.70, CI lower 0.50)."""
+def plot_forest(folds: list[dict], summary: dict, *, title: str, thresholds: dict | None = None,
+                verdict: bool = True) -> Figure:
+    """Per-fold AUROC with bootstrap CI, the mean, and the GO thresholds (AUROC 0.70, CI lower 0.50).
+
+    ``verdict=False`` (Category B: no single GO) draws chance (0.50) only, no GO threshold."""
     thresholds = thresholds or GO_THRESHOLDS
     rows = [f for f in folds if f.get("auroc") is not None]
     fig = Figure(figsize=(6.4, 1.2 + 0.45 * (len(rows) + 1)))
@@ -45,9 +48,10 @@ def plot_forest(folds: list[dict], summary: dict, *, title: str, thresholds: dic
         ax.plot(summary["mean_auroc"], mean_y, "D", color="black", ms=7)
         if summary.get("mean_ci_lower") is not None:
             ax.plot([summary["mean_ci_lower"], summary["mean_auroc"]], [mean_y, mean_y], color="black", lw=2)
-    ax.axvline(0.5, color="grey", ls=":", lw=1, label="chance / CI-lower threshold 0.50")
-    ax.axvline(thresholds["mean_auroc"], color="tab:red", ls="--", lw=1,
-               label=f"GO: mean AUROC > {thresholds['mean_auroc']:.2f}")
+    ax.axvline(0.5, color="grey", ls=":", lw=1, label="chance / CI-lower threshold 0.50" if verdict else "chance 0.50")
+    if verdict:
+        ax.axvline(thresholds["mean_auroc"], color="tab:red", ls="--", lw=1,
+                   label=f"GO: mean AUROC > {thresholds['mean_auroc']:.2f}")
     ax.set_yticks(range(len(rows) + 1), [f["fold"] for f in rows] + ["mean AUROC (bar from mean CI lower)"])
     ax.invert_yaxis()
     if summary.get("go_nogo"):

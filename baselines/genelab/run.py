@@ -113,13 +113,14 @@ def category_a_result(spec, results: dict, *, data_dir=None) -> Result:
                                            "auroc": f.get("auroc")} for r, f in zip(rows, results["per_fold"])],
                                          title=title),
         "forest.png": plots.plot_forest(results["per_fold"], results["summary"], title=title,
-                                        thresholds=results.get("thresholds")),
+                                        thresholds=results.get("thresholds"),
+                                        verdict=results.get("category") != "B"),
     }
     if results.get("category") == "B":
         labels, matrix = transfer_matrix(results["per_fold"])
         files["heatmap.png"] = plots.plot_heatmap(matrix, labels, title=f"{title}: train -> test AUROC")
     text_title = (f"{results['task']} · model {model} · {results['feature_level']} level · "
-                  f"statistics: {results['statistics']}")
+                  f"statistics: {results['statistics']}" + (" · SYNTHETIC data" if results.get("synthetic") else ""))
     return Result(
         task=spec.name, family=spec.family, summary=scoring.lomo_summary(evaluation),
         settings={"model": model, "model_description": results["model_description"],
@@ -127,7 +128,8 @@ def category_a_result(spec, results: dict, *, data_dir=None) -> Result:
                   "feature_level": results["feature_level"], "n_features": results["n_features"],
                   "statistics": results["statistics"], "thresholds": results.get("thresholds")},
         tables={"per_fold": results["per_fold"], "fold_details": results["fold_details"]},
-        files=files, text=scoring.format_results(evaluation, title=text_title),
+        files=files, text=scoring.format_results({**evaluation, "synthetic": results.get("synthetic")},
+                                                 title=text_title),
         provenance=config_provenance(spec, results["_meta"], seed=results["seed"], data_dir=data_dir),
     )
 

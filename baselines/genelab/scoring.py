@@ -43,19 +43,22 @@ def _fmt(value, spec: str = ".3f") -> str:
 
 
 def format_results(results: dict, *, title: str | None = None) -> str:
-    """A readable per-fold table plus the summary and verdict (WILDS-style ``results_str``)."""
+    """A readable per-fold table plus the summary and verdict (WILDS-style ``results_str``);
+    ``results["synthetic"]`` true marks every row and the verdict SYNTHETIC."""
     per_fold = results["per_fold"]
     summary = results["summary"]
     settings = results.get("settings", {})
+    synthetic = bool(results.get("synthetic"))
     rows = [{"fold": r["fold"], "n_test": r["n_test"], "n_flight": r["n_flight"], "n_ground": r["n_ground"],
              "auroc": _fmt(r["auroc"]),
              "95% CI": "undefined" if r["ci_lower"] is None else f"[{r['ci_lower']:.3f}, {r['ci_upper']:.3f}]",
-             "perm_p": _fmt(r["perm_p"], ".4f")} for r in per_fold]
+             "perm_p": _fmt(r["perm_p"], ".4f"), **({"data": "SYNTHETIC"} if synthetic else {})} for r in per_fold]
     lines = [format_table(rows, title=title), ""]
     pooled_ci = ("undefined" if summary["overall_ci_lower"] is None
                  else f"[{summary['overall_ci_lower']:.3f}, {summary['overall_ci_upper']:.3f}]")
     lines.append(f"mean AUROC   {_fmt(summary['mean_auroc'])} ± {_fmt(summary['std_auroc'])} "
-                 f"(std, ddof 0; {summary['n_folds_defined']}/{summary['n_folds']} folds defined)")
+                 f"(std, ddof 0; {summary['n_folds_defined']}/{summary['n_folds']} folds defined)"
+                 + ("  [SYNTHETIC data]" if synthetic else ""))
     lines.append(f"mean CI lower {_fmt(summary['mean_ci_lower'])}    mean perm p {_fmt(summary['mean_perm_p'], '.4f')}")
     lines.append(f"pooled AUROC {_fmt(summary['overall_auroc_pooled'])} {pooled_ci}")
     if summary.get("undefined_folds"):
@@ -64,7 +67,8 @@ def format_results(results: dict, *, title: str | None = None) -> str:
     if settings.get("category", "A") == "A":
         verdict = summary["go_nogo"] or "undetermined (a statistic is undefined)"
         lines.append(f"verdict      {verdict}  (GO = mean AUROC > {th.get('mean_auroc')}, mean CI lower > "
-                     f"{th.get('mean_ci_lower')}, mean perm p < {th.get('mean_perm_p')})")
+                     f"{th.get('mean_ci_lower')}, mean perm p < {th.get('mean_perm_p')})"
+                     + ("  [on SYNTHETIC data: says nothing about spaceflight]" if synthetic else ""))
     else:
         tp = results["transfer_pattern"]
         a, big = tp["all_pairs"], tp["large_pairs"]

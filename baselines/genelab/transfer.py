@@ -96,6 +96,14 @@ def transfer(method: str, *, source: str, target: str, model: str, data_dir=None
 TABLE_COLUMNS = ["method", "source", "target", "n_features", "n_target", "auroc", "ci_lower", "ci_upper", "perm_p"]
 
 
+def _table_marked(rows: list[dict]) -> str:
+    """The methods table; a ``data`` column says SYNTHETIC/real per row when any row is synthetic."""
+    if not any(r.get("synthetic") for r in rows):
+        return format_table(rows, TABLE_COLUMNS, rule=False)
+    marked = [{**r, "data": "SYNTHETIC" if r.get("synthetic") else "real"} for r in rows]
+    return format_table(marked, TABLE_COLUMNS + ["data"], rule=False)
+
+
 def run_category_c(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | None = None) -> Result:
     """Category C: every method of ``params.methods`` that the data source supports (``limit_folds``
     keeps the first N methods)."""
@@ -115,7 +123,7 @@ def run_category_c(spec, *, model: str, data_dir=None, seed: int = 42, limit_fol
     for r in rows[1:]:
         r.pop("_meta")
     text = "\n".join([f"{spec.name} · cross-tissue {params['source_tissue']} -> {params['target_tissue']} · model {model}",
-                      format_table(rows, TABLE_COLUMNS, rule=False)]
+                      _table_marked(rows)]
                      + [f"skipped {method}: {why}" for method, why in skipped.items()])
     return Result(
         task=spec.name, family=spec.family,

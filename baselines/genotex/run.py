@@ -25,8 +25,13 @@ def analysis_table(results: dict[str, dict], columns=BRIEF_COLUMNS) -> list[dict
             for group, row in results.items() if isinstance(row, dict)]
 
 
-def analysis_text(title: str, results: dict[str, dict]) -> str:
-    return format_table(analysis_table(results), title=title, digits=2)
+def analysis_text(title: str, results: dict[str, dict], *, synthetic: bool = False) -> str:
+    """The analysis table; on synthetic data the title and every row say SYNTHETIC."""
+    rows = analysis_table(results)
+    if synthetic:
+        rows = [{**r, "data": "SYNTHETIC"} for r in rows]
+        title += " · SYNTHETIC data"
+    return format_table(rows, title=title, digits=2)
 
 
 def _traits(spec, root: Path) -> list[str] | None:
@@ -54,8 +59,9 @@ def run(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | N
         analysis = {compat: ev.evaluate_analysis(Path(scratch) / "pred", ref.parent, compat=compat, traits=traits)
                     ["results"] for compat in ("v2", "bench")} if ref.is_dir() else {}
     lines = [f"{spec.name} / {model}: solved {len(log['solved'])}, skipped {len(log['skipped'])} problems"
-             + (" (synthetic data)" if synthetic else "")]
-    lines += [analysis_text(f"analysis (compat={compat})", res) for compat, res in analysis.items()]
+             + (" · SYNTHETIC data (bench's seeded GenoTEX generator; no --data-dir): these numbers say nothing "
+                "about real cohorts" if synthetic else "")]
+    lines += [analysis_text(f"analysis (compat={compat})", res, synthetic=synthetic) for compat, res in analysis.items()]
     primary = spec.metric.get("primary", "f1")
     overall = analysis.get("v2", {}).get("Overall", {})
     return Result(

@@ -138,6 +138,10 @@ def render_text(spec: TaskSpec, *, model, seed, split, expression, results, targ
             for name, vals in spec.params.get("leaderboard", {}).items()]
     rows.append({"model": f"bench {model} (this run)",
                  **{t.capitalize(): results[t]["leaderboard_display"] if t in results else "skipped" for t in targets}})
+    marks = (["SYNTHETIC expression"] if expression["synthetic"] else []) + \
+        (["fallback split"] if split["kind"] != "official" else [])
+    if marks:   # this run is not comparable with the published rows: say so on its row
+        rows = [{**r, "data": "published"} for r in rows[:-1]] + [{**rows[-1], "data": ", ".join(marks)}]
     lines = [f"{spec.name}: model {model}, seed {seed}",
              f"split: {split['description']}",
              "expression: " + ("SYNTHETIC (seeded ARCHS4-format file from bench's generator; not real measurements, "
@@ -152,8 +156,9 @@ def render_text(spec: TaskSpec, *, model, seed, split, expression, results, targ
             dropped = f", {'/'.join(res['excluded_values'])} dropped as upstream" if res["excluded_values"] else ""
             if res["unseen_test_classes"]:
                 dropped += f"; {len(res['unseen_test_classes'])} test class(es) absent from train (F1 0)"
+            mark = " · SYNTHETIC expression" if expression["synthetic"] else ""
             lines += ["", plain_scores_text(res, title=f"[{target}] plain scores (primary: macro-F1), "
-                                                    f"n_train={res['n_train']} n_test={res['n_test']}{dropped}")]
+                                                    f"n_train={res['n_train']} n_test={res['n_test']}{dropped}{mark}")]
     return "\n".join(lines)
 
 

@@ -1,5 +1,5 @@
-"""The ``bench`` command: ``list | info | build | run | evaluate | validate | push | push-metric |
-install-metrics``. Each command group lives in one module of :mod:`bench.commands` and adds its
+"""The ``bench`` command: ``list | info | build | run | simulate | evaluate | validate | push |
+push-metric | install-metrics``. Each command group lives in one module of :mod:`bench.commands` and adds its
 subcommands through ``register(subparsers)``; every handler (a function or a lazy ``"module:function"``)
 returns an exit code. Old verbs are hidden aliases (:mod:`bench.commands.aliases`).
 
@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "bench.commands.core",        # list, info
     "bench.commands.data",        # build
     "bench.commands.run",         # run
+    "bench.commands.simulate",    # simulate (GeneLab GO-rule power on synthetic studies)
     "bench.commands.evaluate",    # evaluate, install-metrics
     "bench.commands.publish",     # validate, push, push-metric
     "bench.commands.aliases",     # hidden old verbs: evaluate-gta, evaluate-embedding, build-genotex, geometa

@@ -156,8 +156,16 @@ def test_unknown_trait_and_malformed_cohort_info(root, tmp_path):
         gb.run_problems(broken, tmp_path / "o2", traits=["Obesity"], progress=False)
 
 
-def test_bench_run_without_data_dir_uses_the_synthetic_root(tmp_path):
+def test_bench_run_without_data_dir_uses_the_synthetic_root(tmp_path, capsys):
     assert main(["run", "genotex_Obesity", "--model", "lasso", "--out", str(tmp_path / "r")]) == 0
+    printed = capsys.readouterr().out
+    tables = printed.split("analysis (compat=")[1:]
+    assert len(tables) == 2 and "SYNTHETIC data" in printed.split("analysis (compat=")[0]
+    for table in tables:
+        lines = [line for line in table.strip().splitlines() if line.strip()]
+        assert "SYNTHETIC data" in lines[0] and lines[1].split()[-1] == "data"
+        body = [line for line in lines[3:] if not line.startswith(("report:", "notes", "- "))]
+        assert body and all(line.rstrip().endswith("SYNTHETIC") for line in body), body
     report = json.loads((tmp_path / "r" / "results.json").read_text())
     assert report["provenance"]["synthetic"] is True and report["tables"]["solved"]
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [

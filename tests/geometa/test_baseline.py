@@ -72,6 +72,9 @@ def test_bench_run_official_split_synthetic_expression(tmp_path, capsys, monkeyp
     assert code == 0
     assert "official GEOMeta100K split" in printed and "SYNTHETIC" in printed
     assert "CellPLM (finetune)      0.710 ± 0.329" in printed and "H20_AutoML" in printed
+    mine = [line for line in printed.splitlines() if line.startswith("bench lr (this run)")]
+    assert len(mine) == 1 and mine[0].rstrip().endswith("SYNTHETIC expression")        # marked, unlike published rows
+    assert re.search(r"CellPLM \(finetune\) .* published$", printed, re.M)
     report = json.loads((tmp_path / "o" / "results.json").read_text())
     settings = report["settings"]
     assert settings["split"]["kind"] == "official" and settings["expression"]["synthetic"] is True
@@ -137,7 +140,7 @@ def test_bench_run_on_the_real_test_csv(tmp_path, capsys, monkeypatch):
     has_train = (root / "benchmark/data/GEOMeta100K/GEO_MOUSE_100K_training.csv").exists()
     assert ("official GEOMeta100K split" if has_train else "FALLBACK split") in printed
     assert re.search(r"CellPLM \(finetune\) +0.655 ± 0.221", printed)
-    assert re.search(r"bench lr \(this run\) +[01]\.\d{3} ± \d\.\d{3}", printed)
+    assert re.search(r"bench lr \(this run\) +[01]\.\d{3} ± \d\.\d{3}.*SYNTHETIC expression", printed)
 
 
 @needs_h5py
