@@ -7,13 +7,13 @@
 1. writes a synthetic ARCHS4-format file (uint32 genes x samples, gzip-chunked like ARCHS4, ids as
    bytes) block by block into a temporary folder (or reuses ``--h5``);
 2. in a fresh process per method, selects ``--select`` random GSMs and
-   - ``chunked``: :func:`bench.loaders.archs4.join_expression` + ``write_config`` of
-     :func:`~bench.loaders.archs4.streamed_splits`, as ``build_config`` does (the whole config build:
+   - ``chunked``: :func:`bench.loaders.geometa.archs4.join_expression` + ``write_config`` of
+     :func:`~bench.loaders.geometa.archs4.streamed_splits`, as ``build_config`` does (the whole config build:
      sorted column chunks -> log1p(CPM) float32 -> label-order Arrow -> parquet streamed in row
      groups with plain reads + card);
    - ``chunked_dataset_parquet``: the same join, but ``write_config`` given the Datasets
      (``Dataset.to_parquet`` reads the memory-mapped Arrow file: its pages become resident);
-   - ``chunked_in_memory``: :func:`bench.loaders.archs4.read_log_cpm` (result matrix kept in RAM);
+   - ``chunked_in_memory``: :func:`bench.loaders.geometa.archs4.read_log_cpm` (result matrix kept in RAM);
    - ``whole_matrix``: upstream's way, ``f["data/expression"][:]`` then column selection and the same
      normalisation (result in RAM, nothing written);
 3. prints wall time, samples/s, peak RSS (VmHWM, includes memory-mapped Arrow pages the kernel
@@ -70,7 +70,7 @@ class AnonPeak:
 
 
 def selected_gsms(h5: Path, n_select: int, seed: int) -> list[str]:
-    from bench.loaders.archs4 import read_layout
+    from bench.loaders.geometa.archs4 import read_layout
 
     ids = read_layout(h5).gsm_ids
     pick = np.random.default_rng(seed).choice(len(ids), n_select, replace=False)
@@ -82,14 +82,14 @@ def run_method(method: str, h5: Path, n_select: int, seed: int, workdir: Path) -
     import h5py
     import pandas as pd
 
-    from bench.loaders import archs4
+    from bench.loaders.geometa import archs4
 
     gsms = selected_gsms(h5, n_select, seed)
     base_rss = proc_status("VmRSS")
     t0 = time.perf_counter()
     with AnonPeak() as anon:
         if method in ("chunked", "chunked_dataset_parquet"):
-            from bench.loaders.hub_repo import write_config
+            from bench.loaders.repo import write_config
 
             table = pd.DataFrame({"GSM_ID": gsms, "GSE_ID": ["GSE0"] * len(gsms)})
             splits, info = archs4.join_expression({"test": table}, h5, cache_dir=workdir / f"cache_{method}",
@@ -119,7 +119,7 @@ def run_method(method: str, h5: Path, n_select: int, seed: int, workdir: Path) -
 
 
 def make_file(path: Path, *, n_samples: int, n_genes: int, seed: int, compression: str | None) -> float:
-    from bench.loaders import archs4
+    from bench.loaders.geometa import archs4
 
     t0 = time.perf_counter()
     archs4.write_synthetic_archs4(path, gsm_ids=archs4.synthetic_gsm_ids(n_samples), n_genes=n_genes,
@@ -136,7 +136,7 @@ def _same_parquet(path: Path) -> str:
 
 def check_file(h5: Path, *, n_samples: int, n_genes: int) -> None:
     """A reused file must have the requested shape."""
-    from bench.loaders import archs4
+    from bench.loaders.geometa import archs4
 
     layout = archs4.read_layout(h5)
     if (layout.n_genes, layout.n_samples) != (n_genes, n_samples):

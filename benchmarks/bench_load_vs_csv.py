@@ -46,16 +46,18 @@ def main() -> None:
 
     import datasets
     from bench.loaders import folds, get_fold, load, to_numpy
-    from bench.loaders.genelab_api import _source, write_built
-    from bench.loaders.genelab_layout import read_task_layout, task_dir_for
+    from bench.loaders.families import write_task
+    from bench.loaders.genelab.source import source
+    from bench.loaders.genelab.layout import read_task_layout, task_dir_for
     from bench.tasks import get_task
 
     datasets.disable_progress_bars()
     spec = get_task(args.task)
-    root, synthetic, origin = _source(spec, args.data_dir)
+    src = source(spec, args.data_dir)
+    root, synthetic = src.root, src.synthetic
     repo = Path(tempfile.mkdtemp(prefix="bench-perf-")) / "bench"
     t0 = time.perf_counter()
-    write_built(spec, root, repo, synthetic=synthetic, origin=origin, progress=False)
+    write_task(spec, repo, data_dir=args.data_dir)
     build_s = time.perf_counter() - t0
     layout = read_task_layout(task_dir_for(root, spec.params["task_dir"]))
     dsd = load(spec.name, data_dir=repo)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.loaders.geo_soft import read_series_matrix
+from bench.loaders.genotex.geo_soft import read_series_matrix
 
 
 def write_matrix(path: Path, *, target_mb: float, n_samples: int, seed: int) -> tuple[int, int]:

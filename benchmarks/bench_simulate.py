@@ -19,7 +19,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bench.baselines.genelab import simulate as sim
-from bench.loaders import genelab_synthetic as gs
+from bench.loaders.genelab import synthetic as gs
 
 
 def parts(task: str, model: str, studies: int) -> dict:

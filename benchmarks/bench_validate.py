@@ -15,7 +15,7 @@ from pathlib import Path
 import datasets
 import numpy as np
 
-from bench.loaders.hub_repo import read_config_meta, write_config
+from bench.loaders.repo import read_config_meta, write_config
 from bench.loaders.validate import validate_repo
 
 

@@ -1,39 +1,36 @@
 """Loaders: read upstream layouts and convert them to Hugging Face ``datasets`` configs.
 
-GeneLab public API (the data contract)::
+Family-agnostic public API (the data contract)::
 
     from bench.loaders import load, get_fold, to_numpy, folds, config_meta, resolve_data_dir
-    dsd = load("A5_skin")                         # any registry task; GeneLab shown                         # DatasetDict, one split per mission
+    dsd = load("A5_skin")                          # any registry task; GeneLab: one split per mission
     train, test = get_fold(dsd, "fold_RR-7_test")  # or "RR-7" / "rr_7"
     X, genes, obs = to_numpy(train, features=folds(dsd)[2]["selected_features"])
 """
-from bench.loaders.genelab_api import (
-    SyntheticDataWarning,
-    config_meta,
-    folds,
-    get_fold,
-    resolve_data_dir,
-    to_numpy,
-)
+from bench.loaders.families import load_task
+from bench.loaders.repo import SyntheticDataWarning, config_meta, folds, get_fold, to_numpy
+from bench.tasks import get_task
 
 
 def load(name: str, *, data_dir=None, cache_dir=None, rebuild: bool = False):
     """Any registry task as a ``datasets.DatasetDict`` (GeneLab: one split per mission).
 
-    GeneLab tasks go through :func:`bench.loaders.genelab_api.load` (local checkout, built repo,
-    Hub, or the embedded synthetic default); the other families are built by their loader
-    into the bench cache (:func:`bench.loaders.families.load_task`).
+    ``data_dir``: the family's upstream files (a local checkout, ``"synthetic"``) or a repository
+    written by ``bench build``; None = the family default (GeneLab: the Hub when online, else the
+    embedded synthetic data, which says so). Built configs are cached under ``cache_dir`` (default
+    ``<bench cache>/<family>_built``) and rebuilt when the source files or the task spec change
+    (or ``rebuild=True``); see :mod:`bench.loaders.cache`.
     """
-    from bench.tasks import get_task
+    return load_task(get_task(name), data_dir=data_dir, cache_dir=cache_dir, rebuild=rebuild)
 
-    spec = get_task(name)
-    if spec.family == "genelab":
-        from bench.loaders.genelab_api import load as load_genelab
 
-        return load_genelab(spec.name, data_dir=data_dir, cache_dir=cache_dir, rebuild=rebuild)
-    from bench.loaders.families import load_task
+def resolve_data_dir(data_dir=None, *, task: str | None = None):
+    """The GeneLab upstream-layout root to read labels from (see
+    :func:`bench.loaders.genelab.source.resolve_data_dir`; imported on use, so that importing
+    ``bench.loaders`` loads no family)."""
+    from bench.loaders.genelab.source import resolve_data_dir as genelab_data_dir
 
-    return load_task(spec, data_dir=data_dir, cache_dir=cache_dir)
+    return genelab_data_dir(data_dir, task=task)
 
 
 __all__ = ["load", "config_meta", "folds", "get_fold", "to_numpy", "resolve_data_dir", "SyntheticDataWarning"]

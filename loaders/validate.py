@@ -1,4 +1,4 @@
-"""Check a built Hugging Face dataset repository (the :mod:`bench.loaders.hub_repo` layout).
+"""Check a built Hugging Face dataset repository (the :mod:`bench.loaders.repo` layout).
 
 :func:`validate_repo` returns a list of problems (an empty list means the repository is
 publishable); :func:`check_repo` raises one :class:`~bench.errors.BenchError` listing them.
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.errors import BenchError
-from bench.loaders.hub_repo import CONFIG_META, check_config_name, check_split_name, read_readme
+from bench.loaders.repo import CONFIG_META, check_config_name, check_split_name, read_readme
 
 # Fields every config's bench_config.json must carry so the card can say what the data is.
 REQUIRED_META_FIELDS = ("description", "source", "license", "citation")

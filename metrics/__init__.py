@@ -1,9 +1,6 @@
 """Metrics: plain numpy statistics cores plus one Hugging Face ``evaluate`` module folder per metric.
 
-Importing this package registers every ``metrics/<name>/`` folder in the ``evaluate`` modules cache
-so that ``evaluate.load("<name>")`` works by bare name (see :mod:`bench.metrics.registration`;
-opt out with ``BENCH_AUTO_REGISTER_METRICS=0``; ``bench install-metrics`` does it explicitly).
+``evaluate.load("<name>")`` finds a metric by bare name once it is registered in the evaluate
+modules cache: ``bench install-metrics``, or :func:`bench.load_metric` (registers on first use).
+Importing this package has no side effect (see :mod:`bench.metrics.registration`).
 """
-from bench.metrics.registration import auto_register as _auto_register
-
-_auto_register()

@@ -34,10 +34,13 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from bench.errors import BenchError
+from bench.errors import BenchError, BenchTypeError
+from bench.metrics.checks import check_bool, check_int, check_strings
 
 COMPAT_MODES = ("v2", "legacy", "genomas", "bench")
 N_GENES_APPROX = 20000
+#: Resource bound of ``n_genes`` (arrays of this length are built per problem; ~20k human genes).
+MAX_N_GENES = 1_000_000
 UNCONDITIONAL, CONDITIONAL, TWO_STEP, OVERALL = ("unconditional one-step", "conditional one-step",
                                                  "two-step", "overall")
 CATEGORIES = (UNCONDITIONAL, CONDITIONAL, TWO_STEP)
@@ -94,11 +97,11 @@ def check_compat(compat: str) -> str:
 def check_gene_list(genes, *, field: str) -> list[str]:
     """A list of gene symbol strings (tuples/arrays accepted), else BenchError naming ``field``."""
     if isinstance(genes, (str, bytes)) or not isinstance(genes, (list, tuple, np.ndarray)):
-        raise BenchError(f"{field}: expected a list of gene symbols, got {type(genes).__name__}")
+        raise BenchTypeError(f"{field}: expected a list of gene symbols, got {type(genes).__name__}")
     out = list(genes)
     for i, g in enumerate(out):
         if not isinstance(g, str):
-            raise BenchError(f"{field}[{i}]: gene symbols must be strings, got {type(g).__name__} {g!r}")
+            raise BenchTypeError(f"{field}[{i}]: gene symbols must be strings, got {type(g).__name__} {g!r}")
     return out
 
 
@@ -302,11 +305,15 @@ def score_problem(pred: Sequence[str] | None, ref: Sequence[str], *, compat: str
     p, r, f = precision_recall_f1(pred, ref, empty_is_perfect=True)
     fixed = compat == "genomas"
     out.update(success=100.0, precision=100 * p, recall=100 * r, f1=100 * f)
-    if all_genes:  # an empty universe falls back to the approximate path, as upstream
+    # as upstream: AUROC takes the exact path for any given universe (an empty one gives NaN);
+    # ES falls back to the approximate path for an empty universe
+    if all_genes is not None:
         out["auroc"] = auroc_full(pred, ref, all_genes)
-        out["gsea_es"] = gsea_es_full(pred, ref, all_genes, fixed_nh=fixed)
     else:
         out["auroc"] = (auroc_approx_genomas if fixed else auroc_approx_v2)(pred, ref, n_genes=n_genes)
+    if all_genes:
+        out["gsea_es"] = gsea_es_full(pred, ref, all_genes, fixed_nh=fixed)
+    else:
         out["gsea_es"] = gsea_es_approx(pred, ref, n_genes=n_genes, fixed_nh=fixed)
     return out
 
@@ -332,7 +339,7 @@ def _score_bench(pred, ref, *, all_genes, n_genes) -> dict:
     p, r, f = precision_recall_f1(pred, ref, empty_is_perfect=True)
     out.update(success=100.0, precision=100 * p, recall=100 * r, f1=100 * f, jaccard=100 * jaccard(pred, ref),
                precision_at_50=100 * precision_at_k(pred, ref, k=50), jaccard_top_m=100 * jaccard_top_m(pred, ref))
-    if all_genes:
+    if all_genes is not None:  # an empty universe: nothing to rank, AUROC and ES NaN
         universe = dedupe(all_genes)
         out["auroc"] = auroc_full(pred, ref, universe)
         out["gsea_es"] = gsea_es_full(pred, ref, universe, fixed_nh=True)
@@ -410,7 +417,13 @@ def evaluate_gene_sets(predictions: Sequence[Sequence[str] | None], references: 
     ``all_genes[i]`` an optional gene universe switching AUROC/ES to the exact path.
     """
     check_compat(compat)
+    check_int(n_genes, "n_genes", minimum=1, maximum=MAX_N_GENES, hint=" (size of the approximate gene universe)")
+    check_bool(return_per_problem, "return_per_problem")
     n = len(references)
+    if n == 0:
+        raise BenchError("references: no problems to score; expected one reference gene list per problem")
+    if conditions is not None:
+        check_strings(conditions, "conditions", allow_none=True)
     if len(predictions) != n:
         raise BenchError(f"predictions: got {len(predictions)} gene lists but references has {n}")
     if conditions is not None and len(conditions) != n:

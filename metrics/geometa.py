@@ -10,11 +10,12 @@ labels) instead of ``accuracy``. The "±" is a spread across classes, not across
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
-from bench.errors import BenchError
+from bench.errors import BenchError, BenchTypeError
 
 COMPAT_MODES = (None, "leaderboard")
 
@@ -38,6 +39,9 @@ def _check_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
         raise BenchError(f"predictions and references differ in length: {len(p)} vs {len(t)}")
     if len(t) == 0:
         raise BenchError("no samples to score: predictions and references are empty")
+    if {isinstance(v, str) for v in t} != {isinstance(v, str) for v in p}:
+        raise BenchTypeError(f"predictions (y_pred): label type {type(p[0]).__name__} differs from references (y_true) "
+                             f"label type {type(t[0]).__name__}; use one label type for both")
     return t, p
 
 
@@ -135,6 +139,8 @@ def geometa_f1(y_true: Sequence, y_pred: Sequence, *, labels: Sequence | None = 
     """
     if compat not in COMPAT_MODES:
         raise BenchError(f"unknown compat mode {compat!r}; expected one of {COMPAT_MODES}")
+    if labels is not None:
+        _check_labels_present(_as_labels(labels, "labels"), *_check_pair(y_true, y_pred))
     if compat == "leaderboard":
         t, p = _check_pair(y_true, y_pred)
         labs = _sorted_unique(t) if labels is None else labels
@@ -142,3 +148,16 @@ def geometa_f1(y_true: Sequence, y_pred: Sequence, *, labels: Sequence | None = 
         out.update(leaderboard_f1(t, p, labels=labs))
         return out
     return f1_scores(y_true, y_pred, labels=labels)
+
+
+def _check_labels_present(labels: np.ndarray, t: np.ndarray, p: np.ndarray) -> None:
+    """Refuse ``labels`` none of which occur in the data; warn about the ones that do not occur."""
+    seen = set(t.tolist()) | set(p.tolist())
+    absent = [c for c in labels.tolist() if c not in seen]
+    if len(absent) == len(labels):
+        raise BenchError(f"labels: none of {absent[:5]} occur in references or predictions "
+                         f"(seen: {sorted(map(str, seen))[:5]}); check the label spelling")
+    if absent:
+        warnings.warn(f"labels: {absent[:5]} occur in neither references nor predictions; each scores F1 0 "
+                      "and lowers macro-F1 (accuracy counts every sample)", stacklevel=3)
+

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.errors import BenchError, close_matches_hint
 from bench.hub import Upload, check_online, check_repo_id, commit_operations, require_token
-from bench.loaders.hub_repo import parse_front_matter
+from bench.loaders.repo import parse_front_matter
 
 REPO_TYPE = "space"
 SPACE_SDK = "gradio"

@@ -31,10 +31,13 @@ resamples are then computed in one vectorised pass.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
+
+from bench.metrics.checks import check_choice, check_int, check_real, check_seed
 
 RNG_MODES = ("default", "legacy")
 DEFAULT_SEED = 42
@@ -44,6 +47,14 @@ DEFAULT_N_PERMUTATIONS = 1000
 #: samples. Below ~20 the permutation distribution is too coarse to reach p < 0.05 reliably
 #: (3 Flight + 3 Ground has only 20 distinct labelings, so p >= 1/20 for a perfect ranking).
 LARGE_TEST_MIN = 20
+#: Resource bounds: larger counts are refused (a million draws per fold already take minutes).
+MAX_N_BOOTSTRAP = 1_000_000
+MAX_N_PERMUTATIONS = 1_000_000
+#: Above this estimated run time a warning gives the estimate and a progress bar is shown.
+WARN_SECONDS = 30.0
+#: Measured cost of one resample (benchmarks/bench_lomo_speed.py): ~10 us + 0.5 us per sample.
+_SECONDS_PER_DRAW = 1e-5
+_SECONDS_PER_DRAW_SAMPLE = 5e-7
 
 
 class InvalidInput(ValueError):
@@ -58,6 +69,11 @@ class Thresholds:
     mean_ci_lower: float = 0.50  # mean_ci_lower > this
     mean_perm_p: float = 0.05    # mean_perm_p < this
 
+    def __post_init__(self) -> None:
+        for key, value in asdict(self).items():
+            check_real(value, f"thresholds[{key!r}]", minimum=0.0, maximum=1.0,
+                       hint=" (AUROC, CI bound and p are all in [0, 1])")
+
     @classmethod
     def from_any(cls, value: "Thresholds | dict | None") -> "Thresholds":
         if value is None:
@@ -69,10 +85,7 @@ class Thresholds:
         unknown = sorted(set(value) - set(asdict(cls())))
         if unknown:
             raise InvalidInput(f"thresholds: unknown key(s) {unknown}; expected {list(asdict(cls()))}")
-        try:
-            return cls(**{k: float(v) for k, v in value.items()})
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput(f"thresholds: values must be numbers ({exc})") from None
+        return cls(**value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -378,12 +391,17 @@ def evaluate_folds(folds: Iterable[tuple[str, np.ndarray, np.ndarray]], *, n_boo
     the pooled AUROC/CI use every fold's samples concatenated in the given order.
     """
     _check_rng_mode(rng)
-    if category not in ("A", "B"):
-        raise InvalidInput(f"category must be 'A' or 'B', got {category!r}")
+    check_choice(category, "category", ("A", "B"))
+    check_statistics_options(n_bootstrap=n_bootstrap, n_permutations=n_permutations, seed=seed,
+                             large_test_min=large_test_min)
     th = Thresholds.from_any(thresholds)
     folds = [(str(name), np.asarray(y), np.asarray(s, dtype=np.float64)) for name, y, s in folds]
     if not folds:
         raise InvalidInput("no folds to evaluate")
+    if len(folds) == 1 and category == "A":
+        warnings.warn(f"only one fold ({folds[0][0]!r}): the 'mean over folds' is that fold's value; "
+                      "leave-one-mission-out needs the examples of every held-out mission", stacklevel=2)
+    progress = progress or _warn_if_slow(folds, n_bootstrap, n_permutations)
     iterator = folds
     if progress:
         from tqdm.auto import tqdm
@@ -423,6 +441,33 @@ def evaluate_folds(folds: Iterable[tuple[str, np.ndarray, np.ndarray]], *, n_boo
         out["transfer_pattern"] = transfer_pattern(per_fold, thresholds=th, large_test_min=large_test_min,
                                                    n_bootstrap=n_bootstrap, seed=seed)
     return out
+
+
+def check_statistics_options(*, n_bootstrap, n_permutations, seed, large_test_min=LARGE_TEST_MIN) -> None:
+    """Refuse non-integer, negative or oversized counts and seeds outside [0, 2**32) (never coerced)."""
+    check_int(n_bootstrap, "n_bootstrap", minimum=0, maximum=MAX_N_BOOTSTRAP, hint=" (0 disables CIs)")
+    check_int(n_permutations, "n_permutations", minimum=0, maximum=MAX_N_PERMUTATIONS,
+              hint=" (0 disables p-values)")
+    check_seed(seed)
+    check_int(large_test_min, "large_test_min", minimum=1)
+
+
+def estimated_seconds(fold_sizes: Sequence[int], n_bootstrap: int, n_permutations: int) -> float:
+    """Rough run time of :func:`evaluate_folds` (per-fold bootstrap + permutations, pooled bootstrap)."""
+    def cost(n: int, draws: int) -> float:
+        return draws * (_SECONDS_PER_DRAW + _SECONDS_PER_DRAW_SAMPLE * n)
+    return (sum(cost(n, n_bootstrap + n_permutations) for n in fold_sizes)
+            + cost(sum(fold_sizes), n_bootstrap))
+
+
+def _warn_if_slow(folds: list, n_bootstrap: int, n_permutations: int) -> bool:
+    seconds = estimated_seconds([y.size for _, y, _ in folds], n_bootstrap, n_permutations)
+    if seconds < WARN_SECONDS:
+        return False
+    warnings.warn(f"n_bootstrap={n_bootstrap:,}, n_permutations={n_permutations:,} over {len(folds)} fold(s): "
+                  f"estimated {seconds / 60:.1f} min; showing progress (defaults 2,000 / 1,000 take seconds)",
+                  stacklevel=3)
+    return True
 
 
 def lomo_statistics(y_true, y_score, folds, **options) -> dict:

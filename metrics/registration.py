@@ -7,9 +7,9 @@ repo ``evaluate-metric/<name>``, and, when (2) fails (offline, or no such repo),
 
 :func:`register_evaluate_modules` copies every metric folder ``bench/metrics/<name>/<name>.py``
 into (3) under the sha256 of the module file, so the installed bench version is what loads. It is
-idempotent, is run by ``bench install-metrics``, and also (silently, skipping read-only caches) on
-``import bench`` (which imports ``bench.metrics``) unless ``BENCH_AUTO_REGISTER_METRICS=0``. The module files only import
-``bench`` absolutely, so the cached copy runs the installed package's code.
+idempotent and explicit: ``bench install-metrics`` runs it, and :func:`ensure_registered` runs it once
+per process the first time bench needs it (:func:`bench.load_metric`). ``import bench`` writes nothing.
+The module files only import ``bench`` absolutely, so the cached copy runs the installed package's code.
 """
 from __future__ import annotations
 
@@ -98,11 +98,12 @@ def register_evaluate_modules(*, modules_cache: str | os.PathLike | None = None,
     return done
 
 
-def auto_register() -> None:
-    """Import-time registration (quiet on file-system errors); opt out with BENCH_AUTO_REGISTER_METRICS=0."""
-    if os.environ.get("BENCH_AUTO_REGISTER_METRICS", "1").strip().lower() in ("0", "false", "no", "off"):
-        return
-    try:
-        register_evaluate_modules(strict=False)
-    except OSError:  # an unusable modules cache must not break `import bench`; any other error is a bug and surfaces
-        pass
+_REGISTERED: dict[str, dict[str, Path]] = {}
+
+
+def ensure_registered(modules_cache: str | os.PathLike | None = None) -> dict[str, Path]:
+    """Register every metric once per process and modules cache (the lazy path bench itself uses)."""
+    key = str(modules_cache_dir(modules_cache))
+    if key not in _REGISTERED:
+        _REGISTERED[key] = register_evaluate_modules(modules_cache=modules_cache, strict=True)
+    return _REGISTERED[key]

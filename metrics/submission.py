@@ -244,7 +244,7 @@ class BuiltFold:
 
 def built_repo_folds(spec, repo: Path) -> list[BuiltFold]:
     """The folds of config ``spec.name`` in a built repository, with labels from its test splits."""
-    from bench.loaders.genelab_api import config_meta, read_built
+    from bench.loaders.repo import config_meta, read_built
 
     dsd = read_built(repo, spec.name)
     folds = []
@@ -256,12 +256,12 @@ def built_repo_folds(spec, repo: Path) -> list[BuiltFold]:
 
 
 def task_labels(spec, data_dir: str | Path | None) -> tuple[list, Path]:
-    """The task's folds (``bench.loaders.genelab_layout.Fold``, sorted by name) and the labels root.
+    """The task's folds (``bench.loaders.genelab.layout.Fold``, sorted by name) and the labels root.
 
     ``data_dir`` may also be a repository written by ``bench build`` holding the config ``spec.name``.
     """
-    from bench.loaders.genelab_api import is_built_repo
-    from bench.loaders.genelab_layout import read_task_layout, task_dir_for
+    from bench.loaders.repo import is_built_repo
+    from bench.loaders.genelab.layout import read_task_layout, task_dir_for
 
     task_dir_name = (spec.params or {}).get("task_dir")
     if not task_dir_name:
@@ -277,9 +277,9 @@ def labels_are_synthetic(spec, root: Path) -> bool:
     """True when the task's labels under ``root`` come from bench's synthetic generator (its
     ``task_info.json`` says ``"synthetic": true``); B tasks read their labels task's folder."""
     from bench.loaders.genelab import labels_task_dir
-    from bench.loaders.genelab_api import is_built_repo
-    from bench.loaders.genelab_layout import task_dir_for
-    from bench.loaders.hub_repo import read_config_meta
+    from bench.loaders.repo import is_built_repo
+    from bench.loaders.genelab.layout import task_dir_for
+    from bench.loaders.repo import read_config_meta
 
     try:
         if is_built_repo(root):
@@ -306,22 +306,23 @@ def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None =
         raise BenchError(f"task {spec.name} is scored with {spec.metric.get('name')!r}; `bench evaluate` scores "
                          "lomo_auroc tasks (GeneLab categories A and B)")
     metric = spec.metric
-    n_bootstrap = int(metric.get("n_bootstrap", lomo.DEFAULT_N_BOOTSTRAP) if n_bootstrap is None else n_bootstrap)
-    n_permutations = int(metric.get("n_permutations", lomo.DEFAULT_N_PERMUTATIONS)
-                         if n_permutations is None else n_permutations)
-    seed = int(metric.get("seed", lomo.DEFAULT_SEED) if seed is None else seed)
-    for name, value in (("n_bootstrap", n_bootstrap), ("n_permutations", n_permutations)):
-        if value < 0:
-            raise BenchError(f"{name} must be >= 0, got {value}")
+    n_bootstrap = metric.get("n_bootstrap", lomo.DEFAULT_N_BOOTSTRAP) if n_bootstrap is None else n_bootstrap
+    n_permutations = (metric.get("n_permutations", lomo.DEFAULT_N_PERMUTATIONS)
+                      if n_permutations is None else n_permutations)
+    seed = metric.get("seed", lomo.DEFAULT_SEED) if seed is None else seed
+    if large_test_min is None:
+        large_test_min = metric.get("large_test_min", lomo.LARGE_TEST_MIN)
+    lomo.check_statistics_options(n_bootstrap=n_bootstrap, n_permutations=n_permutations, seed=seed,
+                                  large_test_min=large_test_min)
     if rng not in lomo.RNG_MODES:
         raise BenchError(f"rng must be one of {', '.join(lomo.RNG_MODES)}, got {rng!r}")
     try:
         th = lomo.Thresholds.from_any({**(metric.get("thresholds") or {}), **(thresholds or {})})
+    except BenchError:
+        raise
     except (TypeError, ValueError) as exc:
         raise BenchError(f"thresholds: {exc}") from None
     category = str((spec.params or {}).get("category", "A"))
-    if large_test_min is None:
-        large_test_min = int(metric.get("large_test_min", lomo.LARGE_TEST_MIN))
 
     sub = read_submission(path)
     folds, root = task_labels(spec, data_dir)

@@ -30,6 +30,8 @@ from pathlib import Path
 
 from bench.errors import BenchError, close_matches_hint
 from bench.io import read_yaml
+from bench.tasks.families import FAMILIES, params_class
+from bench.tasks.params import Params
 
 TASKS_DIR = Path(__file__).resolve().parent
 TASKS_PATH_ENV = "BENCH_TASKS_PATH"
@@ -54,9 +56,19 @@ class TaskSpec:
     citation: str
     license: str
     upstream_id: str | None = None
-    params: dict = field(default_factory=dict)
+    params: Params = field(default_factory=dict)
     path: Path | None = None
     bindings: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        """Check ``params`` against the family's typed :class:`Params` (unknown or mistyped key: BenchError)."""
+        where = str(self.path) if self.path else f"task {self.name}"
+        if self.family not in FAMILIES:
+            raise BenchError(f"{where}: unknown family {self.family!r}.{close_matches_hint(self.family, FAMILIES)} "
+                             f"Available: {', '.join(FAMILIES)}", field="family")
+        cls = params_class(self.family)
+        if type(self.params) is not cls:
+            object.__setattr__(self, "params", cls.from_mapping(self.params, where=where))
 
     @property
     def raw(self) -> dict:
@@ -222,6 +234,8 @@ def _pattern_from_yaml(path: Path, data: dict) -> TaskPattern:
     missing = [k for k in REQUIRED_KEYS if k not in data and k != "task"]
     if missing:
         raise BenchError(f"{path}: pattern task is missing required key(s) {missing}")
+    if str(data["family"]) in FAMILIES:
+        params_class(str(data["family"])).from_mapping(data.get("params"), where=str(path))
     return TaskPattern(pattern=pattern, family=str(data["family"]), fields=fields, path=path)
 
 

@@ -1,4 +1,4 @@
-"""Small built repositories in the bench.loaders.hub_repo layout, written by write_config itself."""
+"""Small built repositories in the bench.loaders.repo layout, written by write_config itself."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,7 @@ import datasets
 import numpy as np
 import pytest
 
-from bench.loaders.hub_repo import write_config
+from bench.loaders.repo import write_config
 
 DUMMY_TOKEN = "hf_DUMMYtokenNEVERprintXYZ123"
 CITATION = "@article{x, title={A test}, year={2026}}"

@@ -26,6 +26,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BENCH_SHARED_DIR", REPO_ROOT.parent / "shared")).resolve()
+os.environ.setdefault("BENCH_SHARED_DIR", str(SHARED))  # library code never guesses ../shared itself
 
 
 def shared_path(*parts: str) -> Path:

@@ -8,7 +8,7 @@ import pytest
 
 from bench.cli import main
 from bench.loaders import SyntheticDataWarning, load
-from bench.loaders.hub_repo import list_configs, read_config_meta
+from bench.loaders.repo import list_configs, read_config_meta
 
 
 @pytest.fixture()

@@ -1,4 +1,4 @@
-"""`bench.loaders.genelab_builder.GeneLabBuilder`: the GeneLab configs as a `datasets` builder class,
+"""`bench.loaders.builder.GeneLabBuilder`: the GeneLab configs as a `datasets` builder class,
 checked against the raw upstream files (labels, GSVA scores) read independently with pandas."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from bench.loaders import config_meta, to_numpy
-from bench.loaders.genelab_builder import GeneLabBuilder
+from bench.loaders.builder import GeneLabBuilder
 from bench.tasks import list_tasks
 
 

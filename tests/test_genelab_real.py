@@ -146,8 +146,9 @@ def test_every_real_pathway_config_loads_with_datasets_load_dataset(name, built,
     """The bench cache of real configs is a Hub-style repo: plain `datasets.load_dataset` reads every config."""
     import datasets
 
-    from bench.loaders.genelab import source_key
-    repo = real_cache / source_key(genelab_dir, synthetic=False)
+    from bench.loaders.cache import source_key
+    from bench.tasks.families import Source
+    repo = real_cache / source_key(Source(genelab_dir, False, "local"))
     ds = datasets.load_dataset(str(repo), name)
     assert sorted(ds) == sorted(built[name])
     for split in ds:

@@ -19,7 +19,7 @@ from scipy import stats
 
 from bench.baselines.genelab import simulate as sim
 from bench.cli import main
-from bench.loaders import genelab_synthetic as gs
+from bench.loaders.genelab import synthetic as gs
 from bench.metrics import lomo
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from bench.cli import main
 from bench.loaders import config_meta, folds, get_fold, load, resolve_data_dir, to_numpy
-from bench.loaders.genelab_layout import read_task_layout
-from bench.loaders.genelab_synthetic import ensure_synthetic, synthetic_root, write_task_dir
+from bench.loaders.genelab.layout import read_task_layout
+from bench.loaders.genelab.synthetic import ensure_synthetic, synthetic_root, write_task_dir
 from bench.tasks import get_task, list_tasks
 
 pytestmark = pytest.mark.filterwarnings("ignore::bench.loaders.SyntheticDataWarning")
@@ -78,7 +78,7 @@ def test_layout_files_and_real_counts(cache):
 
 
 def test_generator_is_deterministic(tmp_path):
-    from bench.loaders.genelab_synthetic import tissue_world, write_fold_matrices
+    from bench.loaders.genelab.synthetic import tissue_world, write_fold_matrices
     a = write_task_dir(tmp_path / "a", "A2_gastrocnemius_lomo", seed=3)
     tissue_world.cache_clear()                       # regenerate from scratch, not from the in-process cache
     b = write_task_dir(tmp_path / "b", "A2_gastrocnemius_lomo", seed=3)
@@ -164,7 +164,7 @@ def test_rebuild_adds_configs_without_clobbering_others(repo, tmp_path, capsys):
         warnings.simplefilter("ignore")
         assert main(["build", "A2_gastrocnemius_hallmark", "--out", str(copy), "--data-dir", "synthetic"]) == 0
     assert "built A2_gastrocnemius_hallmark (SYNTHETIC data)" in capsys.readouterr().out
-    from bench.loaders.hub_repo import list_configs
+    from bench.loaders.repo import list_configs
     assert list_configs(copy) == sorted(FAST + ["A2_gastrocnemius_hallmark"])
     assert (copy / "A5_skin" / "rr_7-00000-of-00001.parquet").read_bytes() == before
 
@@ -208,7 +208,7 @@ def test_hub_path_downloads_the_task_folder(monkeypatch, tmp_path):
     import huggingface_hub
     from huggingface_hub import constants
 
-    from bench.loaders import genelab_api
+    from bench.loaders.genelab import source as genelab_api
 
     calls = {}
     src = ensure_synthetic(get_task("A5_skin_kegg"), progress=False)
@@ -310,7 +310,7 @@ def test_housekeeping_genes_carry_no_synthetic_flight_effect():
     """The NC2 premise holds on the synthetic default: with or without the Flight effect the
     housekeeping genes' values are identical (every other random draw is unchanged), while the
     Flight genes do move (so the check can fail)."""
-    from bench.loaders.genelab_synthetic import tissue_world
+    from bench.loaders.genelab.synthetic import tissue_world
 
     hk = set(get_task("NC2_skin_housekeeping").params["genes"].values())
     on, off = tissue_world("skin", flight_effect=0.5), tissue_world("skin", flight_effect=0.0)

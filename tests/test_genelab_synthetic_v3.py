@@ -17,7 +17,7 @@ import pytest
 
 from bench.baselines.genelab.run import run_category_a
 from bench.loaders import config_meta, load
-from bench.loaders import genelab_synthetic as gs
+from bench.loaders.genelab import synthetic as gs
 from bench.tasks import get_task
 
 pytestmark = pytest.mark.filterwarnings("ignore::bench.loaders.SyntheticDataWarning")

@@ -5,11 +5,11 @@ import doctest
 
 import pytest
 
-import bench.loaders.geo_soft
+import bench.loaders.genotex.geo_soft
 import bench.metrics.genotex
 
 
-@pytest.mark.parametrize("module", [bench.metrics.genotex, bench.loaders.geo_soft])
+@pytest.mark.parametrize("module", [bench.metrics.genotex, bench.loaders.genotex.geo_soft])
 def test_docstring_examples(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from bench.errors import BenchError
-from bench.loaders import geo_soft as gs
+from bench.loaders.genotex import geo_soft as gs
 
 from conftest import shared_path
 from genotex_raw_fixtures import GEO, PLATFORMS, TCGA_FOLDER, build_raw_inputs

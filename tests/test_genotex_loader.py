@@ -10,7 +10,7 @@ import pytest
 
 from bench.errors import BenchError
 from bench.loaders import genotex as gl
-from bench.loaders.hub_repo import list_configs, read_config_meta
+from bench.loaders.repo import list_configs, read_config_meta, write_configs
 from bench.tasks import get_task, list_tasks
 
 from conftest import shared_path
@@ -37,7 +37,7 @@ def test_real_variant_task_info_counts():
 
 def test_real_variant_problems_config_loads(tmp_path):
     path = shared_path("genotex", "metadata", "task_info.json")
-    gl.build_problems_config(tmp_path, path)
+    write_configs(tmp_path, [gl.problems_config(path)])
     ds = datasets.load_dataset(str(tmp_path), "genotex_problems", split="test")
     assert ds.num_rows == 988
     row = ds[0]
@@ -142,7 +142,7 @@ def test_xena_cohort_id_is_accepted_like_tcga(root, tmp_path):
     info = json.loads((tdir / "cohort_info.json").read_text())
     info["Xena"] = info.pop("TCGA")
     (tdir / "cohort_info.json").write_text(json.dumps(info))
-    gl.build_trait_configs(tmp_path / "repo", copy / "output/preprocess", "Breast_Cancer")
+    write_configs(tmp_path / "repo", gl.trait_configs(copy / "output/preprocess", "Breast_Cancer"))
     ds = datasets.load_dataset(str(tmp_path / "repo"), "genotex_Breast_Cancer")
     assert ds["xena"].num_rows == 80
 

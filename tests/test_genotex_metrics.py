@@ -128,11 +128,15 @@ def test_gsea_es_nh_larger_than_n_flips_the_miss_step():
     assert g.gsea_es_full(["B"], ["A", "X", "Y"], ["A", "B"]) == pytest.approx(4 / 3)
 
 
-def test_all_genes_switches_to_full_path_and_empty_universe_falls_back():
+def test_all_genes_switches_to_full_path_and_empty_universe_gives_nan_auroc_as_upstream():
     full = g.score_problem(["A", "B"], ["B", "C"], all_genes=["A", "B", "C", "D"])
     assert full["auroc"] == pytest.approx(roc_auc_score([0, 1, 1, 0], [2, 1, 0, 0]))
-    approx = g.score_problem(["A", "B"], ["B", "C"], all_genes=[])
-    assert approx["auroc"] == pytest.approx(g.auroc_approx_v2(["A", "B"], ["B", "C"]))
+    # upstream utils/metrics.py: AUROC takes the full path for `all_genes is not None` (empty: all
+    # labels equal -> NaN); ES falls back to the approximate path when the universe is empty
+    empty = g.score_problem(["A", "B"], ["B", "C"], all_genes=[])
+    assert math.isnan(empty["auroc"])
+    assert empty["gsea_es"] == g.gsea_es_approx(["A", "B"], ["B", "C"])
+    assert math.isnan(g.score_problem(["A", "B"], ["B", "C"], all_genes=[], compat="bench")["auroc"])
 
 
 def test_v2_aggregation_nan_policy_rounding_labels_and_pooled_overall():
@@ -194,7 +198,7 @@ def _literal_v2(pred, ref, n_genes, all_genes=None):
     else:
         r = len([g for g in ref if g in pred]) / len(ref)
     f = 0.0 if p + r == 0 else 2 * p * r / (p + r)
-    if all_genes:
+    if all_genes is not None:  # AUROC: full path for any given universe (empty -> NaN)
         score = {}
         for i, gene in enumerate(pred):
             score[gene] = len(pred) - i
@@ -202,14 +206,13 @@ def _literal_v2(pred, ref, n_genes, all_genes=None):
         scores = [score.get(gene, 0) for gene in all_genes]
         auroc = float("nan") if len(set(labels)) < 2 else roc_auc_score(labels, scores)
         ranked = [all_genes[i] for i in sorted(range(len(all_genes)), key=lambda i: -scores[i])]
-    else:
+    if not all_genes:  # ES (and AUROC without a universe): the approximate path
         tp = pred[:n_genes]
         labels = [1 if gene in ref else 0 for gene in tp] + [0] * (n_genes - len(tp))
         scores = [len(tp) - i for i in range(len(tp))] + [0] * (n_genes - len(tp))
-        if len(set(ref)) in (0, n_genes) or len(set(labels)) < 2:
-            auroc = float("nan")
-        else:
-            auroc = roc_auc_score(labels, scores)
+        if all_genes is None:
+            auroc = (float("nan") if len(set(ref)) in (0, n_genes) or len(set(labels)) < 2
+                     else roc_auc_score(labels, scores))
         ranked = None if len(pred) > n_genes else list(pred) + [f"UNK_{i}" for i in range(n_genes - len(pred))]
     es = float("nan")
     if ranked is not None:

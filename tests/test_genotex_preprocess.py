@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from bench.loaders import genotex as gl
-from bench.loaders import geo_soft as gs
-from bench.loaders import genotex_preprocess as gp
+from bench.loaders.genotex import geo_soft as gs
+from bench.loaders.genotex import preprocess as gp
+from bench.loaders.repo import write_configs
 from bench.metrics import genotex as core
 
 from genotex_raw_fixtures import TCGA_FOLDER, build_raw_inputs
@@ -81,7 +82,7 @@ def test_raw_inputs_to_preprocess_layout_and_configs(tmp_path):
     assert core.select_one_step(info, None) == "TCGA" and core.select_one_step(info, "Age") == "TCGA"
     linked = gl.read_linked_table(pre / "Breast_Cancer" / "GSE207847.csv", "Breast_Cancer")
     assert list(linked.columns[:3]) == ["Breast_Cancer", "Age", "Gender"] and linked.shape == (4, 13)
-    written = gl.build_trait_configs(tmp_path / "repo", pre, "Breast_Cancer")
+    written = write_configs(tmp_path / "repo", gl.trait_configs(pre, "Breast_Cancer"))
     assert written == ["genotex_Breast_Cancer", "genotex_Breast_Cancer__gene", "genotex_Breast_Cancer__clinical"]
     ds = datasets.load_dataset(str(tmp_path / "repo"), "genotex_Breast_Cancer")
     assert ds["tcga"].num_rows == 6 and ds["gse207847"].num_rows == 4

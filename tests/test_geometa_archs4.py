@@ -12,7 +12,7 @@ from geometa_helpers import make_human_dir  # noqa: E402
 
 from bench.errors import BenchError  # noqa: E402
 from bench.io import sha256_file  # noqa: E402
-from bench.loaders import archs4  # noqa: E402
+from bench.loaders.geometa import archs4  # noqa: E402
 from bench.loaders.geometa import GeometaWarning, build_config, label_features, load_label_tables  # noqa: E402
 from bench.tasks import get_task  # noqa: E402
 
@@ -156,7 +156,7 @@ def test_arrow_cache_is_the_plain_label_order_file_however_it_is_filled(tmp_path
                                            max_chunk_bytes=budget, progress=False)
         return open(splits["test"].cache_files[0]["filename"], "rb").read()
 
-    monkeypatch.setattr(archs4, "_write_via_scratch", lambda *a, **k: pytest.fail("fallback used"))
+    monkeypatch.setattr(archs4, "_write_from_scratch", lambda *a, **k: pytest.fail("fallback used"))
     filled = cache_bytes("holes")
     monkeypatch.undo()
     monkeypatch.setattr(archs4, "_write_skeleton", lambda *a, **k: None)  # as if pyarrow had copied the values
@@ -282,7 +282,7 @@ def test_repeated_accession_in_the_h5_uses_its_first_column(tmp_path):
 
 def test_cli_build_labels_and_synthetic_expression(tmp_path, capsys, test_only_dir):
     from bench.cli import main
-    from bench.loaders.hub_repo import list_configs, read_config_meta
+    from bench.loaders.repo import list_configs, read_config_meta
 
     repo = tmp_path / "repo"
     assert main(["geometa", "build", "geometa_human", "geometa_human_gender", "--data-dir", str(test_only_dir),

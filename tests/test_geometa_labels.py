@@ -138,7 +138,7 @@ def test_config_round_trips_through_load_dataset(geometa_root, tmp_path):
     import datasets
 
     from bench.loaders.geometa import build_config
-    from bench.loaders.hub_repo import list_configs, read_config_meta
+    from bench.loaders.repo import list_configs, read_config_meta
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

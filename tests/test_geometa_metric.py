@@ -111,10 +111,10 @@ def test_evaluate_module_loads_by_path_offline():
 def test_docstring_examples_run():
     import doctest
 
-    import bench.loaders.archs4
-    import bench.loaders.geometa
+    import bench.loaders.geometa.archs4
+    import bench.loaders.geometa.build
     import bench.metrics.geometa
 
-    for module in (bench.metrics.geometa, bench.loaders.geometa, bench.loaders.archs4):
+    for module in (bench.metrics.geometa, bench.loaders.geometa.build, bench.loaders.geometa.archs4):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__

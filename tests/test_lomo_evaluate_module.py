@@ -10,6 +10,8 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import re
+
 import pytest
 
 from bench.errors import BenchError
@@ -30,7 +32,7 @@ _SNIPPET = textwrap.dedent("""
 
 
 def _run(args, env_extra, cwd):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "BENCH_AUTO"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env.update({"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1", **env_extra})
     return subprocess.run(args, capture_output=True, text=True, env=env, cwd=cwd, timeout=240)
 
@@ -44,26 +46,38 @@ def _load_in_fresh_process(name, hf_home, cwd, env_extra=None):
 def test_bare_name_after_bench_install_metrics(tmp_path):
     hf_home = tmp_path / "hf"
     proc = _run([sys.executable, "-m", "bench.cli", "install-metrics"],
-                {"HF_HOME": str(hf_home), "BENCH_AUTO_REGISTER_METRICS": "0"}, tmp_path)
+                {"HF_HOME": str(hf_home)}, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "lomo_auroc" in json.loads(proc.stdout.strip().splitlines()[-1])["registered"]
     # the loading process must not register anything itself
-    out = _load_in_fresh_process("lomo_auroc", hf_home, tmp_path, {"BENCH_AUTO_REGISTER_METRICS": "0"})
+    out = _load_in_fresh_process("lomo_auroc", hf_home, tmp_path, {})
     assert out["mean_auroc"] == 0.875 and out["aurocs"] == [1.0, 0.75]
     assert "evaluate-metric--lomo_auroc" in out["module"]
 
 
-def test_bare_name_after_import_bench_metrics_and_by_path(tmp_path):
+def test_import_bench_writes_nothing_into_hf_home(tmp_path):
+    """No import-time side effect: `import bench` (and its metrics package) leaves a fresh HF_HOME empty."""
     hf_home = tmp_path / "hf"
-    proc = _run([sys.executable, "-c", "import bench.metrics"], {"HF_HOME": str(hf_home)}, tmp_path)
+    proc = _run([sys.executable, "-c", "import bench, bench.metrics, bench.tasks; bench.list_tasks()"],
+                {"HF_HOME": str(hf_home)}, tmp_path)
     assert proc.returncode == 0, proc.stderr
+    assert not hf_home.exists() or not any(hf_home.rglob("*"))
+
+
+def test_bare_name_after_bench_load_metric_and_by_path(tmp_path):
+    """bench.load_metric registers on first use; afterwards plain evaluate.load finds the bare name."""
+    hf_home = tmp_path / "hf"
+    code = "import bench; print(type(bench.load_metric('lomo_auroc')).__module__)"
+    proc = _run([sys.executable, "-c", code], {"HF_HOME": str(hf_home)}, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "evaluate-metric--lomo_auroc" in proc.stdout
     assert _load_in_fresh_process("lomo_auroc", hf_home, tmp_path)["aurocs"] == [1.0, 0.75]
     assert _load_in_fresh_process(str(METRIC_DIR), tmp_path / "hf2", tmp_path)["aurocs"] == [1.0, 0.75]
 
 
 def test_bare_name_fails_without_registration(tmp_path):
     proc = _run([sys.executable, "-c", _SNIPPET, "lomo_auroc"],
-                {"HF_HOME": str(tmp_path / "hf"), "BENCH_AUTO_REGISTER_METRICS": "0"}, tmp_path)
+                {"HF_HOME": str(tmp_path / "hf"), }, tmp_path)
     assert proc.returncode != 0  # proves the cache registration is what makes the bare name work
 
 
@@ -89,16 +103,16 @@ def test_compute_equals_core_and_category_b_legacy():
 
 
 @pytest.mark.parametrize("kwargs,needle", [
-    ({"references": [0, 2]}, "references must be 0 (Ground) or 1 (Flight)"),
-    ({"predictions": [0.1, float("nan")]}, "predictions must be finite"),
-    ({"rng": "mt"}, "rng must be one of"),
+    ({"references": [0, 2]}, "references[1]: expected a 0/1 label"),
+    ({"predictions": [0.1, float("nan")]}, "predictions[1]: expected a finite number"),
+    ({"rng": "mt"}, "rng: expected one of"),
 ])
 def test_compute_bad_input(kwargs, needle):
     import evaluate
 
     metric = evaluate.load(str(METRIC_DIR))
     args = {"predictions": [0.1, 0.9], "references": [0, 1], "folds": ["a", "a"], **kwargs}
-    with pytest.raises(BenchError, match=needle.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(BenchError, match=re.escape(needle)):
         metric.compute(**args)
 
 

@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pytest
 
-from bench.loaders.genelab_layout import read_task_layout, task_dir_for
+from bench.loaders.genelab.layout import read_task_layout, task_dir_for
 from bench.metrics.lomo import evaluate_folds
 from bench.metrics.submission import evaluate_submission
 from bench.tasks import get_task

@@ -16,7 +16,8 @@ SHIPPED = sorted(p.parent.name for p in (REPO / "metrics").glob("*/*.py") if p.s
 
 _SNIPPET = textwrap.dedent("""
     import json, sys, evaluate
-    import bench  # registers the metrics in evaluate's modules cache
+    from bench.metrics.registration import ensure_registered
+    ensure_registered()  # what `bench install-metrics` and bench.load_metric do
     out = {}
     for name, path in zip(sys.argv[1::2], sys.argv[2::2]):
         by_name, by_path = evaluate.load(name), evaluate.load(path)
@@ -28,7 +29,7 @@ _SNIPPET = textwrap.dedent("""
 
 def test_every_metric_loads_by_bare_name_and_by_path(tmp_path):
     assert len(SHIPPED) >= 10
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "BENCH_AUTO"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_EVALUATE_OFFLINE="1")
     args = [a for name in SHIPPED for a in (name, str(REPO / "metrics" / name))]
     proc = subprocess.run([sys.executable, "-c", _SNIPPET, *args], capture_output=True, text=True, env=env,
@@ -53,6 +54,8 @@ _CARD_EXAMPLES = textwrap.dedent("""
     import doctest, json, re, sys
     from pathlib import Path
     import bench, evaluate
+    from bench.metrics.registration import ensure_registered
+    ensure_registered()
     out = {}
     for folder in map(Path, sys.argv[1:]):
         card = (folder / "README.md").read_text()
@@ -74,7 +77,7 @@ CARD_EXTRAS = {"sc_clustering": ("igraph", "singlecell")}
 
 
 def _run_card_examples(tmp_path, names):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "BENCH_AUTO"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_EVALUATE_OFFLINE="1")
     proc = subprocess.run([sys.executable, "-c", _CARD_EXAMPLES, *(str(REPO / "metrics" / n) for n in names)],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)

@@ -2,7 +2,7 @@
 
 The config is A6_eye_hallmark in the GeneLab data contract's shape (one split per mission,
 rows in test_y.csv order, GSVA scores of the intersected pathways as one float32 list
-column), written with bench.loaders.hub_repo.write_config from the real labels, metadata and
+column), written with bench.loaders.repo.write_config from the real labels, metadata and
 GSVA tables; then the publishing tools are run on it.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from conftest import shared_path
 
 from bench.cli import main
-from bench.loaders.genelab_layout import read_task_layout, task_dir_for
-from bench.loaders.hub_repo import write_config
+from bench.loaders.genelab.layout import read_task_layout, task_dir_for
+from bench.loaders.repo import write_config
 from bench.loaders.validate import validate_repo
 from bench.tasks import get_task, split_name
 

@@ -9,8 +9,8 @@ pytest.importorskip("scanpy", reason="the singlecell extra (scanpy) is not insta
 import pandas as pd  # noqa: E402
 
 from bench.errors import BenchError  # noqa: E402
-from bench.loaders import anndata_io  # noqa: E402
-from bench.loaders.hub_repo import read_config_meta, write_config  # noqa: E402
+from bench.loaders import singlecell as anndata_io  # noqa: E402
+from bench.loaders.repo import read_config_meta, write_config  # noqa: E402
 from bench.tasks import get_task  # noqa: E402
 
 

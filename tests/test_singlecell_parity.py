@@ -17,7 +17,7 @@ pytest.importorskip("anndata", reason="the singlecell extra (anndata) is not ins
 pytest.importorskip("igraph", reason="the singlecell extra (igraph) is not installed")
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, silhouette_samples  # noqa: E402
 
-from bench.loaders.anndata_io import read_source_anndata  # noqa: E402
+from bench.loaders.singlecell import read_source_anndata  # noqa: E402
 from bench.metrics import singlecell as sc_metrics  # noqa: E402
 from bench.tasks import get_task  # noqa: E402
 from test_singlecell_metrics import brute_force_entropy  # noqa: E402

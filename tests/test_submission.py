@@ -208,7 +208,7 @@ def test_cli_bad_submission_exit_2(tmp_path, data_dir, capsys):
     (["--task", "A9"], "unknown task 'A9'"),
     (["--task", "A1"], "ambiguous"),
     (["--task", "D3_liver_mission"], "bench evaluate` scores lomo_auroc tasks"),
-    (["--task", "A5_skin", "--n-bootstrap", "-1"], "n_bootstrap must be >= 0"),
+    (["--task", "A5_skin", "--n-bootstrap", "-1"], "n_bootstrap: expected an integer in [0, 1,000,000], got -1"),
 ])
 def test_cli_bad_arguments_exit_2(tmp_path, data_dir, capsys, argv, needle):
     path = _write(tmp_path / "s.json", _sub())

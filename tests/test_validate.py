@@ -10,7 +10,7 @@ from _hub_fixtures import build_repo, meta_for, split_dataset
 
 from bench.cli import main
 from bench.errors import BenchError
-from bench.loaders.hub_repo import write_config
+from bench.loaders.repo import write_config
 from bench.loaders.validate import check_repo, validate_repo
 
 

@@ -15,7 +15,7 @@ from _hub_fixtures import build_repo, fake_hub  # noqa: F401 (fixture)
 from test_tasks_path import new_mission_task
 
 from bench.cli import build_parser, main
-from bench.loaders.genelab_synthetic import ensure_synthetic
+from bench.loaders.genelab.synthetic import ensure_synthetic
 from bench.loaders.publish import parse_readme_text
 from bench.tasks import TASKS_PATH_ENV, get_task
 

@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_limits
 from bench.baselines.genelab.models import check_model_name, fit_predict
 from bench.baselines.report import Result, provenance, summary
 from bench.errors import BenchError
-from bench.loaders import genelab_synthetic as gs
+from bench.loaders.genelab import synthetic as gs
 from bench.metrics import lomo
 from bench.tasks import TaskSpec, get_task
 

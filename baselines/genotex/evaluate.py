@@ -15,7 +15,7 @@ from bench.baselines.genotex.run import BRIEF_COLUMNS, analysis_table
 from bench.baselines.report import Result, format_table, provenance, sha256_tree, summary
 from bench.errors import BenchError
 from bench.loaders import genotex as gl
-from bench.loaders.genotex_synthetic import build_genotex_root
+from bench.loaders.genotex.synthetic import build_genotex_root
 from bench.metrics import genotex_eval as ev
 
 PARTS = ("selection", "preprocessing", "analysis")

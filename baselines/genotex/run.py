@@ -10,7 +10,7 @@ from bench.baselines.genotex.models import MODELS, solve_problems, write_regress
 from bench.baselines.report import Result, format_table, provenance, summary
 from bench.errors import BenchError
 from bench.loaders import genotex as gl
-from bench.loaders.genotex_synthetic import build_genotex_root
+from bench.loaders.genotex.synthetic import build_genotex_root
 from bench.metrics import genotex_eval as ev
 
 EVALUATION_ONLY = ("genotex_selection", "genotex_preprocessing")

@@ -30,7 +30,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from bench.errors import BenchError
-from bench.loaders import archs4
+from bench.loaders.geometa import archs4
 from bench.loaders.geometa import resolve_data_dir
 from bench.tasks import TaskSpec
 

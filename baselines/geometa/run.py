@@ -16,7 +16,7 @@ from bench.baselines.geometa.models import (MIN_EXPRESSED_FRACTION, MODELS, N_TO
                                             synthetic_expression, top_variance_genes)
 from bench.baselines.report import Result, format_table, provenance, summary
 from bench.errors import BenchError
-from bench.loaders import archs4
+from bench.loaders.geometa import archs4
 from bench.loaders.geometa import GeometaWarning, load_label_tables, target_column
 from bench.metrics.geometa import geometa_f1
 from bench.tasks import TaskSpec

@@ -19,7 +19,7 @@ from bench.baselines.report import Result, config_provenance, format_table, summ
 from bench.baselines.singlecell.models import (EMBEDDING_KINDS, EMBEDDING_MODELS, MODELS, PERTURBATION_MODELS,
                                                embed, subtasks)
 from bench.errors import BenchError
-from bench.loaders.anndata_io import load_config_anndata
+from bench.loaders.singlecell import load_config_anndata
 from bench.metrics.singlecell import perturbation_metrics, score_embedding
 
 HEADLINE_METRICS = ("adjusted_rand_index", "silhouette_score", "entropy_per_cell")

@@ -2,7 +2,8 @@
 import datasets
 import evaluate
 
-from bench.metrics.geometa import geometa_f1
+from bench.metrics.checks import RawInputChecks, check_choice, check_string_column, check_strings
+from bench.metrics.geometa import COMPAT_MODES, geometa_f1
 
 _DESCRIPTION = """
 Scores label predictions for GEOmeta targets (sex, organ, disease, age): macro-F1 (primary),
@@ -40,8 +41,15 @@ _CITATION = """
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class GeometaF1(evaluate.Metric):
+class GeometaF1(RawInputChecks, evaluate.Metric):
     """macro-F1 and the GEOmeta leaderboard convention over string class labels."""
+
+    raw_checks = {"predictions": check_string_column, "references": check_string_column}
+
+    def check_options(self, labels=None, compat=None) -> None:
+        if labels is not None:
+            check_strings(labels, "labels", non_empty=True)
+        check_choice(compat, "compat", COMPAT_MODES)
 
     def _info(self):
         return evaluate.MetricInfo(

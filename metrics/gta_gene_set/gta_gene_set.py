@@ -5,7 +5,8 @@ from __future__ import annotations
 import datasets
 import evaluate
 
-from bench.metrics.genotex import COMPAT_MODES, N_GENES_APPROX, check_gene_list, evaluate_gene_sets
+from bench.metrics.checks import RawInputChecks, check_bool, check_choice, check_int, check_sequence, check_strings
+from bench.metrics.genotex import COMPAT_MODES, MAX_N_GENES, N_GENES_APPROX, check_gene_list, evaluate_gene_sets
 
 _CITATION = """\
 @article{liu2024genotex,
@@ -47,8 +48,21 @@ Examples:
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class GtaGeneSet(evaluate.Metric):
+class GtaGeneSet(RawInputChecks, evaluate.Metric):
     """GenoTEX gene-set scoring (per category and overall)."""
+
+    raw_checks = {"predictions": lambda lists, name: _check_gene_lists(lists, name, allow_none=True),
+                  "references": lambda lists, name: _check_gene_lists(lists, name)}
+
+    def check_options(self, conditions=None, all_genes=None, compat="v2", n_genes=N_GENES_APPROX,
+                      return_per_problem=False) -> None:
+        if conditions is not None:
+            check_strings(conditions, "conditions", allow_none=True)
+        if all_genes is not None:
+            _check_gene_lists(all_genes, "all_genes", allow_none=True)
+        check_choice(compat, "compat", COMPAT_MODES)
+        check_int(n_genes, "n_genes", minimum=1, maximum=MAX_N_GENES, hint=" (size of the approximate gene universe)")
+        check_bool(return_per_problem, "return_per_problem")
 
     def _info(self):
         return evaluate.MetricInfo(
@@ -62,28 +76,17 @@ class GtaGeneSet(evaluate.Metric):
             reference_urls=["https://github.com/Liu-Hy/GenoTEX", "https://arxiv.org/abs/2406.15341"],
         )
 
-    def add_batch(self, *, predictions=None, references=None, **kwargs):
-        """Add a batch after checking that every gene is a string."""
-        _check_raw(predictions, references)
-        return super().add_batch(predictions=predictions, references=references, **kwargs)
-
-    def compute(self, *, predictions=None, references=None, **kwargs):
-        """Score after checking that every gene is a string (Arrow would cast silently)."""
-        _check_raw(predictions, references)
-        return super().compute(predictions=predictions, references=references, **kwargs)
-
     def _compute(self, predictions, references, conditions=None, all_genes=None, compat="v2",
                  n_genes=N_GENES_APPROX, return_per_problem=False):
         return evaluate_gene_sets(predictions, references, conditions=conditions, all_genes=all_genes,
                                   compat=compat, n_genes=n_genes, return_per_problem=return_per_problem)
 
 
-def _check_raw(predictions, references) -> None:
-    """Reject non-string genes before Arrow silently casts them to strings."""
-    for name, lists in (("predictions", predictions), ("references", references)):
-        for i, genes in enumerate(lists or []):
-            if genes is not None or name == "references":
-                check_gene_list(genes, field=f"{name}[{i}]")
+def _check_gene_lists(lists, name: str, *, allow_none: bool = False) -> None:
+    """Lists of gene-symbol strings (``None`` = no prediction where allowed), before Arrow casts them."""
+    for i, genes in enumerate(check_sequence(lists, name)):
+        if genes is not None or not allow_none:
+            check_gene_list(genes, field=f"{name}[{i}]")
 
 
 __all__ = ["GtaGeneSet", "COMPAT_MODES"]

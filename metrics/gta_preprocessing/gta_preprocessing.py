@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError
-from bench.metrics.genotex import round2, table_similarity
+from bench.metrics.checks import RawInputChecks, check_choice, check_string_column
+from bench.metrics.genotex import COMPAT_MODES, round2, table_similarity
 
 _CITATION = """\
 @article{liu2024genotex,
@@ -38,12 +39,19 @@ Returns:
 Examples:
     >>> m = evaluate.load("metrics/gta_preprocessing")  # doctest: +SKIP
 """
+SUBTASKS = ("gene", "clinical", "linked")
 _KEYS = ("attributes_jaccard", "samples_jaccard", "feature_correlation", "composite_similarity_correlation")
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class GtaPreprocessing(evaluate.Metric):
+class GtaPreprocessing(RawInputChecks, evaluate.Metric):
     """GenoTEX preprocessing similarity."""
+
+    raw_checks = {"predictions": check_string_column, "references": check_string_column}
+
+    def check_options(self, subtask="linked", compat="v2") -> None:
+        check_choice(subtask, "subtask", SUBTASKS)
+        check_choice(compat, "compat", COMPAT_MODES)
 
     def _info(self):
         return evaluate.MetricInfo(
@@ -54,8 +62,9 @@ class GtaPreprocessing(evaluate.Metric):
         )
 
     def _compute(self, predictions, references, subtask="linked", compat="v2"):
-        if subtask not in ("gene", "clinical", "linked"):
-            raise BenchError(f"subtask: expected gene, clinical or linked, got {subtask!r}")
+        self.check_options(subtask=subtask, compat=compat)
+        if not references:
+            raise BenchError("references: no tables to compare; expected one reference CSV path per prediction")
         rows = []
         for i, (p, r) in enumerate(zip(predictions, references)):
             ref = _read(r, subtask, f"references[{i}]", must_exist=True)

@@ -7,7 +7,9 @@ import json
 import datasets
 import evaluate
 
-from bench.errors import BenchError
+from bench.errors import BenchError, BenchTypeError
+from bench.metrics.checks import RawInputChecks, check_choice, check_string_column, check_strings
+from bench.metrics.genotex import COMPAT_MODES
 from bench.metrics.genotex_eval import score_selection
 
 _CITATION = """\
@@ -40,8 +42,27 @@ Examples:
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class GtaSelection(evaluate.Metric):
+class GtaSelection(RawInputChecks, evaluate.Metric):
     """GenoTEX filtering and selection."""
+
+    raw_checks = {"predictions": check_string_column, "references": check_string_column}
+
+    def check_options(self, traits=None, task_info=None, pred_preprocess_dir=None, ref_preprocess_dir=None,
+                      compat="v2") -> None:
+        if traits is None:
+            raise BenchError("traits: required; expected one trait name per cohort_info pair")
+        first = {}
+        for i, trait in enumerate(check_strings(traits, "traits")):
+            if trait in first:
+                raise BenchError(f"traits[{i}]: {trait!r} repeats traits[{first[trait]}]; give each trait's "
+                                 "cohort_info pair once")
+            first[trait] = i
+        if task_info is not None and not isinstance(task_info, dict):
+            raise BenchTypeError(f"task_info: expected the task_info.json dict, got {type(task_info).__name__}")
+        for name, value in (("pred_preprocess_dir", pred_preprocess_dir), ("ref_preprocess_dir", ref_preprocess_dir)):
+            if value is not None and not isinstance(value, str):
+                raise BenchTypeError(f"{name}: expected a folder path string, got {type(value).__name__}")
+        check_choice(compat, "compat", COMPAT_MODES)
 
     def _info(self):
         return evaluate.MetricInfo(
@@ -53,7 +74,11 @@ class GtaSelection(evaluate.Metric):
 
     def _compute(self, predictions, references, traits=None, task_info=None, pred_preprocess_dir=None,
                  ref_preprocess_dir=None, compat="v2"):
-        if traits is None or len(traits) != len(references):
+        self.check_options(traits=traits, task_info=task_info, pred_preprocess_dir=pred_preprocess_dir,
+                           ref_preprocess_dir=ref_preprocess_dir, compat=compat)
+        if not references:
+            raise BenchError("references: no cohort_info pairs to score")
+        if len(traits) != len(references):
             raise BenchError(f"traits: expected one trait name per cohort_info pair ({len(references)}), "
                              f"got {None if traits is None else len(traits)}")
         ref_infos = {t: _parse(r, f"references[{i}]") for i, (t, r) in enumerate(zip(traits, references))}

@@ -14,6 +14,8 @@ import numpy as np
 
 from bench.errors import BenchError
 from bench.metrics import lomo
+from bench.metrics.checks import (RawInputChecks, check_binary_column, check_choice, check_number_column,
+                                  check_string_column)
 
 _DESCRIPTION = """\
 Leave-one-mission-out AUROC (GeneLab benchmark evaluator rules). Each example carries a score, a 0/1 label
@@ -84,8 +86,11 @@ def _check_inputs(predictions, references, folds) -> tuple[np.ndarray, np.ndarra
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class LomoAuroc(evaluate.Metric):
+class LomoAuroc(RawInputChecks, evaluate.Metric):
     """GeneLab leave-one-mission-out AUROC statistics (evaluator rules, bit for bit)."""
+
+    raw_checks = {"predictions": check_number_column, "references": check_binary_column,
+                  "folds": check_string_column}
 
     def _info(self):
         return evaluate.MetricInfo(
@@ -101,15 +106,24 @@ class LomoAuroc(evaluate.Metric):
                             "https://scikit-learn.org/stable/modules/generated/sklearn.metrics.roc_auc_score.html"],
         )
 
+    def check_options(self, n_bootstrap=lomo.DEFAULT_N_BOOTSTRAP, n_permutations=lomo.DEFAULT_N_PERMUTATIONS,
+                      seed=lomo.DEFAULT_SEED, thresholds=None, rng="default", category="A",
+                      large_test_min=lomo.LARGE_TEST_MIN) -> None:
+        lomo.check_statistics_options(n_bootstrap=n_bootstrap, n_permutations=n_permutations, seed=seed,
+                                      large_test_min=large_test_min)
+        check_choice(rng, "rng", lomo.RNG_MODES)
+        check_choice(category, "category", ("A", "B"))
+        lomo.Thresholds.from_any(thresholds)
+
     def _compute(self, predictions, references, folds, n_bootstrap: int = lomo.DEFAULT_N_BOOTSTRAP,
                  n_permutations: int = lomo.DEFAULT_N_PERMUTATIONS, seed: int = lomo.DEFAULT_SEED,
                  thresholds: dict | None = None, rng: str = "default", category: str = "A",
                  large_test_min: int = lomo.LARGE_TEST_MIN):
         scores, labels, fold_names = _check_inputs(predictions, references, folds)
         try:
-            out = lomo.lomo_statistics(labels, scores, fold_names, n_bootstrap=int(n_bootstrap),
-                                       n_permutations=int(n_permutations), seed=int(seed), rng=rng,
-                                       thresholds=thresholds, category=category, large_test_min=int(large_test_min))
+            out = lomo.lomo_statistics(labels, scores, fold_names, n_bootstrap=n_bootstrap,
+                                       n_permutations=n_permutations, seed=seed, rng=rng,
+                                       thresholds=thresholds, category=category, large_test_min=large_test_min)
         except lomo.InvalidInput as exc:
             raise BenchError(f"lomo_auroc: {exc}") from None
         summary = out["summary"]

@@ -4,6 +4,8 @@ import evaluate
 import numpy as np
 
 from bench.metrics import singlecell
+from bench.metrics.checks import (RawInputChecks, check_int, check_real, check_seed, check_string_column,
+                                  check_vector_column)
 
 _CITATION = """\
 @article{traag2019louvain,
@@ -39,7 +41,17 @@ Examples:
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class ScClustering(evaluate.Metric):
+class ScClustering(RawInputChecks, evaluate.Metric):
+    raw_checks = {"embeddings": check_vector_column, "labels": check_string_column}
+
+    def check_options(self, n_neighbors=15, resolution=1.0, n_iterations=2, random_state=42) -> None:
+        singlecell.check_n_neighbors(n_neighbors)
+        check_real(resolution, "resolution", minimum=0.0, exclusive_minimum=True,
+                   hint=" (Leiden resolution: larger = more clusters)")
+        if n_iterations != -1:
+            check_int(n_iterations, "n_iterations", minimum=1, hint=" (or -1: iterate until stable)")
+        check_seed(random_state, "random_state")
+
     def _info(self):
         return evaluate.MetricInfo(
             description=_DESCRIPTION,

@@ -4,6 +4,7 @@ import evaluate
 import numpy as np
 
 from bench.metrics import singlecell
+from bench.metrics.checks import RawInputChecks, check_string_column, check_vector_column
 
 _CITATION = """\
 @article{luecken2022benchmarking,
@@ -38,7 +39,12 @@ Examples:
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class ScIntegration(evaluate.Metric):
+class ScIntegration(RawInputChecks, evaluate.Metric):
+    raw_checks = {"embeddings": check_vector_column, "labels": check_string_column, "batches": check_string_column}
+
+    def check_options(self, n_neighbors=200) -> None:
+        singlecell.check_n_neighbors(n_neighbors)
+
     def _info(self):
         return evaluate.MetricInfo(
             description=_DESCRIPTION,

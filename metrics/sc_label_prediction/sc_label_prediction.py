@@ -4,6 +4,8 @@ import evaluate
 import numpy as np
 
 from bench.metrics import singlecell
+from bench.metrics.checks import (RawInputChecks, check_choice, check_int, check_seed, check_string_column,
+                                  check_strings, check_vector_column)
 
 _CITATION = """\
 @software{czbenchmarks,
@@ -41,7 +43,16 @@ Examples:
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class ScLabelPrediction(evaluate.Metric):
+class ScLabelPrediction(RawInputChecks, evaluate.Metric):
+    raw_checks = {"embeddings": check_vector_column, "labels": check_string_column}
+
+    def check_options(self, n_folds=5, min_class_size=10, random_state=42, classifiers=singlecell.CLASSIFIERS) -> None:
+        check_int(n_folds, "n_folds", minimum=2)
+        check_int(min_class_size, "min_class_size", minimum=1)
+        check_seed(random_state, "random_state")
+        for i, name in enumerate(check_strings(classifiers, "classifiers", non_empty=True)):
+            check_choice(name, f"classifiers[{i}]", singlecell.CLASSIFIERS)
+
     def _info(self):
         return evaluate.MetricInfo(
             description=_DESCRIPTION,

@@ -5,6 +5,8 @@ import numpy as np
 
 from bench.errors import BenchError
 from bench.metrics import singlecell
+from bench.metrics.checks import (RawInputChecks, check_int, check_sequence, check_string_column,
+                                  check_vector_column)
 
 _CITATION = """\
 @software{czbenchmarks,
@@ -39,7 +41,16 @@ GROUPS = ("control", "truth", "prediction")
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class ScPerturbation(evaluate.Metric):
+class ScPerturbation(RawInputChecks, evaluate.Metric):
+    raw_checks = {"expression": check_vector_column, "group": check_string_column}
+
+    def check_options(self, top_k=(20, 100)) -> None:
+        sizes = check_sequence(top_k, "top_k")
+        if not sizes:
+            raise BenchError("top_k: is empty; expected at least one DE gene-set size")
+        for i, k in enumerate(sizes):
+            check_int(k, f"top_k[{i}]", minimum=1)
+
     def _info(self):
         return evaluate.MetricInfo(
             description=_DESCRIPTION,

@@ -4,6 +4,7 @@ import evaluate
 import numpy as np
 
 from bench.metrics import singlecell
+from bench.metrics.checks import RawInputChecks, check_bool, check_choice, check_string_column, check_vector_column
 
 _CITATION = """\
 @article{luecken2022benchmarking,
@@ -36,7 +37,14 @@ Examples:
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class ScSilhouette(evaluate.Metric):
+class ScSilhouette(RawInputChecks, evaluate.Metric):
+    raw_checks = {"embeddings": check_vector_column, "labels": check_string_column}
+
+    def check_options(self, rescale=True, allow_singletons=False, precision="float32") -> None:
+        check_bool(rescale, "rescale")
+        check_bool(allow_singletons, "allow_singletons")
+        check_choice(precision, "precision", singlecell.PRECISIONS)
+
     def _info(self):
         return evaluate.MetricInfo(
             description=_DESCRIPTION,

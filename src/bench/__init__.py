@@ -11,11 +11,7 @@ __version__ = "0.1.0"
 
 from bench.errors import BenchError
 
-__all__ = ["BenchError", "__version__", "get_task", "list_tasks", "load"]
-
-# Make `evaluate.load("<metric>")` work by bare name for every bench metric (quiet, idempotent;
-# opt out with BENCH_AUTO_REGISTER_METRICS=0). See bench.metrics.registration.
-import bench.metrics  # noqa: E402,F401  (registers on import)
+__all__ = ["BenchError", "__version__", "get_task", "list_tasks", "load", "load_metric"]
 
 
 def get_task(name: str):
@@ -37,3 +33,14 @@ def load(name: str, **kwargs):
     from bench.loaders import load as _load
 
     return _load(name, **kwargs)
+
+
+def load_metric(name: str, *args, **kwargs):
+    """``evaluate.load(name, ...)`` for a bench metric by bare name (``"lomo_auroc"``), registering
+    bench's metrics in the evaluate modules cache on first use (``bench install-metrics`` does it once)."""
+    import evaluate
+
+    from bench.metrics.registration import ensure_registered
+
+    ensure_registered()
+    return evaluate.load(name, *args, **kwargs)

@@ -26,3 +26,7 @@ def close_matches_hint(name: str, choices, *, n: int = 5) -> str:
     hits += [c for c in choices if name.lower() in c.lower() and c.lower() not in hits]
     hits = [lowered.get(h, h) for h in hits][:n]
     return f" Did you mean: {', '.join(hits)}?" if hits else ""
+
+
+class BenchTypeError(BenchError, TypeError):
+    """A :class:`BenchError` for a value of the wrong type (also a ``TypeError``)."""

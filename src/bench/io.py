@@ -5,6 +5,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,7 +30,8 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
         target.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise BenchError(f"cannot write {target}: a parent path is a file, not a folder") from None
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    sweep_stale_staging(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent))
     out = tmp if directory else tmp / target.name
     try:
         yield out
@@ -45,6 +47,41 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
             os.replace(out, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def sweep_stale_staging(target: str | os.PathLike) -> list[Path]:
+    """Remove staging debris of ``target`` left by killed processes; returns what was removed.
+
+    Staging folders are ``.<name>.<pid>.<random>.tmp`` and the previous version during a swap is
+    ``.<name>.old-<pid>``, both beside ``target``. Debris of a live process is left alone. If the
+    process died between the two renames of a swap (``target`` missing, ``.old-<pid>`` present),
+    the previous version is put back instead of deleted.
+    """
+    target = Path(target)
+    if not target.parent.is_dir():
+        return []
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(?:(\d+)\..+\.tmp|old-(\d+))$")
+    removed = []
+    for entry in sorted(target.parent.iterdir()):
+        match = pattern.match(entry.name)
+        if not match or _pid_alive(int(match.group(1) or match.group(2))):
+            continue
+        if match.group(2) and not target.exists() and not target.is_symlink():
+            os.replace(entry, target)  # a swap killed between its two renames: restore the old version
+            continue
+        shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:

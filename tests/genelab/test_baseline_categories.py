@@ -23,8 +23,9 @@ def test_analysis_tasks_are_registered_and_runnable_by_family():
     names = {s.name for s in list_tasks("genelab_analysis")}
     assert names == {"C1_liver_kidney", "C2_liver_gastrocnemius", "C3_liver_thymus", "C4_thymus_kidney",
                      "NC1_skin_permuted", "NC2_skin_housekeeping"}
-    from bench.commands.run import baseline_module
-    assert "lr" in baseline_module("genelab_analysis").MODELS and baseline_module("genelab_analysis").run
+    from bench.tasks.families import get_family
+    family = get_family("genelab_analysis")
+    assert "lr" in family.resolve("models") and family.resolve("run")
     nc2 = get_task("NC2_skin_housekeeping").params
     assert len(nc2["genes"]) == 29 and nc2["genes"]["Actb"] == "ENSMUSG00000029580"
     assert "not in the" in nc2["gene_list_source"] or "typed by us" in nc2["gene_list_source"].lower()

@@ -15,7 +15,7 @@ from bench.tasks import get_task
 from geometa_helpers import make_human_dir
 
 from bench.baselines.geometa import models as base
-from bench.loaders import archs4
+from bench.loaders.geometa import archs4
 from bench.loaders.geometa import load_label_tables
 
 pytestmark = pytest.mark.filterwarnings("ignore::bench.loaders.geometa.GeometaWarning")  # fixtures lack a training CSV

@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import silhouette_score  # noqa: E402
 
 from bench.cli import main  # noqa: E402
-from bench.loaders.anndata_io import read_source_anndata  # noqa: E402
+from bench.loaders.singlecell import read_source_anndata  # noqa: E402
 from bench.tasks import get_task  # noqa: E402
 
 

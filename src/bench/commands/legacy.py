@@ -14,7 +14,7 @@ from bench.commands.data import build_geometa, check_repo_out, staged_repo
 from bench.commands.evaluate import report
 from bench.errors import BenchError
 from bench.io import atomic_path
-from bench.loaders import archs4
+from bench.loaders.geometa import archs4
 from bench.loaders.genotex import build_repo
 from bench.loaders.geometa import load_label_tables
 from bench.tasks import get_task, list_tasks

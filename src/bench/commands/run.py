@@ -1,34 +1,24 @@
 """``bench run TASK --model NAME``: train a baseline on a task, score it, write one report.
 
-The task's family gives the baseline package (``MODELS`` and ``run(spec, ...) -> Result``); the
+The task's family row (:data:`bench.tasks.families.FAMILIES`) gives ``models`` and ``run(spec, ...) -> Result``; the
 report goes through :mod:`bench.baselines.report` (one --out policy, one results.json format).
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 
 from bench.baselines.report import check_out, default_out, emit
 from bench.errors import BenchError
+from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.tasks import get_task
-
-# family -> baseline package (until tasks/families.py carries the `models`/`run` entries)
-BASELINES = {"genelab": "bench.baselines.genelab", "genelab_analysis": "bench.baselines.genelab",
-             "genotex": "bench.baselines.genotex", "geometa": "bench.baselines.geometa",
-             "singlecell": "bench.baselines.singlecell"}
-
-
-def baseline_module(family: str):
-    if family not in BASELINES:
-        raise BenchError(f"no baselines for family {family!r} yet")
-    return importlib.import_module(BASELINES[family])
-
+from bench.tasks.families import FAMILIES, get_family
 
 def model_choices_help() -> str:
     """One line per family with its model names (for `bench run --help`)."""
     lines = ["models by family:"]
-    for family, module in BASELINES.items():
-        lines.append(f"  {family}: {', '.join(baseline_module(family).MODELS)}")
+    for name, family in FAMILIES.items():
+        if family.models is not None:
+            lines.append(f"  {name}: {', '.join(family.resolve('models'))}")
     return "\n".join(lines)
 
 
@@ -64,15 +54,20 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=42, help="seed for every random step (default 42)")
     p.add_argument("--limit-folds", type=positive_int, default=None, metavar="N",
                    help="quick smoke run: only the first N folds (GenoTEX: problems; GEOmeta: targets)")
+    add_scheduler_argument(p)
     p.set_defaults(handler=cmd_run)
 
 
 def cmd_run(args) -> int:
     spec = get_task(args.task)
-    module = baseline_module(spec.family)
-    if args.model not in module.MODELS:
-        raise BenchError(f"unknown model {args.model!r} for task {spec.name}; choices: {', '.join(module.MODELS)}")
+    family = get_family(spec.family)
+    models = family.resolve("models")
+    if args.model not in models:
+        raise BenchError(f"unknown model {args.model!r} for task {spec.name}; choices: {', '.join(models)}")
+    parse_scheduler(args.scheduler)  # a bad --scheduler is refused before any work
     out = check_out(args.out if args.out is not None else default_out(spec.name, args.model), spec.name)
-    result = module.run(spec, model=args.model, data_dir=args.data_dir, seed=args.seed, limit_folds=args.limit_folds)
+    with scheduler(args.scheduler):
+        result = family.resolve("run")(spec, model=args.model, data_dir=args.data_dir, seed=args.seed,
+                                       limit_folds=args.limit_folds)
     emit(result, out)
     return 0

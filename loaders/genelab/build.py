@@ -1,9 +1,9 @@
 """Build GeneLab registry configs (A gene/pathway level, A1 variants, B pairs, D tasks) from an
 upstream-layout folder into ``datasets`` splits, one split per mission (the data contract).
 
-The builder reads the upstream layout with :mod:`bench.loaders.genelab_layout`, checks that
+The builder reads the upstream layout with :mod:`bench.loaders.genelab.layout`, checks that
 labels, metadata and feature matrices agree, and returns ``({split: datasets.Dataset}, meta)``
-ready for :func:`bench.loaders.hub_repo.write_config`. Plain ``Dataset`` construction from Arrow
+ready for :func:`bench.loaders.repo.write_config`. Plain ``Dataset`` construction from Arrow
 tables is used (no builder script): a built config is a folder of parquet files that
 ``datasets.load_dataset(<repo>, <config>)`` reads offline.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,9 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from bench.errors import BenchError
-from bench.loaders.genelab_layout import Fold, TaskLayout, read_task_layout, task_dir_for
+from bench.loaders.genelab.layout import Fold, TaskLayout, read_task_layout, task_dir_for
 from bench.tasks import TaskSpec, get_task, split_name
+from bench.tasks.families import BuiltConfig, Source
 
 log = logging.getLogger("bench.genelab")
 
@@ -688,21 +688,8 @@ def source_files(spec: TaskSpec, root: Path) -> list[Path]:
     return files
 
 
-def source_fingerprint(spec: TaskSpec, root: Path) -> str:
-    """sha256 over the spec hash, loader version and (path, size, mtime) of every source file."""
-    h = hashlib.sha256(f"{spec.spec_hash}:{LOADER_VERSION}".encode())
-    for p in source_files(spec, root):
-        st = p.stat()
-        h.update(f"{p.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
-
-_SAFE_RE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def source_key(root: Path, *, synthetic: bool) -> str:
-    """Folder name of the built cache for a source: readable prefix + hash of the absolute path."""
-    root = Path(root).resolve()
-    digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
-    prefix = "synthetic" if synthetic else _SAFE_RE.sub("_", root.name)[:40]
-    return f"{prefix}-{digest}"
+# ------------------------------------------------------------------------------ family contract
+def build(spec: TaskSpec, source: Source) -> list[BuiltConfig]:
+    """The family contract: ``spec`` as one config, with the source fingerprint the build cache checks."""
+    result = build_config(spec, source.root, synthetic=source.synthetic, origin=source.origin)
+    return [BuiltConfig(spec.name, result.splits, dict(result.meta))]

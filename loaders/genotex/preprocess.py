@@ -2,8 +2,8 @@
 ``cohort_info.json`` validation, and writing the ``output/preprocess/<Trait>`` layout.
 
 The curator-specific part (which characteristics row is the trait and how to convert it) stays
-with the caller: see :func:`bench.loaders.geo_soft.geo_clinical` and
-:func:`bench.loaders.geo_soft.read_xena_cohort`.
+with the caller: see :func:`bench.loaders.genotex.geo_soft.geo_clinical` and
+:func:`bench.loaders.genotex.geo_soft.read_xena_cohort`.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pandas as pd
 
 from bench.errors import BenchError
 from bench.io import atomic_path, write_text_atomic
-from bench.loaders.genotex import read_cohort_info, trait_dir
+from bench.loaders.genotex.layout import read_cohort_info, trait_dir
 
 MAX_GENE_MISSING = 0.20
 MAX_SAMPLE_MISSING = 0.05

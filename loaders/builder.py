@@ -1,6 +1,6 @@
 """GeneLab configs as a ``datasets`` builder class (no loading script: scripts are gone since datasets 4).
 
-    from bench.loaders.genelab_builder import GeneLabBuilder
+    from bench.loaders.builder import GeneLabBuilder
     builder = GeneLabBuilder(config_name="A5_skin_hallmark", data_dir="../shared/genelab")
     builder.download_and_prepare()          # Arrow files in the datasets cache
     dsd = builder.as_dataset()              # DatasetDict, one split per mission (same rows as bench.loaders.load)
@@ -34,7 +34,7 @@ class GeneLabBuilder(datasets.ArrowBasedBuilder):
 
     def _split_generators(self, dl_manager):
         from bench.loaders.genelab import build_config, genelab_spec
-        from bench.loaders.genelab_api import _source
+        from bench.loaders.genelab.source import _source
 
         spec = genelab_spec(self.config.name)
         root, synthetic, origin = _source(spec, self.config.data_dir)

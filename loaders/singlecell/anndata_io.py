@@ -17,9 +17,6 @@ anndata/scanpy are imported lazily (extra ``singlecell``) so the rest of bench n
 """
 from __future__ import annotations
 
-import os
-import warnings
-from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
@@ -246,72 +243,4 @@ def to_anndata(ds_or_dsd, *, meta: dict | None = None, feature_ids: Iterable[str
 # Registered configs (tasks/singlecell/*.yaml)
 # --------------------------------------------------------------------------------------------
 
-def embedded_h5ad(package: str, relpath: str) -> Path:
-    """Path of a data file shipped inside an installed wheel (e.g. scanpy's pbmc68k_reduced)."""
-    import importlib.util
 
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise BenchError(f"package {package!r} is not installed: pip install 'bench[singlecell]'")
-    path = Path(list(spec.submodule_search_locations)[0]) / relpath
-    if not path.is_file():
-        raise BenchError(f"{package} does not ship {relpath} (looked for {path})")
-    return path
-
-
-def read_source_anndata(spec, *, data_dir: str | os.PathLike | None = None):
-    """Read the AnnData a task spec points to: embedded in a wheel or ``<data_dir>/<file>``."""
-    anndata = _require_anndata()
-    source = spec.source
-    kind = source.get("kind")
-    if kind == "embedded":
-        path = Path(data_dir) / source["file"] if data_dir else embedded_h5ad(source["package"], source["path"])
-    elif kind == "h5ad":
-        if data_dir is None:
-            raise BenchError(f"task {spec.name}: --data-dir is required (a folder holding {source['file']}; "
-                             f"download from {source.get('url', 'the upstream bucket')})")
-        path = Path(data_dir) / source["file"]
-    else:
-        raise BenchError(f"task {spec.name}: unknown source kind {kind!r} (expected 'embedded' or 'h5ad')")
-    if not path.is_file():
-        raise BenchError(f"task {spec.name}: data file not found: {path}")
-    try:
-        with warnings.catch_warnings():  # old-format files (pbmc68k_reduced): anndata's upgrade notices
-            warnings.filterwarnings("ignore", module=r"anndata(\.|$)")
-            return anndata.read_h5ad(path)
-    except (OSError, KeyError, ValueError) as exc:
-        raise BenchError(f"{path}: not a readable .h5ad file ({exc})") from None
-
-
-def config_name(spec) -> str:
-    """The HF config a single-cell task reads (``params.config``, default the task name)."""
-    return str(spec.params.get("config", spec.name))
-
-
-def build_config(spec, *, data_dir: str | os.PathLike | None = None):
-    """Build the HF config of a single-cell task: ``(DatasetDict({'test': ds}), meta)``.
-
-    ``meta`` is ready for :func:`bench.loaders.hub_repo.write_config` (task, family, source,
-    license, citation, feature_ids, label/batch keys ...).
-    """
-    import datasets
-
-    if spec.family != "singlecell":
-        raise BenchError(f"task {spec.name} is in family {spec.family!r}, not 'singlecell'")
-    params = spec.params
-    adata = read_source_anndata(spec, data_dir=data_dir)
-    ds, meta = from_anndata(adata, layer=params.get("layer"), obsm_keys=params.get("obsm_keys", []))
-    meta.update({
-        "task": config_name(spec), "family": spec.family, "description": spec.description,
-        "source": spec.source, "license": spec.license,
-        "license_id": params.get("license_id", "other"), "citation": spec.citation, "synthetic": False,
-        "label_key": spec.label.get("column"), "batch_key": params.get("batch_key"),
-        "expression_unit": params.get("expression_unit"), "spec_hash": spec.spec_hash,
-    })
-    return datasets.DatasetDict({DEFAULT_SPLIT: ds}), meta
-
-
-def load_config_anndata(spec, *, data_dir: str | os.PathLike | None = None):
-    """The task's data as AnnData, built through its HF config (so the config path is exercised)."""
-    dsd, meta = build_config(spec, data_dir=data_dir)
-    return to_anndata(dsd, meta=meta), meta

@@ -488,7 +488,7 @@ def _write_lomo_dir(tmp: Path, world: TissueWorld, task_dir: str, *, seed: int) 
     task_info = {"task": f"Spaceflight detection — {world.tissue} (SYNTHETIC)", "tissue": world.tissue,
                  "split": "LOMO", "n_missions": len(fold_infos), "n_folds_generated": len(fold_infos),
                  "folds": fold_infos, "task_id": task_dir.split("_")[0], "synthetic": True,
-                 "generated_by": f"bench.loaders.genelab_synthetic v{GENERATOR_VERSION}",
+                 "generated_by": f"bench.loaders.genelab.synthetic v{GENERATOR_VERSION}",
                  "generator": {"name": "genelab", "version": GENERATOR_VERSION, "seed": int(seed),
                                "default_effect": world.default_effect,
                                "params": dataclasses.asdict(world.model.params)}}
@@ -619,7 +619,7 @@ def ensure_synthetic(spec: TaskSpec, *, root: Path | None = None, seed: int = DE
 
     ``flight_effect``: the Flight shift of the responsive module factors (SD units; 0 = no
     signal) for every tissue; None = each tissue's default (``params.synthetic.flight_effect``)."""
-    from bench.loaders.genelab import is_pathway, labels_task_dir, needed_task_dirs
+    from bench.loaders.genelab.build import is_pathway, labels_task_dir, needed_task_dirs
 
     root = Path(root) if root else synthetic_root(seed, flight_effect)
     fx = {"seed": seed, "flight_effect": flight_effect}

@@ -13,7 +13,7 @@ are not in every copy), never invented.
 Configs: ``geometa_<species>`` holds every label column; ``geometa_<species>_<target>`` keeps
 only rows whose target is present. Without an expression file a config holds labels only;
 with one (an ARCHS4 HDF5 path, or ``"synthetic"``) each row gains ``expression``: log1p(CPM)
-float32 values over the file's genes, read column-chunk-wise (see :mod:`bench.loaders.archs4`).
+float32 values over the file's genes, read column-chunk-wise (see :mod:`bench.loaders.geometa.archs4`).
 """
 from __future__ import annotations
 
@@ -26,14 +26,15 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError, close_matches_hint
+from bench.loaders.geometa import archs4
+from bench.loaders.repo import write_configs
 from bench.tasks import TaskSpec
+from bench.tasks.families import BuiltConfig, Source
+from bench.loaders.geometa.source import csv_paths, resolve_data_dir, species_params
 
-DATA_DIR_ENV = "BENCH_GEOMETA_DIR"
-LAYOUT = Path("benchmark", "data", "GEOMeta100K")
 SPLITS = ("train", "test")
 MISSING_MARKER = "NA"
 EXPRESSION_COLUMN = "expression"
-_REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class GeometaWarning(UserWarning):
@@ -41,41 +42,6 @@ class GeometaWarning(UserWarning):
 
 
 # --------------------------------------------------------------------------------------- paths
-def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """The folder holding ``benchmark/data/GEOMeta100K``.
-
-    Order: ``data_dir``; ``$BENCH_GEOMETA_DIR``; ``$BENCH_SHARED_DIR/geometa``; ``../shared/geometa``
-    next to the repository.
-    ``data_dir`` may also point at the ``GEOMeta100K`` folder itself.
-    """
-    candidates = [Path(data_dir)] if data_dir else []
-    if not data_dir and os.environ.get(DATA_DIR_ENV):
-        candidates.append(Path(os.environ[DATA_DIR_ENV]))
-    if not data_dir:
-        shared = os.environ.get("BENCH_SHARED_DIR")
-        candidates += ([Path(shared) / "geometa"] if shared else []) + [_REPO_ROOT.parent / "shared" / "geometa"]
-    for cand in candidates:
-        if (cand / LAYOUT).is_dir():
-            return cand
-        if cand.is_dir() and cand.name == LAYOUT.name:
-            return cand.parents[len(LAYOUT.parts) - 1]
-    looked = ", ".join(str(c) for c in candidates)
-    raise BenchError(f"GEOmeta data folder not found (looked in: {looked}); expected a folder containing "
-                     f"{LAYOUT}/GEO_HUMAN_100K_test.csv etc. (a checkout of "
-                     f"https://github.com/Bin-Chen-Lab/GEO_GPT); pass --data-dir or set ${DATA_DIR_ENV}")
-
-
-def species_params(spec: TaskSpec) -> dict:
-    """The species-level parameters of a GEOmeta task (columns, CSV names, targets)."""
-    if spec.family != "geometa":
-        raise BenchError(f"task {spec.name!r} is of family {spec.family!r}, not geometa")
-    return spec.params
-
-
-def csv_paths(spec: TaskSpec, data_dir: str | os.PathLike | None = None) -> dict[str, Path]:
-    """``{split: path}`` of the label CSVs the spec names (paths may not exist)."""
-    root = resolve_data_dir(data_dir) / LAYOUT
-    return {split: root / name for split, name in species_params(spec)["csv"].items()}
 
 
 def target_column(spec: TaskSpec, target: str | None = None) -> str | None:
@@ -239,7 +205,9 @@ def label_features(columns: list[str]):
 def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
                  expression: str | os.PathLike | None = None, repo_dir: str | os.PathLike | None = None,
                  genes: list[str] | None = None, synthetic_genes: int = 2000, seed: int = 0,
-                 cache_dir: str | os.PathLike | None = None, progress: bool = True):
+                 cache_dir: str | os.PathLike | None = None, progress: bool = True,
+                 max_shard_bytes: int = archs4.DEFAULT_MAX_SHARD_BYTES,
+                 max_chunk_bytes: int = archs4.DEFAULT_MAX_CHUNK_BYTES):
     """Build the config of ``spec`` as a ``DatasetDict`` (one split per CSV found) and its metadata.
 
     Parameters
@@ -249,9 +217,16 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
         ``"synthetic"``: a seeded synthetic ARCHS4-format file for these GSMs (``synthetic_genes``
         genes, label-dependent signal), written to the cache; the config is then marked synthetic.
     repo_dir
-        If given, the config is also written there with :func:`bench.loaders.hub_repo.write_config`.
+        If given, the config is also written there with :func:`bench.loaders.repo.write_config`.
     genes
         Restrict the expression vector to these gene symbols or Ensembl ids (default: all genes).
+    max_shard_bytes, max_chunk_bytes
+        Expression splits larger than ``max_shard_bytes`` are written as several parquet shards; a
+        sample chunk reads at most ``max_chunk_bytes`` (about the peak memory of one task).
+
+    The expression join and the parquet shards run as tasks of the active scheduler
+    (``with bench.scheduler.scheduler("local:2"): ...``; ``bench build --scheduler``): the files
+    are the same, byte for byte, wherever they ran.
     """
     import datasets
 
@@ -266,13 +241,12 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
         meta["notes_labels_only"] = ("labels only: no expression file was given, so rows carry the label "
                                      "columns and no expression vector")
     else:
-        from bench.loaders import archs4
-
         # synthetic expression is made for every labelled GSM, so all views of a species agree
         h5_path, synthetic = _expression_file(spec, expression, all_tables, seed=seed, n_genes=synthetic_genes,
                                               cache_dir=cache_dir, progress=progress)
         splits, join = archs4.join_expression(tables, h5_path, genes=genes, column=EXPRESSION_COLUMN,
-                                              cache_dir=cache_dir, progress=progress)
+                                              cache_dir=cache_dir, progress=progress, max_shard_bytes=max_shard_bytes,
+                                              max_chunk_bytes=max_chunk_bytes)
         report["missing_in_expression"] = join.pop("missing")
         meta.update(join)
         meta.update({"synthetic": synthetic, "feature_column": EXPRESSION_COLUMN})
@@ -280,14 +254,26 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
     meta["notes"] = report_lines(report) + ([meta.pop("notes_labels_only")] if "notes_labels_only" in meta else [])
     dsd = datasets.DatasetDict(splits)
     if repo_dir is not None:
-        from bench.loaders.hub_repo import write_config
-
-        # expression splits are streamed from their Arrow files (bounded memory), labels-only ones are small
-        to_write = dict(dsd) if expression is None else archs4.streamed_splits(dsd)
-        local = [resolve_data_dir(data_dir)] + ([Path(meta["expression_file"]).parent] if meta.get("expression_file")
-                                                else [])
-        write_config(repo_dir, spec.name, to_write, meta=_without_local_dirs(meta, local))
+        write_configs(repo_dir, [built_config(spec, dsd, meta, data_dir=data_dir)])
     return dsd, meta
+
+
+def built_config(spec: TaskSpec, dsd, meta: dict, *, data_dir=None) -> BuiltConfig:
+    """What the repository stores for a built ``dsd``: expression splits streamed from their Arrow
+    files (bounded memory), labels-only ones as they are; local folders cut from the metadata."""
+    splits = dict(dsd) if meta.get("feature_column") is None else archs4.streamed_splits(dsd)
+    local = [resolve_data_dir(data_dir)] + ([Path(meta["expression_file"]).parent] if meta.get("expression_file")
+                                            else [])
+    return BuiltConfig(spec.name, splits, _without_local_dirs(meta, local))
+
+
+def build(spec: TaskSpec, source: Source) -> list[BuiltConfig]:
+    """The family contract: the labels-only config of ``spec`` (``bench geometa build --expression``
+    adds ARCHS4 expression)."""
+    dsd, meta = build_config(spec, data_dir=source.root)
+    warnings.warn(f"{spec.name}: labels only, no expression column (for ARCHS4 expression run "
+                  "`bench geometa build --expression FILE|synthetic`)", GeometaWarning, stacklevel=2)
+    return [built_config(spec, dsd, meta, data_dir=source.root)]
 
 
 def _without_local_dirs(obj, dirs: list[Path]):
@@ -319,7 +305,7 @@ def _expression_file(spec: TaskSpec, expression, tables: dict[str, pd.DataFrame]
                      cache_dir, progress: bool) -> tuple[Path, bool]:
     if str(expression) != "synthetic":
         return Path(expression), False
-    from bench.loaders import archs4
+    from bench.loaders.geometa import archs4
 
     labels = pd.concat(list(tables.values()), ignore_index=True).drop_duplicates("GSM_ID")
     path = archs4.cached_synthetic_archs4(labels, species=spec.params["species"],
