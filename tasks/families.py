@@ -110,7 +110,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
         params="bench.tasks.geometa:Params",
         source="bench.loaders.geometa.source:source", build="bench.loaders.geometa.build:build",
         models="bench.baselines.geometa:MODELS", run="bench.baselines.geometa:run",
-        evaluate=None,
+        evaluate="bench.baselines.geometa.evaluate:evaluate",
         expected_input="predictions CSV: GSM_ID and one predicted label per target column",
     ),
     Family(
