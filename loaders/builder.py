@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from bench.errors import BenchError
 from bench.loaders.families import config_names
-from bench.loaders.repo import StreamedSplit, stored_meta
+from bench.loaders.repo import ShardedSplit, StreamedSplit, stored_meta
 from bench.tasks import get_task, list_tasks
 from bench.tasks.families import get_family
 
@@ -89,9 +89,13 @@ class BenchBuilder(datasets.ArrowBasedBuilder):
 
 
 def record_batches(split) -> Iterator[Any]:
-    """The record batches of a built split: a ``StreamedSplit``'s own stream, or a Dataset's rows (through
-    its indices mapping, if any) as Arrow tables of :data:`BATCH_ROWS` rows."""
-    if isinstance(split, StreamedSplit):
+    """The record batches of a built split: a ``StreamedSplit``'s own stream (each shard's in turn for a
+    ``ShardedSplit``), or a Dataset's rows (through its indices mapping, if any) as Arrow tables of
+    :data:`BATCH_ROWS` rows."""
+    if isinstance(split, ShardedSplit):
+        for shard in split.shards:
+            yield from shard.batches()
+    elif isinstance(split, StreamedSplit):
         yield from split.batches()
     else:
         yield from split.with_format("arrow").iter(batch_size=BATCH_ROWS)
