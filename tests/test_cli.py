@@ -27,7 +27,8 @@ def test_list_says_where_each_familys_data_come_from(capsys):
 
 
 def test_help_lists_the_verbs_and_hides_the_old_ones(capsys):
-    """The nine verbs of the redesign plus `simulate` (issue 16) and the results verbs (issue 17)."""
+    """The nine verbs of the redesign plus `simulate` (issue 16), `new-task` (issue 13) and the results
+    verbs (issue 17)."""
     import pytest
 
     with pytest.raises(SystemExit):
@@ -36,7 +37,8 @@ def test_help_lists_the_verbs_and_hides_the_old_ones(capsys):
     listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\noptions:")[0].splitlines()
               if line.startswith("    ") and not line.startswith("     ")]
     assert listed == ["list", "info", "build", "run", "simulate", "sweep", "leaderboard", "evaluate", "install-metrics",
-                      "validate", "push", "push-metric", "verify", "publish-result", "rank"]  # sweep/leaderboard: issue 15
+                      "new-task", "validate", "push", "push-metric", "verify", "publish-result", "rank"]
+    # sweep/leaderboard: issue 15
     for old in ("evaluate-gta", "evaluate-embedding", "build-genotex", "geometa"):
         assert old not in out
 
@@ -74,3 +76,19 @@ def test_cli_warnings_are_one_line(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "bench: warning: A2_gastrocnemius_hallmark: SYNTHETIC data" in res.stderr
     assert "Warning:" not in res.stderr and ".py:" not in res.stderr
+
+
+def test_bench_error_field_is_printed_as_the_commands_option():
+    """A core names what was wrong by BenchError.field; the CLI prints the command's option instead."""
+    import argparse
+
+    from bench.cli import with_option
+    from bench.errors import BenchError
+
+    args = argparse.Namespace(field_options={"labels": "--label-key", "data_dir": "--data-dir"},
+                              label_key="cell_type", data_dir=None)
+    assert with_option(BenchError("labels: 1 cell(s) have no value", field="labels"), args) == \
+        "--label-key 'cell_type': 1 cell(s) have no value"
+    assert with_option(BenchError("folder not found: x", field="data_dir"), args) == "--data-dir: folder not found: x"
+    assert with_option(BenchError("plain", field="other"), args) == "plain"
+    assert with_option(BenchError("plain"), argparse.Namespace()) == "plain"
