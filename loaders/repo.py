@@ -139,7 +139,7 @@ class StreamedSplit:
         import datasets
         import pyarrow as pa
 
-        path = Path(path)
+        path = Path(path).resolve()  # absolute: the batches may be read by a worker elsewhere
         if not path.is_file():
             raise BenchError(f"Arrow file not found: {path}")
         try:
@@ -286,6 +286,7 @@ def _write_split(split, folder: Path, name: str) -> None:
         from bench.scheduler import active_runner
 
         n = len(split.shards)
+        folder = folder.resolve()  # absolute: a worker may not share our cwd
         jobs = [(shard, str(folder / split_file_name(name, i, n))) for i, shard in enumerate(split.shards)]
         for _ in active_runner().map(_write_shard, jobs):
             pass
