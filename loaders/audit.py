@@ -22,9 +22,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from bench.errors import BenchError
 from bench.loaders.repo import CONFIG_META
+from bench.loaders.validate import resolve_configs
 
 NEAR_DUPLICATE_R = 0.999
 CRAMERS_V_WARN = 0.5
@@ -43,8 +45,6 @@ class Finding:
 def audit_repo(repo_dir: str | os.PathLike, *, configs: list[str] | None = None,
                block: int = 512) -> list[Finding]:
     """Every leakage finding of the (structurally valid) built repository, errors first."""
-    from bench.loaders.validate import resolve_configs
-
     repo = Path(repo_dir)
     findings: list[Finding] = []
     for cfg in resolve_configs(repo, only=configs):
@@ -80,8 +80,6 @@ def audit_config(name: str, split_files: dict[str, list[Path]], meta: dict, *, b
 # ------------------------------------------------------------------------------------ reading
 def _read_config(split_files: dict[str, list[Path]], meta: dict) -> tuple[pd.DataFrame, np.ndarray | None]:
     """(obs with a ``__split__`` column, dense float64 features [n, p] or None) of every split."""
-    import pyarrow.parquet as pq
-
     column = meta.get("feature_column") if meta.get("feature_ids") is not None else None
     index_column = meta.get("feature_index_column")
     n_features = len(meta.get("feature_ids") or [])

@@ -49,12 +49,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
+from tqdm.auto import tqdm
 
 from bench.errors import BenchError
 from bench.io import atomic_path
 from bench.loaders.cache import bench_cache_dir
-from bench.tasks import TaskSpec, list_tasks
+from bench.loaders.genelab.build import is_pathway, labels_task_dir, needed_task_dirs
+from bench.tasks import TaskSpec, get_task, list_tasks
 
 log = logging.getLogger("bench.genelab")
 
@@ -269,8 +273,6 @@ def _meta_frame(tissue: str, mission: str, ids: list, labels: np.ndarray, holdou
 @functools.lru_cache(maxsize=1)
 def housekeeping_gene_ids() -> list:
     """Ensembl ids of the NC2 housekeeping control (registry task ``NC2_skin_housekeeping``)."""
-    from bench.tasks import get_task
-
     genes = get_task("NC2_skin_housekeeping").params.get("genes") or {}
     return sorted(str(g) for g in (genes.values() if isinstance(genes, dict) else genes))
 
@@ -381,9 +383,6 @@ def _write_y(path: Path, ids: list, labels: np.ndarray, *, column: str = "0", as
 def write_matrix_csv(path: Path, ids: list, columns: list, values: np.ndarray) -> None:
     """Fast CSV writer for wide matrices, pandas ``to_csv`` layout: header ``,<col>...``, one row per
     sample. Values are formatted by Arrow's float->string cast (shortest round-trip repr)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     flat = pc.cast(pa.array(np.ascontiguousarray(values, dtype=np.float32).ravel()), pa.string())
     cells = np.asarray(flat.to_numpy(zero_copy_only=False), dtype=object).reshape(values.shape)
     with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -498,8 +497,6 @@ def _write_lomo_dir(tmp: Path, world: TissueWorld, task_dir: str, *, seed: int) 
 def write_fold_matrices(root: Path, task_dir: str, *, seed: int = DEFAULT_SEED,
                         flight_effect: float | None = None, progress: bool = True) -> None:
     """Write ``train_X.csv``/``test_X.csv`` (selected genes, log2 values) into every fold, atomically."""
-    from tqdm.auto import tqdm
-
     tissue, variant, kind = _task_dir_kind(task_dir)
     if kind == "B":
         return
@@ -619,8 +616,6 @@ def ensure_synthetic(spec: TaskSpec, *, root: Path | None = None, seed: int = DE
 
     ``flight_effect``: the Flight shift of the responsive module factors (SD units; 0 = no
     signal) for every tissue; None = each tissue's default (``params.synthetic.flight_effect``)."""
-    from bench.loaders.genelab.build import is_pathway, labels_task_dir, needed_task_dirs
-
     root = Path(root) if root else synthetic_root(seed, flight_effect)
     fx = {"seed": seed, "flight_effect": flight_effect}
     for d in needed_task_dirs(spec):

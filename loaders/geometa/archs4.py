@@ -28,9 +28,13 @@ from typing import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from tqdm.auto import tqdm
 
 from bench.errors import BenchError
 from bench.io import atomic_path
+from bench.loaders.repo import ShardedSplit, StreamedSplit
+from bench.scheduler import active_runner
 
 EXPRESSION_KEY = "data/expression"
 GSM_KEY = "meta/samples/geo_accession"
@@ -232,8 +236,6 @@ def iter_log_cpm(path: str | os.PathLike, cols: np.ndarray, *, gene_index: np.nd
     ``gene_index`` picks genes after normalisation (library sizes always use every gene).
     """
     h5py = require_h5py()
-    from tqdm.auto import tqdm
-
     cols = np.asarray(cols, dtype=np.int64)
     order = np.argsort(cols, kind="stable")
     sorted_cols = cols[order]
@@ -322,9 +324,9 @@ def shard_bounds(n_rows: int, row_bytes: int, max_shard_bytes: int = DEFAULT_MAX
 def _join_split(layout: Archs4Layout, split: str, table: pd.DataFrame, gene_index, n_features: int, *,
                 column: str, cache_dir, progress: bool, max_chunk_bytes: int, max_shard_bytes: int,
                 label_features=None):
-    import datasets
+    import datasets  # local: `bench list` imports this module (commands) and must not load datasets
 
-    from bench.loaders.geometa.build import GeometaWarning
+    from bench.loaders.geometa.build import GeometaWarning  # local: build imports this module at its top
 
     cols, missing = layout.column_positions(table["GSM_ID"].tolist())
     if missing:
@@ -353,8 +355,6 @@ def streamed_splits(splits: Mapping[str, object]) -> dict:
     ``write_config`` then streams each Arrow file into parquet with plain reads (one parquet shard
     per Arrow file, shards written as tasks of the active scheduler), so the output's pages are
     never mapped into the process (peak memory stays at about one row group)."""
-    from bench.loaders.repo import ShardedSplit, StreamedSplit
-
     out = {}
     for split, ds in splits.items():
         files = [f["filename"] for f in ds.cache_files]
@@ -467,10 +467,6 @@ def _write_arrow(targets: list[Path], shards: list[tuple[int, int]], layout: Arc
 
 
 def _run_fill(tasks: list[FillTask], n_rows: int, *, progress: bool, desc: str) -> None:
-    from tqdm.auto import tqdm
-
-    from bench.scheduler import active_runner
-
     with tqdm(total=n_rows, desc=desc, unit="sample", disable=not progress, leave=False) as bar:
         for written in active_runner().map(fill_rows, tasks):
             bar.update(written)
@@ -478,8 +474,6 @@ def _run_fill(tasks: list[FillTask], n_rows: int, *, progress: bool, desc: str) 
 
 def _label_batches(kept: pd.DataFrame, features, column: str, rows_per_batch: int, values_for):
     """Arrow tables of ``rows_per_batch`` label-order rows: the label columns and ``values_for(start, stop)``."""
-    import pyarrow as pa
-
     schema, n_features = features.arrow_schema, features[column].length
     for start in range(0, len(kept), rows_per_batch):
         stop = min(start + rows_per_batch, len(kept))
@@ -620,8 +614,6 @@ def write_synthetic_archs4(path: str | os.PathLike, *, labels: pd.DataFrame | No
     where the wanted GSMs are scattered. Same arguments, same bytes.
     """
     h5py = require_h5py()
-    from tqdm.auto import tqdm
-
     if labels is None:
         if gsm_ids is None:
             raise BenchError("write_synthetic_archs4: pass labels (a table with GSM_ID) or gsm_ids")

@@ -337,8 +337,6 @@ def _expression_file(spec: TaskSpec, expression, tables: dict[str, pd.DataFrame]
                      cache_dir, progress: bool) -> tuple[Path, bool]:
     if str(expression) != "synthetic":
         return Path(expression), False
-    from bench.loaders.geometa import archs4
-
     labels = pd.concat(list(tables.values()), ignore_index=True).drop_duplicates("GSM_ID")
     path = archs4.cached_synthetic_archs4(labels, species=spec.params["species"],
                                          targets=list(spec.params["targets"].values()), seed=seed, n_genes=n_genes,
