@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bench.errors import BenchError
+from bench.errors import BenchError, BenchTypeError
 
 COMPAT_MODES = (None, "leaderboard")
 
@@ -39,6 +39,9 @@ def _check_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
         raise BenchError(f"predictions and references differ in length: {len(p)} vs {len(t)}")
     if len(t) == 0:
         raise BenchError("no samples to score: predictions and references are empty")
+    if {isinstance(v, str) for v in t} != {isinstance(v, str) for v in p}:
+        raise BenchTypeError(f"predictions (y_pred): label type {type(p[0]).__name__} differs from references (y_true) "
+                             f"label type {type(t[0]).__name__}; use one label type for both")
     return t, p
 
 
