@@ -146,8 +146,13 @@ def merge_readme(repo_dir: str | os.PathLike, configs: list[str], remote_text: s
 
 
 def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None = None,
-              remote_readme: str | None = None, revision: str | None = None) -> PushPlan:
-    """Validate ``repo_dir`` and return the exact uploads of a push (no network)."""
+              remote_readme: str | None = None, revision: str | None = None,
+              register_benchmark: bool = False) -> PushPlan:
+    """Validate ``repo_dir`` and return the exact uploads of a push (no network).
+
+    ``register_benchmark`` adds the Hub's ``eval.yaml`` (one task per pushed config) so the dataset
+    can host a leaderboard of ``.eval_results`` (see :mod:`bench.eval_results`).
+    """
     check_repo_id(repo_id)
     repo = Path(repo_dir)
     if not repo.is_dir():
@@ -159,9 +164,21 @@ def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] |
         files = sorted({f for fs in cfg.splits.values() for f in fs} | {repo / cfg.name / CONFIG_META})
         uploads += [Upload(f.relative_to(repo).as_posix(), source=f) for f in files]
     header, text = merge_readme(repo, chosen, remote_readme)
+    if register_benchmark:
+        uploads.append(Upload("eval.yaml", data=benchmark_eval_yaml(repo, repo_id, chosen).encode("utf-8")))
     uploads.append(Upload("README.md", data=text.encode("utf-8")))
     return PushPlan(repo_id=repo_id, configs=chosen, uploads=uploads, readme_header=header,
                     revision=revision, merged_with_remote=remote_readme is not None)
+
+
+def benchmark_eval_yaml(repo: Path, repo_id: str, configs: list[str]) -> str:
+    """The ``eval.yaml`` registering the pushed configs as the benchmark's tasks."""
+    from bench.eval_results import benchmark_tasks, eval_yaml
+
+    description = (f"bench benchmark configs ({', '.join(configs)}): transcriptomics tasks built by bench; each "
+                   "task id is a config name, scored by bench's metric for that task (e.g. lomo_auroc: mean "
+                   "leave-one-mission-out AUROC). Results: `bench publish-result`.")
+    return eval_yaml(repo_id.split("/", 1)[1], description, benchmark_tasks(repo, configs))
 
 
 def format_plan(plan: PushPlan, *, dry_run: bool) -> str:
@@ -182,6 +199,9 @@ def format_plan(plan: PushPlan, *, dry_run: bool) -> str:
         lines.append("README.md YAML header on the Hub:")
     lines.append("---\n" + yaml.safe_dump(plan.readme_header, sort_keys=False, allow_unicode=True,
                                            width=1000).rstrip("\n") + "\n---")
+    for u in plan.uploads:
+        if u.path_in_repo == "eval.yaml":
+            lines.append("eval.yaml (registers the dataset as a Hub benchmark):\n" + u.data.decode("utf-8").rstrip("\n"))
     if dry_run:
         lines.append("Dry run: nothing was sent.")
     elif plan.commit_url:
@@ -210,14 +230,15 @@ def fetch_remote_readme(api, repo_id: str, *, revision: str | None) -> str | Non
 
 
 def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None = None,
-         revision: str | None = None, private: bool = False, dry_run: bool = False) -> PushPlan:
+         revision: str | None = None, private: bool = False, dry_run: bool = False,
+         register_benchmark: bool = False) -> PushPlan:
     """Publish ``configs`` (default: all) of a built repository to ``repo_id`` in one commit.
 
     Everything local is checked (repo id, config names, validation, token, online mode) before
     the first request, and the merged README is computed before anything is written on the Hub.
     ``dry_run`` returns the plan without any network access or token.
     """
-    plan = plan_push(repo_dir, repo_id, configs=configs, revision=revision)
+    plan = plan_push(repo_dir, repo_id, configs=configs, revision=revision, register_benchmark=register_benchmark)
     if dry_run:
         return plan
     token = require_token()
@@ -226,7 +247,8 @@ def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None
 
     api = HfApi(token=token)
     remote = fetch_remote_readme(api, repo_id, revision=revision)
-    plan = plan_push(repo_dir, repo_id, configs=configs, remote_readme=remote, revision=revision)
+    plan = plan_push(repo_dir, repo_id, configs=configs, remote_readme=remote, revision=revision,
+                     register_benchmark=register_benchmark)
     api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
     if revision:
         api.create_branch(repo_id, branch=revision, repo_type=REPO_TYPE, exist_ok=True)

@@ -139,9 +139,9 @@ def _runs(tmp_path):
     yield "genelab", ["run", "A6_eye_hallmark", "--model", "constant", "--limit-folds", "1"]
     yield "genotex", ["run", "genotex_Obesity", "--model", "lasso", "--data-dir", str(root)]
     yield "genotex evaluate", ["evaluate", "genotex_Obesity", str(root / "output"), "--data-dir", str(root)]
-    pytest.importorskip("scanpy")
+    pytest.importorskip("scanpy", reason="the singlecell extra (scanpy) is not installed")
     yield "singlecell", ["run", "pbmc68k", "--model", "random"]
-    pytest.importorskip("h5py")
+    pytest.importorskip("h5py", reason="h5py is not installed (pip install 'bench[geometa]')")
     from geometa_helpers import make_human_dir
 
     yield "geometa", ["run", "geometa_human_gender", "--model", "lr", "--data-dir",

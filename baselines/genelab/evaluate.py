@@ -3,9 +3,14 @@ evaluator's rules and return the same :class:`bench.baselines.report.Result` sha
 (so a run's and an evaluation's summaries compare key by key)."""
 from __future__ import annotations
 
+import time
+
 from bench.baselines.genelab import scoring
 from bench.baselines.report import Result, provenance
+from bench.loaders.repo import is_built_repo
 from bench.metrics.submission import evaluate_submission, read_submission
+from bench.record import PREDICTIONS_FILE, canonical_predictions, dataset_info, evaluated_labels, evaluation_alarms, \
+    genelab_record
 from bench.tasks import get_task
 
 
@@ -16,15 +21,32 @@ def task_of(path) -> str:
 
 
 def evaluate(spec, predictions, *, data_dir=None, include_holdout: bool = False, n_bootstrap=None,
-             n_permutations=None, seed=None, rng: str = "default") -> Result:
-    """Validate and score ``predictions`` (a submission JSON) against ``spec``'s labels."""
+             n_permutations=None, seed=None, rng: str = "default", model_id: str | None = None,
+             model_revision: str | None = None, pretraining_corpus: str | None = None,
+             command: list[str] | None = None) -> Result:
+    """Validate and score ``predictions`` (a submission JSON) against ``spec``'s labels.
+
+    The Result carries the sanity alarms (notes and ``settings["alarms"]``) and the verifiable
+    record: ``record.json`` + ``predictions.json`` in the report folder (``--out``)."""
+    started = time.perf_counter()
     res = evaluate_submission(predictions, spec, data_dir=data_dir, include_holdout=include_holdout,
                               n_bootstrap=n_bootstrap, n_permutations=n_permutations, seed=seed, rng=rng)
     evaluation = {"per_fold": res["per_fold"], "summary": res["summary"], "thresholds": res["thresholds"],
                   "transfer_pattern": res.get("transfer_pattern"),
                   "settings": {"category": "B" if res["category"] == "B" else "A"}}
     sub = res["submission"]
-    notes = []
+    submitted = read_submission(predictions).predictions
+    labels = evaluated_labels(spec, res["folds_evaluated"], res["labels_root"])  # the root already resolved
+    alarms = [a.to_dict() for a in evaluation_alarms(res, labels, submitted)]
+    model = {"id": model_id or sub["model_name"], "revision": model_revision, "pretraining_corpus": pretraining_corpus,
+             "description": sub["model_description"] or None}
+    record = genelab_record(spec, res, predictions=submitted, labels=labels, model=model,
+                            dataset=dataset_info(spec, synthetic=res["synthetic"],
+                                                 built_repo=is_built_repo(res["labels_root"])),
+                            alarms=alarms, runtime_seconds=time.perf_counter() - started, command=command)
+    evaluated = set(res["folds_evaluated"])
+    canonical = {f: s for f, s in canonical_predictions(submitted).items() if f in evaluated}
+    notes = [f"alarm [{a['id']}] {a['message']}" for a in alarms]
     if res["ignored_holdout_folds"]:
         notes.append("holdout folds present but not scored (use --include-holdout): "
                      + ", ".join(res["ignored_holdout_folds"]))
@@ -35,7 +57,12 @@ def evaluate(spec, predictions, *, data_dir=None, include_holdout: bool = False,
                   "upstream_id": spec.upstream_id, "category": res["category"], "statistics": res["statistics"],
                   "rng": res["rng"], "n_bootstrap": res["n_bootstrap"], "n_permutations": res["n_permutations"],
                   "include_holdout": res["include_holdout"], "folds_evaluated": res["folds_evaluated"],
-                  "ignored_holdout_folds": res["ignored_holdout_folds"], "thresholds": res["thresholds"]},
+                  "ignored_holdout_folds": res["ignored_holdout_folds"], "thresholds": res["thresholds"],
+                  "alarms": alarms},
+        files={"record.json": record,
+               PREDICTIONS_FILE: {"task_id": str(sub["task_id"]), "model_name": sub["model_name"],
+                                  "model_description": sub["model_description"],
+                                  "submission_date": sub["submission_date"], "predictions": canonical}},
         tables={"per_fold": res["per_fold"]}, notes=notes,
         text=scoring.format_results(evaluation, title=f"{spec.name} ({spec.upstream_id or '-'}): "
                                                       f"{sub['model_name']}  [{sub['path']}]"),

@@ -30,7 +30,12 @@ MODELS: dict[str, str] = {
     "xgboost": "XGBClassifier (200 trees; needs the optional extra: pip install 'bench[xgboost]')",
     "constant": "floor: the same score for every sample (AUROC 0.5 by construction)",
     "random": "floor: seeded uniform random scores",
+    "confound": "control: LogisticRegression on the batch/technical metadata only (mission, OSD study, strain, "
+                "track, duration, library size, detected genes, top-100 share), never the expression",
 }
+#: Metadata a confound-only control may see (an allow-list: label-derived columns never enter).
+CONFOUND_COLUMNS = ("mission", "osd_id", "strain", "track", "duration_days", "library_size", "n_detected_genes",
+                    "pct_top100_genes")
 MAX_ITER = {"gene": 10_000, "pathway": 5_000}
 VARIANCE_KEEP_FRACTION = 0.75   # upstream: genes above the 25th variance percentile of TRAIN
 
@@ -241,6 +246,10 @@ def build_model(name: str, *, level: str, seed: int = 42, variance_filter: bool 
         steps.append(("model", EncodedXGB(seed=seed)))
     elif name == "constant":
         steps.append(("model", ConstantScorer()))
+    elif name == "confound":
+        steps += [("scale", StandardScaler()),
+                  ("model", LogisticRegression(C=1.0, class_weight="balanced", solver="lbfgs", max_iter=1000,
+                                               random_state=seed))]
     else:
         steps.append(("model", RandomScorer(seed=seed)))
     return Pipeline(steps)
@@ -263,3 +272,29 @@ def fit_predict(name: str, X_train: np.ndarray, y_train, X_test: np.ndarray, *, 
     pipe = build_model(name, level=level, seed=seed, variance_filter=variance_filter, impute=impute)
     pipe.fit(X_train, y_train)
     return pipe, pipe.predict_proba(X_test)
+
+
+def confound_design(obs_train, obs_test) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The confound-only design matrices: :data:`CONFOUND_COLUMNS` present in the split metadata,
+    numeric columns as numbers (train-mean filled), the others one-hot with the TRAIN categories
+    (a test category never seen in training is all zeros). Encoded from training rows only."""
+    import pandas as pd
+
+    cols_train, cols_test, names = [], [], []
+    for col in CONFOUND_COLUMNS:
+        if col not in obs_train.columns or col not in obs_test.columns:
+            continue
+        tr, te = obs_train[col], obs_test[col]
+        numeric_tr, numeric_te = pd.to_numeric(tr, errors="coerce"), pd.to_numeric(te, errors="coerce")
+        if numeric_tr.notna().all() and numeric_te.notna().all():
+            cols_train.append(numeric_tr.to_numpy(float))
+            cols_test.append(numeric_te.to_numpy(float))
+            names.append(col)
+            continue
+        for cat in sorted(tr.astype(str).unique()):
+            cols_train.append((tr.astype(str) == cat).to_numpy(float))
+            cols_test.append((te.astype(str) == cat).to_numpy(float))
+            names.append(f"{col}={cat}")
+    if not names:  # nothing to see: a constant column, so the control scores every sample alike
+        return np.zeros((len(obs_train), 1)), np.zeros((len(obs_test), 1)), ["(no metadata)"]
+    return np.column_stack(cols_train), np.column_stack(cols_test), names

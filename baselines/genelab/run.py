@@ -15,21 +15,24 @@ the training fold only (see models.py).
 from __future__ import annotations
 
 import datetime as _dt
+import time
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from bench.baselines.genelab import condition, plots, scoring, transfer
 from bench.baselines.genelab.data import FoldData, feature_level, fold_data, list_folds, load_config
-from bench.baselines.genelab.models import MODELS, check_model_name, fit_predict
+from bench.baselines.genelab.models import MODELS, check_model_name, confound_design, fit_predict
 from bench.baselines.report import Result, config_provenance
+from bench import __version__
 from bench.errors import BenchError
 from bench.metrics.submission import write_submission
+from bench.record import dataset_info, evaluation_alarms, genelab_record
 
 __all__ = ["MODELS", "run", "predict_folds", "run_category_a"]
 
 MODEL_TAGS = {"lr": "LR", "pca_lr": "PCALR", "rf": "RF", "xgboost": "XGB", "constant": "Constant",
-              "random": "Random"}
+              "random": "Random", "confound": "ConfoundOnly"}
 
 
 def predict_folds(dsd, meta: dict, *, model: str, seed: int = 42, level: str = "gene",
@@ -46,6 +49,9 @@ def predict_folds(dsd, meta: dict, *, model: str, seed: int = 42, level: str = "
     folds = list_folds(dsd, include_holdout=include_holdout)[:limit_folds]
     for fold in tqdm(folds, desc=f"{model} folds", disable=not progress, leave=False):
         fd: FoldData = fold_data(dsd, fold, level=level, target=target)
+        if model == "confound":  # the control sees only batch/technical metadata, never the expression
+            fd.X_train, fd.X_test, fd.feature_ids = confound_design(fd.obs_train, fd.obs_test)
+            fd.needs_variance_filter = fd.needs_imputer = False
         pipe, proba = fit_predict(model, fd.X_train, fd.y_train, fd.X_test, level=level, seed=seed,
                                   variance_filter=fd.needs_variance_filter, impute=fd.needs_imputer,
                                   where=f"fold {fd.name}")
@@ -116,6 +122,8 @@ def category_a_result(spec, results: dict, *, data_dir=None) -> Result:
                                         thresholds=results.get("thresholds"),
                                         verdict=results.get("category") != "B"),
     }
+    record = run_record(spec, results, sub)
+    files["record.json"] = record
     if results.get("category") == "B":
         labels, matrix = transfer_matrix(results["per_fold"])
         files["heatmap.png"] = plots.plot_heatmap(matrix, labels, title=f"{title}: train -> test AUROC")
@@ -130,8 +138,22 @@ def category_a_result(spec, results: dict, *, data_dir=None) -> Result:
         tables={"per_fold": results["per_fold"], "fold_details": results["fold_details"]},
         files=files, text=scoring.format_results({**evaluation, "synthetic": results.get("synthetic")},
                                                  title=text_title),
+        notes=[f"alarm [{a['id']}] {a['message']}" for a in record["alarms"]],
         provenance=config_provenance(spec, results["_meta"], seed=results["seed"], data_dir=data_dir),
     )
+
+
+def run_record(spec, results: dict, sub: dict) -> dict:
+    """The verifiable record of this run (``bench verify``): it names ``submission.json`` beside it."""
+    rows, model = results["_rows"], results["model"]
+    labels = {r["fold"]: {str(sid): float(y) for sid, y in zip(r["sample_ids"], r["y"])} for r in rows}
+    alarms = [a.to_dict() for a in evaluation_alarms(results, labels, sub["predictions"])]
+    return genelab_record(
+        spec, results, predictions=sub["predictions"], labels=labels,
+        model={"id": f"bench/{model}", "revision": __version__, "pretraining_corpus": None,
+               "description": sub["model_description"]},
+        dataset=dataset_info(spec, synthetic=bool(results.get("synthetic"))), alarms=alarms,
+        runtime_seconds=results.get("_runtime_seconds"), predictions_file="submission.json")
 
 
 def transfer_matrix(folds: list[dict]) -> tuple[list[str], np.ndarray]:
@@ -154,10 +176,15 @@ def run(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | N
     """``bench run`` for the genelab and genelab_analysis families: the Result of ``spec``'s category."""
     check_model_name(model)
     category = str(spec.params.get("category", "A"))
+    if model == "confound" and category not in ("A", "B"):
+        raise BenchError(f"task {spec.name}: the confound-only control is defined for categories A and B "
+                         f"(Flight vs Ground per mission), not {category}")
     runners = {"C": transfer.run_category_c, "D": condition.run_category_d, "NC": condition.run_negative_control}
     if category in runners:
         return runners[category](spec, model=model, data_dir=data_dir, seed=seed, limit_folds=limit_folds)
     if category not in ("A", "B"):
         raise BenchError(f"task {spec.name}: params.category must be one of A, B, C, D, NC, got {category!r}")
+    started = time.perf_counter()
     results = run_category_a(spec, model=model, data_dir=data_dir, seed=seed, limit_folds=limit_folds)
+    results["_runtime_seconds"] = time.perf_counter() - started
     return category_a_result(spec, results, data_dir=data_dir)

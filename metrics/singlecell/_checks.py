@@ -57,3 +57,19 @@ def check_n_neighbors(n_neighbors, *, name: str = "n_neighbors") -> int:
         raise BenchError(f"{name}: expected an integer >= 1 (neighbours per cell, itself included), "
                          f"got {n_neighbors!r}")
     return int(n_neighbors)
+
+
+def is_lazy(X) -> bool:
+    """True for a dask array: it is read and checked where the work runs (a worker)."""
+    return hasattr(X, "__dask_graph__") and hasattr(X, "shape")
+
+
+def check_embedding_or_lazy(X, *, name: str = "embedding"):
+    """A dask array with a known 2-D shape is kept lazy (values are checked where it is read);
+    anything else goes through :func:`check_embedding`."""
+    if not is_lazy(X):
+        return check_embedding(X, name=name)
+    if len(X.shape) != 2 or any(math.isnan(s) for s in X.shape) or X.shape[0] < 2 or X.shape[1] < 1:
+        raise BenchError(f"{name}: expected a 2-D dask array with known shape, >= 2 cells and >= 1 dimension, "
+                         f"got shape {X.shape}")
+    return X

@@ -1,20 +1,74 @@
 """Chunked exact distances: row-chunk plans, the chunk runner, and squared-distance blocks."""
 from __future__ import annotations
 
+import functools
+import math
 import os
 from typing import Iterator
 
 import numpy as np
 
 from bench.errors import BenchError
+from bench.metrics.singlecell._checks import check_embedding
+from bench.scheduler import active_runner
 
 CHUNK_ENTRIES = 1 << 22
+MAX_BLOCKS = 256  # default block plan: row chunks grouped into at most this many tasks
 
 
 def _chunks(n_rows: int, n_cols: int, chunk_entries: int | None) -> Iterator[slice]:
     step = max(1, min(n_rows, (chunk_entries or CHUNK_ENTRIES) // max(n_cols, 1)))
     for start in range(0, n_rows, step):
         yield slice(start, min(n_rows, start + step))
+
+
+def _block_plan(slices: list[slice], chunks_per_block: int | None = None) -> list[list[slice]]:
+    """Consecutive row chunks grouped into blocks (one task each). The default depends only on the
+    number of chunks (at most :data:`MAX_BLOCKS` blocks), never on where the blocks run, so every
+    scheduler gives the same numbers."""
+    per = chunks_per_block or max(1, math.ceil(len(slices) / MAX_BLOCKS))
+    return [slices[i:i + per] for i in range(0, len(slices), per)]
+
+
+def run_blocks(fn, items: list, *, n_jobs: int | None, desc: str, **shared) -> Iterator:
+    """``fn(item, **shared)`` for every item, results in item order, where the active scheduler says.
+
+    Serial (default): ``n_jobs`` threads in this process (:func:`_map_chunks`). On a Dask cluster
+    every item is one task, each ``shared`` value is sent to the workers once (a handle from
+    ``runner.build`` stays where it was computed), and BLAS runs single-threaded as in the
+    serial path, so each task computes exactly what the serial path computes.
+    """
+    runner = active_runner()
+    if runner.client is None:
+        return _map_chunks(functools.partial(fn, **shared), items, n_jobs, desc=desc)
+    handles = {k: v if _is_future(v) else runner.share(v) for k, v in shared.items()}
+    return runner.map(_single_blas_call, items, fn=fn, **handles)
+
+
+def prepared(fn, *args):
+    """``fn(*args)`` where the work runs: here when serial; on a worker with Dask when an
+    argument is a dask array or lives on the cluster (it is never gathered here); else here
+    (then :func:`run_blocks` shares it once)."""
+    runner = active_runner()
+    if runner.client is not None and any(hasattr(a, "__dask_graph__") or _is_future(a) for a in args):
+        return runner.build(fn, *args)
+    return fn(*[a.compute() if hasattr(a, "__dask_graph__") else a for a in args])
+
+
+def peek(fn, handle):
+    """A small value computed from a :func:`prepared` handle (wherever that object lives)."""
+    return active_runner().peek(fn, handle) if _is_future(handle) else fn(handle)
+
+
+def _is_future(obj) -> bool:
+    return type(obj).__name__ == "Future" and hasattr(obj, "key")
+
+
+def _single_blas_call(item, *, fn, **shared):
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return fn(item, **shared)
 
 
 def _map_chunks(fn, slices: list, n_jobs: int | None, *, desc: str = "pairwise chunks"):
@@ -96,6 +150,11 @@ class _SquaredDistances:
         self.right = np.hstack([-2.0 * self.centred, ones, self.sq[:, None]]).astype(dtype)
         eps = float(np.finfo(dtype).eps)
         self.error_factor = 2.0 * (X.shape[1] + 6) * eps  # times (|x|^2 + |y|^2) bounds the error
+
+    @classmethod
+    def of_input(cls, X, precision: str) -> "_SquaredDistances":
+        """Checked ``X`` (see :func:`check_embedding`), prepared; runs where the work runs."""
+        return cls(check_embedding(X), precision)
 
     def block(self, sl: slice, *, first_column: int = 0) -> np.ndarray:
         """Squared distances of rows ``sl`` to the cells ``first_column:`` (exact 0 on self)."""

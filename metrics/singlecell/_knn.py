@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.metrics.singlecell._checks import check_embedding, check_n_neighbors
-from bench.metrics.singlecell._distances import _chunks, _distance_block, _map_chunks, _SquaredDistances
+from bench.metrics.singlecell._distances import _chunks, _distance_block, _SquaredDistances, run_blocks
 
 CELLS_PER_TILE = 1000  # spatial tiles for the pruned exact k-NN of entropy_per_cell (speed only)
 
@@ -15,36 +15,41 @@ def knn_exact(X, n_neighbors: int, *, chunk_entries: int | None = None,
 
     Returns ``(indices, distances)`` of shape (n_cells, k), sorted by distance (float64, from
     ``|x|^2 + |y|^2 - 2 x.y`` as sklearn). On large data the search is pruned by spatial tiles
-    (see :func:`entropy_per_cell`); the result is the same as a full brute-force search.
+    (see :func:`entropy_per_cell`); the result is the same as a full brute-force search. Tiles
+    are the tasks of the active scheduler (:func:`bench.scheduler.scheduler`).
     """
     X = check_embedding(X)
     n = len(X)
     k = min(check_n_neighbors(n_neighbors), n)
     yy = np.einsum("ij,ij->i", X, X)
-    tiles, candidates = _knn_plan(_SquaredDistances(X, "float32"), k) if k < n else ([np.arange(n)], None)
+    dist2 = _SquaredDistances(X, "float32")
+    plan = _KnnPlan.of(dist2, k) if k < n else _KnnPlan.single(n, k)
     indices = np.empty((n, k), dtype=np.int64)
     distances = np.empty((n, k))
-
-    def tile_knn(ti: int):
-        rows = tiles[ti]
-        cols = candidates(ti) if candidates else rows
-        parts = []
-        for sl in _chunks(len(rows), len(cols), chunk_entries):
-            r = rows[sl]
-            block = _distance_block(X[r], X[cols], yy[cols], self_offset=None)
-            block[np.arange(len(r)), np.searchsorted(cols, r)] = 0.0
-            cand = (np.argpartition(block, k - 1, axis=1)[:, :k] if k < len(cols)
-                    else np.tile(np.arange(len(cols)), (len(r), 1)))
-            cand.sort(axis=1)
-            cand_d = np.take_along_axis(block, cand, axis=1)
-            pos = np.argsort(cand_d, axis=1, kind="stable")
-            parts.append((cols[np.take_along_axis(cand, pos, axis=1)], np.take_along_axis(cand_d, pos, axis=1)))
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-    for ti, (idx, dist) in enumerate(_map_chunks(tile_knn, list(range(len(tiles))), n_jobs, desc="k-NN tiles")):
-        indices[tiles[ti]] = idx
-        distances[tiles[ti]] = dist
+    parts = run_blocks(_knn_tile, list(range(len(plan.tiles))), n_jobs=n_jobs, desc="k-NN tiles",
+                       X=X, yy=yy, plan=plan, dist2=dist2, chunk_entries=chunk_entries)
+    for ti, (idx, dist) in enumerate(parts):
+        indices[plan.tiles[ti]] = idx
+        distances[plan.tiles[ti]] = dist
     return indices, distances
+
+
+def _knn_tile(ti: int, *, X, yy, plan, dist2, chunk_entries) -> tuple[np.ndarray, np.ndarray]:
+    """Exact k nearest cells (indices, distances) of the cells of tile ``ti``, in tile order."""
+    k, rows = plan.k, plan.tiles[ti]
+    cols = plan.candidates(ti, dist2)
+    parts = []
+    for sl in _chunks(len(rows), len(cols), chunk_entries):
+        r = rows[sl]
+        block = _distance_block(X[r], X[cols], yy[cols], self_offset=None)
+        block[np.arange(len(r)), np.searchsorted(cols, r)] = 0.0
+        cand = (np.argpartition(block, k - 1, axis=1)[:, :k] if k < len(cols)
+                else np.tile(np.arange(len(cols)), (len(r), 1)))
+        cand.sort(axis=1)
+        cand_d = np.take_along_axis(block, cand, axis=1)
+        pos = np.argsort(cand_d, axis=1, kind="stable")
+        parts.append((cols[np.take_along_axis(cand, pos, axis=1)], np.take_along_axis(cand_d, pos, axis=1)))
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _spatial_tiles(points: np.ndarray, *, seed: int = 0) -> list[np.ndarray]:
@@ -61,37 +66,59 @@ def _spatial_tiles(points: np.ndarray, *, seed: int = 0) -> list[np.ndarray]:
 
 
 def _knn_plan(dist2: _SquaredDistances, k: int):
-    """Spatial tiles of the cells and ``candidates(tile) -> sorted cell indices`` to search.
+    """Spatial tiles of the cells and ``candidates(tile) -> sorted cell indices`` (see :class:`_KnnPlan`)."""
+    plan = _KnnPlan.of(dist2, k)
+    return plan.tiles, lambda ti: plan.candidates(ti, dist2)
+
+
+class _KnnPlan:
+    """Spatial tiles of the cells (the tasks of a k-NN search) and the cells each must search.
 
     For a tile T: an upper bound U(x) on each row's k-th squared distance comes from its own
     tile (plus the nearest tiles until >= k cells), with the float32 rounding bound added;
     tile V is searched unless (|x - c_V| - r_V)^2 > U(x) + slack for every x in T, i.e. unless
     every cell of V is surely farther than the k-th neighbour (c = centroid, r = radius, float64).
-    With < 4 tiles' worth of cells there is one tile and every cell is a candidate.
+    With < 4 tiles' worth of cells there is one tile and every cell is a candidate. Picklable, so
+    it is built once and shared with every worker.
     """
-    pts = dist2.centred
-    tiles = _spatial_tiles(pts)
-    if len(tiles) == 1:
-        return tiles, lambda ti: tiles[0]
-    from scipy.spatial.distance import cdist
 
-    centres = np.array([pts[t].mean(axis=0) for t in tiles])
-    radii = np.array([np.sqrt(((pts[t] - c) ** 2).sum(axis=1)).max() for t, c in zip(tiles, centres)])
-    sizes = np.array([len(t) for t in tiles])
-    between = cdist(centres, centres)
+    def __init__(self, tiles: list[np.ndarray], k: int, centres=None, radii=None) -> None:
+        self.tiles, self.k, self.centres, self.radii = tiles, k, centres, radii
+        self.sizes = np.array([len(t) for t in tiles])
+        if centres is not None:
+            from scipy.spatial.distance import cdist
 
-    def candidates(ti: int) -> np.ndarray:
-        rows = tiles[ti]
-        near = np.argsort(between[ti], kind="stable")  # this tile first, then the closest ones
-        pool = np.sort(np.concatenate([tiles[t] for t in near[:np.searchsorted(np.cumsum(sizes[near]), k) + 1]]))
+            self.between = cdist(centres, centres)
+
+    @classmethod
+    def single(cls, n: int, k: int) -> "_KnnPlan":
+        return cls([np.arange(n)], k)
+
+    @classmethod
+    def of(cls, dist2: _SquaredDistances, k: int) -> "_KnnPlan":
+        pts = dist2.centred
+        tiles = _spatial_tiles(pts)
+        if len(tiles) == 1:
+            return cls(tiles, k)
+        centres = np.array([pts[t].mean(axis=0) for t in tiles])
+        radii = np.array([np.sqrt(((pts[t] - c) ** 2).sum(axis=1)).max() for t, c in zip(tiles, centres)])
+        return cls(tiles, k, centres, radii)
+
+    def candidates(self, ti: int, dist2: _SquaredDistances) -> np.ndarray:
+        """Sorted indices of every cell that may be among the k nearest of a cell of tile ``ti``."""
+        if self.centres is None:
+            return self.tiles[0]
+        from scipy.spatial.distance import cdist
+
+        tiles, k, rows = self.tiles, self.k, self.tiles[ti]
+        near = np.argsort(self.between[ti], kind="stable")  # this tile first, then the closest ones
+        pool = np.sort(np.concatenate([tiles[t] for t in near[:np.searchsorted(np.cumsum(self.sizes[near]), k) + 1]]))
         upper = np.partition(np.maximum(dist2.left[rows] @ dist2.right[pool].T, 0), k - 1, axis=1)[:, k - 1]
         upper = upper.astype(np.float64) + 2.0 * dist2.error_bound(rows)  # rounding cannot hide a closer k-th
         slack = 2.0 * dist2.error_bound(rows) + 1e-9 * (1.0 + upper + dist2.sq[rows] + dist2.sq.max())
-        gap = np.maximum(cdist(pts[rows], centres) - radii[None, :], 0.0) ** 2
+        gap = np.maximum(cdist(dist2.centred[rows], self.centres) - self.radii[None, :], 0.0) ** 2
         needed = (gap <= (upper + slack)[:, None]).any(axis=0)
         return np.sort(np.concatenate([tiles[t] for t in np.flatnonzero(needed)]))
-
-    return tiles, candidates
 
 
 def _knn_batch_counts(dist2: _SquaredDistances, rows: np.ndarray, cols: np.ndarray, k: int,

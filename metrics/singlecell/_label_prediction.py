@@ -6,6 +6,7 @@ from typing import Sequence
 import numpy as np
 
 from bench.errors import BenchError
+from bench.scheduler import active_runner
 from bench.metrics.singlecell._checks import check_embedding, check_labels
 
 CLASSIFIERS = ("lr", "knn", "rf")
@@ -35,7 +36,7 @@ def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, r
     one-vs-rest macro on ``predict_proba``. Returns ``mean_fold_<metric>`` (mean over every fold
     of every classifier) and ``mean_fold_<metric>_<classifier>``, plus ``n_cells``/``n_classes``.
     """
-    from sklearn.model_selection import StratifiedKFold, cross_validate
+    from sklearn.model_selection import StratifiedKFold
 
     X = check_embedding(X)
     codes, cats = check_labels(labels, len(X))
@@ -57,14 +58,16 @@ def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, r
                "precision": make_scorer(precision_score, average=average, zero_division=0),
                "recall": make_scorer(recall_score, average=average, zero_division=0),
                "auroc": "roc_auc" if average == "binary" else "roc_auc_ovr"}
-    cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
-    models = _classifiers(random_state)
+    Xk = X[keep]
+    folds = list(StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state).split(Xk, y))
+    jobs = [(name, fold) for name in classifiers for fold in folds]
+    scores = _fold_scores(jobs, Xk, y, scoring, random_state, n_jobs)
     per_classifier: dict = {}
     rows = {m: [] for m in FOLD_METRICS}
     for name in classifiers:
-        res = cross_validate(models[name], X[keep], y, cv=cv, scoring=scoring, n_jobs=n_jobs)
+        mine = [s for (clf, _), s in zip(jobs, scores) if clf == name]
         for m in FOLD_METRICS:
-            vals = res[f"test_{m}"]
+            vals = np.array([s[m] for s in mine])
             rows[m].extend(vals.tolist())
             per_classifier[f"mean_fold_{m}_{name}"] = float(np.mean(vals))
     out = {f"mean_fold_{m}": float(np.mean(rows[m])) for m in FOLD_METRICS}
@@ -73,3 +76,32 @@ def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, r
     out["n_classes"] = int(len(kept))
     out["dropped_classes"] = [str(cats[i]) for i in np.flatnonzero((counts > 0) & (counts < min_class_size))]
     return out
+
+
+def _fold_scores(jobs: list, X: np.ndarray, y: np.ndarray, scoring: dict, random_state: int,
+                 n_jobs: int | None) -> list[dict]:
+    """Test scores of every (classifier, (train, test)) job, in job order. Serial: sklearn's
+    ``cross_validate`` on the folds of each classifier (``n_jobs`` processes); on a Dask cluster
+    (:func:`bench.scheduler.scheduler`) one task per fold, ``X`` and ``y`` shared once. A fold
+    is the same computation either way, so the scores are identical."""
+    runner = active_runner()
+    if runner.client is None:
+        from sklearn.model_selection import cross_validate
+
+        models, out = _classifiers(random_state), []
+        for name in dict.fromkeys(name for name, _ in jobs):
+            res = cross_validate(models[name], X, y, cv=[fold for clf, fold in jobs if clf == name],
+                                 scoring=scoring, n_jobs=n_jobs)
+            out += [{m: float(res[f"test_{m}"][i]) for m in FOLD_METRICS} for i in range(len(res["fit_time"]))]
+        return out
+    return list(runner.map(_one_fold, jobs, X=runner.share(X), y=runner.share(y), scoring=scoring,
+                           random_state=random_state))
+
+
+def _one_fold(job, *, X, y, scoring, random_state) -> dict:
+    """Scores of one classifier on one (train, test) fold (sklearn's ``cross_validate`` on that fold)."""
+    from sklearn.model_selection import cross_validate
+
+    name, fold = job
+    res = cross_validate(_classifiers(random_state)[name], X, y, cv=[fold], scoring=scoring)
+    return {m: float(res[f"test_{m}"][0]) for m in FOLD_METRICS}

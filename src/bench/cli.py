@@ -1,5 +1,5 @@
-"""The ``bench`` command: ``list | info | build | run | simulate | evaluate | validate | push |
-push-metric | install-metrics``. Each command group lives in one module of :mod:`bench.commands` and adds its
+"""The ``bench`` command: ``list | info | build | run | simulate | sweep | leaderboard | evaluate | validate |
+push | push-metric | install-metrics``. Each command group lives in one module of :mod:`bench.commands` and adds its
 subcommands through ``register(subparsers)``; every handler (a function or a lazy ``"module:function"``)
 returns an exit code. Old verbs are hidden aliases (:mod:`bench.commands.aliases`).
 
@@ -22,8 +22,10 @@ COMMAND_MODULES = (
     "bench.commands.data",        # build
     "bench.commands.run",         # run
     "bench.commands.simulate",    # simulate (GeneLab GO-rule power on synthetic studies)
+    "bench.commands.sweep",       # sweep, leaderboard
     "bench.commands.evaluate",    # evaluate, install-metrics
     "bench.commands.publish",     # validate, push, push-metric
+    "bench.commands.results",     # verify, leaderboard, publish-result
     "bench.commands.aliases",     # hidden old verbs: evaluate-gta, evaluate-embedding, build-genotex, geometa
 )
 
@@ -64,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.command_line = ["bench", *(sys.argv[1:] if argv is None else argv)]  # the exact command, for records
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2

@@ -47,7 +47,8 @@ def test_evaluate_out_writes_a_report_folder_under_the_out_policy(tmp_path, caps
     sub = root / "evaluation" / "submission_PCALR_baseline_A5.json"
     common = ["A5_skin", str(sub), "--data-dir", str(root), "--n-bootstrap", "20", "--n-permutations", "20"]
     assert main(["evaluate", *common, "--out", str(tmp_path / "rep")]) == 0
-    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [".bench-run.json", "per_fold.tsv", "results.json"]
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [".bench-run.json", "per_fold.tsv", "predictions.json",
+                                                                   "record.json", "results.json"]
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "x.txt").write_text("x")
     capsys.readouterr()

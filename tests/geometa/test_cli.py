@@ -8,7 +8,7 @@ from bench.loaders.repo import list_configs, read_config_meta
 
 from geometa_helpers import make_human_dir
 
-pytest.importorskip("h5py")
+pytest.importorskip("h5py", reason="h5py is not installed (pip install 'bench[geometa]')")
 
 
 def test_bench_build_with_expression_matches_the_old_spelling(tmp_path, capsys):

@@ -12,17 +12,21 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sys
 from pathlib import Path
 
 from bench.baselines.report import Result, check_out, emit
 from bench.errors import BenchError
+from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.io import write_json_atomic
+from bench.record import PREDICTIONS_FILE, write_record
 from bench.tasks import get_task
 
 # family -> evaluate module (until tasks/families.py carries the `evaluate` entries)
 EVALUATORS = {"genelab": "bench.baselines.genelab.evaluate", "genotex": "bench.baselines.genotex.evaluate",
               "singlecell": "bench.baselines.singlecell.evaluate"}
-GENELAB_OPTIONS = ("include_holdout", "n_bootstrap", "n_permutations", "rng")
+GENELAB_OPTIONS = ("include_holdout", "n_bootstrap", "n_permutations", "rng", "model_id", "model_revision",
+                   "pretraining_corpus")
 GENOTEX_OPTIONS = ("compat", "subtasks", "task_info")
 SINGLECELL_OPTIONS = ("obs", "obsm", "label_key", "batch_key", "tasks")
 
@@ -46,12 +50,20 @@ def register(sub) -> None:
     g.add_argument("--rng", choices=("default", "legacy"), default="default",
                    help="'default' = evaluator rules (numpy default_rng); 'legacy' = numpy RandomState as the "
                         "upstream pathway/B/C/D/NC scripts")
+    g.add_argument("--record", default=None, metavar="DIR",
+                   help="also write the verifiable result record alone: DIR/record.json + DIR/predictions.json "
+                        "(also in the --out report folder); check it with `bench verify DIR`")
+    g.add_argument("--model-id", default=None, help="model id for the record (default: the submission's model_name)")
+    g.add_argument("--model-revision", default=None, help="model revision (commit) for the record")
+    g.add_argument("--pretraining-corpus", default=None,
+                   help="declared pre-training corpus of the model, for the record (e.g. 'CELLxGENE 2023-07')")
     g = p.add_argument_group("GenoTEX")
     g.add_argument("--compat", default="v2", choices=["v2", "legacy", "genomas", "bench"],
                    help="evaluator rules: v2 (GenoTex@1669c87, default), legacy, genomas, bench")
     g.add_argument("--subtasks", nargs="+", default=["gene", "clinical", "linked"],
                    choices=["gene", "clinical", "linked"], help="preprocessing tables (default all)")
     g.add_argument("--task-info", default=None, help="task_info.json for selection (default: from --data-dir)")
+    add_scheduler_argument(p)
     g = p.add_argument_group("single-cell")
     g.add_argument("--obs", default=None, metavar="OBS.csv", help="per-cell table, rows aligned with EMB.npy")
     g.add_argument("--obsm", nargs="+", default=None, metavar="KEY", help="embedding(s) of an .h5ad to score")
@@ -109,7 +121,22 @@ def cmd_evaluate(args) -> int:
     options = family_options(family, args)
     if family in ("genelab", "genotex"):
         options["data_dir"] = args.data_dir
-    return report(module.evaluate(spec, predictions, **options), json_out=args.json_out, out=out)
+    if family == "genelab":
+        options["command"] = getattr(args, "command_line", None)
+    elif args.record:
+        raise BenchError(f"--record: result records are written for GeneLab tasks; {spec.name} is {spec.family}")
+    parse_scheduler(args.scheduler)  # a bad --scheduler is refused before any work
+    with scheduler(args.scheduler):
+        result = module.evaluate(spec, predictions, **options)
+    for alarm in result.settings.get("alarms") or []:
+        print(f"bench: warning: [{alarm['id']}] {alarm['message']}", file=sys.stderr)
+    if family == "genelab" and args.record:
+        write_record(args.record, result.files["record.json"], result.files[PREDICTIONS_FILE]["predictions"],
+                     task_id=str(result.settings["task_id"]), model_name=result.settings["model_name"])
+    code = report(result, json_out=args.json_out, out=out)
+    if family == "genelab" and args.record:
+        print(f"record written to {args.record}/record.json (check it with `bench verify {args.record}`)")
+    return code
 
 
 def report(result: Result, *, json_out=None, out=None) -> int:

@@ -19,6 +19,9 @@ def register(sub) -> None:
     p.add_argument("--revision", default=None, metavar="BRANCH", help="branch to commit to (created if absent)")
     p.add_argument("--private", action="store_true", help="create the repository as private if it does not exist")
     p.add_argument("--dry-run", action="store_true", help="print the operations; no network, no token needed")
+    p.add_argument("--register-benchmark", action="store_true",
+                   help="also upload eval.yaml (the Hub's benchmark registration: one task per config) so model "
+                        "repos can report results on it with `bench publish-result`")
     p.set_defaults(handler=cmd_push)
 
     p = sub.add_parser("push-metric", help="publish a metric folder as a Hugging Face evaluate Space")
@@ -50,7 +53,7 @@ def cmd_push(args) -> int:
     from bench.loaders.publish import format_plan, push
 
     plan = push(args.dir, args.repo, configs=args.config, revision=args.revision,
-                private=args.private, dry_run=args.dry_run)
+                private=args.private, dry_run=args.dry_run, register_benchmark=args.register_benchmark)
     print(format_plan(plan, dry_run=args.dry_run))
     return 0
 

@@ -9,6 +9,7 @@ import argparse
 
 from bench.baselines.report import check_out, default_out, emit
 from bench.errors import BenchError
+from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.tasks import get_task
 from bench.tasks.families import FAMILIES, get_family
 
@@ -53,6 +54,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=42, help="seed for every random step (default 42)")
     p.add_argument("--limit-folds", type=positive_int, default=None, metavar="N",
                    help="quick smoke run: only the first N folds (GenoTEX: problems; GEOmeta: targets)")
+    add_scheduler_argument(p)
     p.set_defaults(handler=cmd_run)
 
 
@@ -62,7 +64,10 @@ def cmd_run(args) -> int:
     models = family.resolve("models")
     if args.model not in models:
         raise BenchError(f"unknown model {args.model!r} for task {spec.name}; choices: {', '.join(models)}")
+    parse_scheduler(args.scheduler)  # a bad --scheduler is refused before any work
     out = check_out(args.out if args.out is not None else default_out(spec.name, args.model), spec.name)
-    result = family.resolve("run")(spec, model=args.model, data_dir=args.data_dir, seed=args.seed, limit_folds=args.limit_folds)
+    with scheduler(args.scheduler):
+        result = family.resolve("run")(spec, model=args.model, data_dir=args.data_dir, seed=args.seed,
+                                       limit_folds=args.limit_folds)
     emit(result, out)
     return 0

@@ -1,0 +1,341 @@
+"""``bench leaderboard DIR…``: a significance-aware board from result records (``bench run`` report
+folders, ``bench evaluate --record`` folders, or any folder holding them) and from sweep folders
+(``runs/*.json`` of ``bench sweep``, which store per-fold values: resampled by missions only).
+
+Per task: the records' predictions (keyed by sample id) and the task's labels read through the
+checked labels reader (their sha256 must equal the record's), the floors (constant and seeded random
+scores, unless a run of them is among the records) and the perfect control (scores = labels), then
+the paired hierarchical bootstrap of :mod:`bench.metrics.leaderboard` (missions, then samples within
+missions). Across tasks: a weighted mean of the per-task values, raw or scaled as the share of the
+gap between the floor (the best of the floors, including the confound-only control when it was
+run: `bench run TASK --model confound`) and the perfect control, with the rank intervals of
+the combined draws. Every choice (tasks, weights, scale, seed, draws) is written into the output.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from bench.errors import BenchError
+from bench.io import atomic_path, write_json_atomic, write_text_atomic
+from bench.metrics import leaderboard as lb
+from bench.record import RECORD_FILE, labels_sha256, read_record
+
+FLOORS = ("control:constant", "control:random", "control:confound")
+PERFECT = "control:perfect"
+SCALES = ("raw", "controls")
+CSV_COLUMNS = ["scope", "model", "value", "ci_lower", "ci_upper", "rank", "rank_lower", "rank_upper", "tie_group",
+               "control", "scale"]
+
+
+SWEEP_RUNS = "runs"
+
+
+def find_inputs(paths: Sequence[str | os.PathLike]) -> tuple[list[Path], list[Path]]:
+    """``(records, sweep run files)``: every ``record.json`` given or under the given folders, and the
+    ``runs/*.json`` of sweep folders (``bench sweep``) that hold per-fold values but no record."""
+    records, runs = [], []
+    for p in map(Path, paths):
+        if p.is_file():
+            records.append(p)
+        elif p.is_dir():
+            records += sorted(p.rglob(RECORD_FILE))
+            runs += sorted(f for f in p.rglob("*.json") if f.parent.name == SWEEP_RUNS and _is_sweep_run(f))
+        else:
+            raise BenchError(f"{p}: no such file or folder (expected result records or folders holding them)")
+    records = list(dict.fromkeys(f.resolve() for f in records))
+    runs = list(dict.fromkeys(f.resolve() for f in runs))
+    if not records and not runs:
+        raise BenchError(f"no {RECORD_FILE} and no sweep runs found under {', '.join(map(str, paths))} (write records "
+                         "with `bench run` or `bench evaluate --record DIR`, or runs with `bench sweep`)")
+    return records, runs
+
+
+def _is_sweep_run(path: Path) -> bool:
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return False
+    return isinstance(run, dict) and isinstance(run.get("key"), dict) and isinstance(run.get("per_fold_auroc"), dict)
+
+
+def load_sweep_runs(runs: list[Path]) -> dict[str, dict]:
+    """Per task (from sweep runs): folds and the per-fold AUROC of each model, averaged over its seeds."""
+    tasks: dict[str, dict] = {}
+    for path in runs:
+        run = json.loads(path.read_text(encoding="utf-8"))
+        key = run["key"]
+        entry = tasks.setdefault(key["task"], {"kind": "folds", "values": {}, "seeds": {}})
+        kind = _floor_kind(key["model"])
+        model = kind or str(key["model"])
+        entry["seeds"].setdefault(model, {})[key.get("seed")] = {f: (np.nan if v is None else float(v))
+                                                                  for f, v in run["per_fold_auroc"].items()}
+    for task, entry in tasks.items():
+        folds = sorted({f for per_seed in entry["seeds"].values() for fv in per_seed.values() for f in fv})
+        entry["folds"] = folds
+        for model, per_seed in entry["seeds"].items():
+            grid = np.array([[fv.get(f, np.nan) for f in folds] for fv in per_seed.values()])
+            entry["values"][model] = grid.mean(axis=0)
+        entry["values"].setdefault("control:constant", np.full(len(folds), 0.5))  # AUROC of ties: 0.5 exactly
+        entry["values"].setdefault(PERFECT, np.ones(len(folds)))
+        entry["controls"] = [m for m in entry["values"] if m.startswith("control:")]
+    return tasks
+
+
+def _floor_kind(model_id: str) -> str | None:
+    tail = str(model_id).rsplit("/", 1)[-1]
+    return f"control:{tail}" if tail in ("constant", "random", "confound") else None
+
+
+def load_task_inputs(records: list[Path], *, data_dir=None) -> dict[str, dict]:
+    """Per task: folds, labels per fold and scores per model (``scores[model][fold]``: seeds x samples)."""
+    from bench.metrics.submission import read_submission, task_labels
+    from bench.tasks import get_task
+
+    tasks: dict[str, dict] = {}
+    for path in records:
+        record = read_record(path)
+        if record["metric"].get("id") != "lomo_auroc":
+            raise BenchError(f"{path}: bench leaderboard ranks lomo_auroc records (GeneLab A/B); this one is "
+                             f"{record['metric'].get('id')}")
+        task = record["benchmark"]["task"]
+        folds = [r["fold"] for r in record["value"]["per_fold"]]
+        entry = tasks.setdefault(task, {"kind": "samples", "folds": folds, "records": [], "scores": {}, "controls": []})
+        if folds != entry["folds"]:
+            raise BenchError(f"{path}: task {task} folds {folds} differ from another record's {entry['folds']}")
+        entry["records"].append((path, record))
+    for task, entry in sorted(tasks.items()):
+        spec = get_task(task)
+        by_name = {f.name: f.test_y() for f in task_labels(spec, data_dir)[0]}
+        labels = {f: {str(k): float(v) for k, v in by_name[f].items()} for f in entry["folds"]}
+        entry["labels"] = [np.array(list(labels[f].values())) for f in entry["folds"]]
+        for path, record in entry["records"]:
+            if record.get("labels_sha256") and record["labels_sha256"] != labels_sha256(labels):
+                raise BenchError(f"{path}: its labels sha256 differs from the labels of task {task} under the data dir "
+                                 "(computed on other data); run `bench verify` on it")
+            preds = read_submission(path.parent / record["predictions"]["file"]).predictions
+            model = str(record["model"].get("id") or "unknown")
+            kind = _floor_kind(model)
+            if kind:
+                model = kind
+            try:
+                per_fold = [np.array([float(preds[f][sid]) for sid in labels[f]]) for f in entry["folds"]]
+            except (KeyError, TypeError):
+                raise BenchError(f"{path}: its predictions do not cover every test sample of task {task}; "
+                                 "run `bench verify` on it") from None
+            entry["scores"].setdefault(model, []).append(per_fold)
+    for entry in tasks.values():
+        entry["scores"] = {m: [np.stack([seed_run[f] for seed_run in runs]) for f in range(len(entry["folds"]))]
+                           for m, runs in entry["scores"].items()}
+    return tasks
+
+
+def add_controls(entry: dict, *, seed: int) -> None:
+    """Constant (0.5) and random floors (``default_rng(seed).random(n)`` per fold in fold order), unless
+    runs of them are among the records, and the perfect control (the labels as scores)."""
+    rng = np.random.default_rng(seed)
+    generated = {"control:constant": [np.full((1, y.size), 0.5) for y in entry["labels"]],
+                 "control:random": [rng.random(y.size)[None, :] for y in entry["labels"]],
+                 PERFECT: [y.astype(np.float64)[None, :] for y in entry["labels"]]}
+    for name, per_fold in generated.items():
+        entry["scores"].setdefault(name, per_fold)
+    entry["controls"] = [m for m in entry["scores"] if m.startswith("control:")]
+
+
+def task_board(task: str, entry: dict, *, n_bootstrap: int, seed: int, alpha: float, scale: str) -> dict:
+    """One task's board (raw or scaled) and its draws, for the aggregate. Records (predictions) are
+    resampled hierarchically; sweep runs (per-fold values only) by folds."""
+    if entry["kind"] == "samples":
+        models, draws = lb.hierarchical_draws(entry["labels"], entry["scores"], n_bootstrap=n_bootstrap, seed=seed)
+        per_fold = lb.fold_values(entry["labels"], entry["scores"])
+    else:
+        models = list(entry["values"])
+        per_fold = entry["values"]
+        draws = lb.unit_draws(np.column_stack([per_fold[m] for m in models]), n_bootstrap=n_bootstrap, seed=seed)
+    observed = np.array([np.nanmean(per_fold[m]) for m in models])
+    floor = max(observed[models.index(m)] for m in FLOORS if m in models)
+    ceiling = observed[models.index(PERFECT)]
+    if scale == "controls":
+        observed, draws = lb.scale_to_controls(observed, floor, ceiling), lb.scale_to_controls(draws, floor, ceiling)
+        per_fold = {m: lb.scale_to_controls(v, floor, ceiling) for m, v in per_fold.items()}
+    result = lb.board(models, observed, draws, fold_values=per_fold, alpha=alpha, controls=entry["controls"])
+    return {"board": result, "models": models, "observed": observed, "draws": draws, "floor": float(floor),
+            "ceiling": float(ceiling), "folds": entry["folds"],
+            "resampled": "missions, then samples" if entry["kind"] == "samples" else "missions (per-fold values)"}
+
+
+def parse_weights(text: str | None, tasks: Sequence[str]) -> dict[str, float]:
+    """``"A5_skin=2,A6_eye=1"`` -> weights (default 1 for every task); BenchError on a bad entry."""
+    weights = {t: 1.0 for t in tasks}
+    for item in filter(None, (text or "").split(",")):
+        name, sep, value = item.partition("=")
+        if not sep or name.strip() not in weights:
+            raise BenchError(f"--weights: {item!r} is not TASK=WEIGHT for one of the tasks {', '.join(tasks)}")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise BenchError(f"--weights: weight {value!r} of {name} is not a number") from None
+        if not weights[name.strip()] >= 0:
+            raise BenchError(f"--weights: weight of {name} must be >= 0")
+    if sum(weights.values()) <= 0:
+        raise BenchError("--weights: at least one weight must be positive")
+    return weights
+
+
+def aggregate(boards: dict[str, dict], weights: dict[str, float], *, alpha: float) -> tuple[lb.Board, list[str]]:
+    """Weighted mean over tasks of the models present in every task, with combined draws."""
+    tasks = list(boards)
+    common = [m for m in boards[tasks[0]]["models"] if all(m in boards[t]["models"] for t in tasks)]
+    total = sum(weights[t] for t in tasks)
+    observed = sum(weights[t] * np.array([boards[t]["observed"][boards[t]["models"].index(m)] for m in common])
+                   for t in tasks) / total
+    draws = sum(weights[t] * boards[t]["draws"][:, [boards[t]["models"].index(m) for m in common]]
+                for t in tasks) / total
+    controls = [m for m in common if m.startswith("control:")]
+    excluded = sorted({m for t in tasks for m in boards[t]["models"]} - set(common))
+    return lb.board(common, observed, draws, alpha=alpha, controls=controls), excluded
+
+
+def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[str] | None = None,
+                      weights: str | None = None, scale: str = "raw", n_bootstrap: int = lb.DEFAULT_N_BOOTSTRAP,
+                      seed: int = lb.DEFAULT_SEED, alpha: float = lb.DEFAULT_ALPHA) -> dict:
+    """Boards per task and across tasks, with every choice recorded."""
+    if scale not in SCALES:
+        raise BenchError(f"--scale must be one of {', '.join(SCALES)}, got {scale!r}")
+    if n_bootstrap < 10:
+        raise BenchError(f"--n-bootstrap must be at least 10, got {n_bootstrap}")
+    records, runs = find_inputs(paths)
+    inputs = load_sweep_runs(runs)
+    inputs.update(load_task_inputs(records, data_dir=data_dir) if records else {})  # predictions win
+    chosen = sorted(inputs) if not tasks else list(tasks)
+    unknown = [t for t in chosen if t not in inputs]
+    if unknown:
+        raise BenchError(f"--tasks: no records for {', '.join(unknown)}; the records cover {', '.join(sorted(inputs))}")
+    w = parse_weights(weights, chosen)
+    for i, t in enumerate(chosen):
+        if inputs[t]["kind"] == "samples":
+            add_controls(inputs[t], seed=seed + i)
+    boards = {t: task_board(t, inputs[t], n_bootstrap=n_bootstrap, seed=seed + i, alpha=alpha, scale=scale)
+              for i, t in enumerate(chosen)}
+    agg, excluded = aggregate(boards, w, alpha=alpha)
+    return {"settings": {"tasks": chosen, "weights": w, "scale": scale, "n_bootstrap": n_bootstrap, "seed": seed,
+                         "task_seeds": {t: seed + i for i, t in enumerate(chosen)}, "alpha": alpha,
+                         "resampling": "paired: missions (folds) with replacement, then samples within each drawn "
+                                       "fold; one default_rng(seed + task index) per task",
+                         "p_values": "two-sided paired bootstrap, Holm-adjusted over all pairs of a board",
+                         "controls": "floors = constant 0.5 and uniform random scores from default_rng(seed + task index) "
+                                     "(or runs of the 'constant'/'random' baselines) and, when run, the "
+                                     "confound-only baseline (batch/technical metadata only); the scale's floor "
+                                     "is the best of them; perfect = the labels as scores",
+                         "records": [{"task": read_record(p)["benchmark"]["task"], "model": read_record(p)["model"]["id"],
+                                      "predictions_sha256": read_record(p)["predictions"]["sha256"]} for p in records],
+                         "sweep_runs": len(runs)},
+            "tasks": {t: {"folds": b["folds"], "floor": b["floor"], "ceiling": b["ceiling"], "resampled": b["resampled"],
+                          **asdict(b["board"])} for t, b in boards.items()},
+            "aggregate": {**asdict(agg), "excluded_models": excluded}}
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+def _f(v, digits=3) -> str:
+    return "" if v is None else (f"{v:.{digits}f}" if isinstance(v, float) else str(v))
+
+
+def _table(rows: list[dict]) -> list[str]:
+    lines = ["| model | value | 95% CI | rank | rank 95% interval | tie group |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        name = f"*{r['model']}*" if r["control"] else r["model"]
+        lines.append(f"| {name} | {_f(r['value'])} | [{_f(r['ci_lower'])}, {_f(r['ci_upper'])}] | {r['rank']} | "
+                     f"{r['rank_lower']}–{r['rank_upper']} | {r['tie_group']} |")
+    return lines
+
+
+def _pairs(pairs: list[dict]) -> list[str]:
+    lines = ["| A | B | A − B | wins (folds) | p | p (Holm) |", "|---|---|---|---|---|---|"]
+    for p in pairs:
+        wins = f"{p['wins']} of {p['n_folds']}" if "wins" in p else ""
+        lines.append(f"| {p['a']} | {p['b']} | {_f(p['difference'])} | {wins} | {_f(p['p'], 4)} | {_f(p['p_holm'], 4)} |")
+    return lines
+
+
+def format_markdown(result: dict) -> str:
+    s = result["settings"]
+    lines = ["# Leaderboard", "",
+             f"Scale: **{s['scale']}**" + (" (share of the gap from the best floor to the perfect control)"
+                                            if s["scale"] == "controls" else " (mean AUROC over folds)")
+             + "; tasks: " + ", ".join(f"{t} (weight {s['weights'][t]:g})" for t in s["tasks"]) + "; "
+             + f"{s['n_bootstrap']} paired bootstrap draws, seed {s['seed']}, alpha {s['alpha']}.",
+             f"Resampling: {s['resampling']}. p-values: {s['p_values']}. Controls (in italics): {s['controls']}.",
+             "Models sharing a tie group are not significantly different from the group's leader.", ""]
+    agg = result["aggregate"]
+    n_pairs = len(agg["pairs"])
+    smallest = min(1.0, n_pairs * 2 / (s["n_bootstrap"] + 1))
+    if smallest >= s["alpha"]:
+        lines += [f"**Resolution:** with {s['n_bootstrap']} draws and {n_pairs} pairs the smallest Holm-adjusted p is "
+                  f"{smallest:.3f} >= alpha {s['alpha']}: no difference can be significant and every model shares one "
+                  "tie group. Raise --n-bootstrap.", ""]
+    lines += ["## All tasks (weighted mean)", ""] + _table(agg["rows"])
+    if agg["excluded_models"]:
+        lines += ["", f"Not in every task, left out of the aggregate: {', '.join(agg['excluded_models'])}"]
+    for task, b in result["tasks"].items():
+        lines += ["", f"## {task}", "", f"Folds: {', '.join(b['folds'])}; resampled: {b['resampled']}; floor "
+                  f"{b['floor']:.3f}, perfect control {b['ceiling']:.3f} (raw AUROC).", ""] + _table(b["rows"])
+        lines += ["", "Pairwise (paired bootstrap):", ""] + _pairs([p for p in b["pairs"]])
+    return "\n".join(lines) + "\n"
+
+
+def format_csv(result: dict) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    scopes = [("all", result["aggregate"]["rows"])] + [(t, b["rows"]) for t, b in result["tasks"].items()]
+    for scope, rows in scopes:
+        for r in rows:
+            writer.writerow({**{k: r[k] for k in CSV_COLUMNS if k in r}, "scope": scope,
+                             "scale": result["settings"]["scale"]})
+    return buf.getvalue()
+
+
+def plot_ranks(result: dict, path: Path) -> Path:
+    """Observed rank (dot) and 95% rank interval (bar) per model, one panel per board."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    boards = [("all tasks", result["aggregate"]["rows"])] + [(t, b["rows"]) for t, b in result["tasks"].items()]
+    fig, axes = plt.subplots(1, len(boards), figsize=(3.6 * len(boards), 0.9 + 0.45 * max(len(r) for _, r in boards)),
+                             squeeze=False)
+    for ax, (title, rows) in zip(axes[0], boards):
+        for i, r in enumerate(rows):
+            colour = "grey" if r["control"] else "tab:blue"
+            ax.plot([r["rank_lower"], r["rank_upper"]], [i, i], color=colour, lw=3, solid_capstyle="round")
+            ax.plot(r["rank"], i, "o", color="black", ms=5)
+        ax.set_yticks(range(len(rows)), [f"{r['model']} (g{r['tie_group']})" for r in rows], fontsize=8)
+        ax.invert_yaxis()
+        ax.set(xlabel="rank (95% interval)", title=title)
+        ax.set_xlim(0.5, len(rows) + 0.5)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return path
+
+
+def write_leaderboard(result: dict, out: str | os.PathLike) -> list[Path]:
+    """leaderboard.md, leaderboard.csv, leaderboard.json and ranks.png into ``out`` (each atomically)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise BenchError(f"--out {out} is a file; expected a folder for the leaderboard files")
+    return [write_text_atomic(out / "leaderboard.md", format_markdown(result)),
+            write_text_atomic(out / "leaderboard.csv", format_csv(result)),
+            write_json_atomic(out / "leaderboard.json", result),
+            plot_ranks(result, out / "ranks.png")]
