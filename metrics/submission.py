@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from bench.errors import BenchError
-from bench.io import read_json, sha256_file, write_json_atomic
+from bench.io import TOO_DEEP, read_json, sha256_file, write_json_atomic
 
 REQUIRED_FIELDS = ("task_id", "model_name", "predictions")
 MODEL_NAME_RE = re.compile(r"^[\w\-\.]+$")
@@ -75,6 +75,8 @@ def read_submission(path: str | Path) -> Submission:
                          "expected a submission object {\"task_id\", \"model_name\", \"predictions\"}") from None
     except UnicodeDecodeError as exc:
         raise BenchError(f"{path}: not UTF-8 text ({exc.reason}); expected a JSON submission") from None
+    except RecursionError:
+        raise BenchError(f"{path}: {TOO_DEEP}; expected a submission object") from None
     if not isinstance(data, dict):
         raise BenchError(f"{path}: top level must be a JSON object with fields {list(REQUIRED_FIELDS)}, "
                          f"got {type(data).__name__}")

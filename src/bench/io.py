@@ -96,6 +96,10 @@ def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
     return write_text_atomic(path, json.dumps(obj, indent=2, allow_nan=False) + "\n")
 
 
+#: Message for JSON nested deeper than Python's reader allows (RecursionError).
+TOO_DEEP = "JSON nested too deeply (arrays/objects within each other more than ~1,000 levels); not a valid input"
+
+
 def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
     """Read JSON, raising :class:`BenchError` naming the file on a missing or malformed file."""
     path = Path(path)
@@ -105,6 +109,10 @@ def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise BenchError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise BenchError(f"{path}: {TOO_DEEP}") from None
+    except UnicodeDecodeError as exc:
+        raise BenchError(f"{path}: not UTF-8 text ({exc.reason}); expected JSON") from None
 
 
 def read_yaml(path: str | os.PathLike, *, what: str = "YAML file") -> Any:

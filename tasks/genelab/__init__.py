@@ -24,4 +24,4 @@ class Params(_Base):
     n_genes_before_var_filter: int | None = None
     n_genes_after_var_filter: int | None = None
     var_percentile_cutoff: float | None = None
-    synthetic: dict | None = None        # generator parameters (bench.loaders.genelab.synthetic.SyntheticParams)
+    synthetic: dict[str, float | list[float]] | None = None  # generator parameters (bench.loaders.genelab.synthetic.SyntheticParams)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from bench.commands import seed_type
 from bench.errors import BenchError
 from bench.io import atomic_path
 from bench.loaders.families import write_task
@@ -39,7 +40,7 @@ def register(sub) -> None:
     g = p.add_argument_group("GEOmeta")
     g.add_argument("--expression", default=None, metavar="FILE|synthetic",
                    help="add ARCHS4 expression to geometa configs: an ARCHS4 .h5 file or 'synthetic' (default: labels only)")
-    g.add_argument("--expression-seed", type=int, default=0, help="seed of the synthetic expression (default 0)")
+    g.add_argument("--expression-seed", type=seed_type, default=0, help="seed of the synthetic expression (default 0)")
     p.set_defaults(handler=cmd_build)
 
 
