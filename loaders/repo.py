@@ -152,7 +152,7 @@ class StreamedSplit:
             features = datasets.Features.from_arrow_schema(schema)
         if list(features) != schema.names:
             raise BenchError(f"{path}: columns {schema.names} do not match the features {list(features)}")
-        return cls(features, num_rows, num_bytes, lambda: _read_arrow_batches(path))
+        return cls(features, num_rows, num_bytes, functools.partial(_read_arrow_batches, path))
 
     @classmethod
     def from_dataset(cls, ds) -> "StreamedSplit":
@@ -172,6 +172,29 @@ class StreamedSplit:
         if split.num_rows != ds.num_rows:  # pragma: no cover - guards the check above
             raise BenchError(f"{files[0]['filename']}: {split.num_rows} rows on disk, dataset has {ds.num_rows}")
         return split
+
+
+@dataclass(frozen=True)
+class ShardedSplit:
+    """A split written as several parquet files ``<split>-0000i-of-0000n.parquet``, one per
+    :class:`StreamedSplit` shard, in order; the shards are written as tasks of the active
+    scheduler (:func:`bench.scheduler.active_runner`), each holding about one row group."""
+
+    shards: tuple[StreamedSplit, ...]
+
+    def __post_init__(self) -> None:
+        if not self.shards:
+            raise BenchError("ShardedSplit: no shards")
+        if any(s.features != self.shards[0].features for s in self.shards):
+            raise BenchError("ShardedSplit: the shards have different features")
+
+    @property
+    def features(self):
+        return self.shards[0].features
+
+    @property
+    def num_rows(self) -> int:
+        return sum(s.num_rows for s in self.shards)
 
 
 def _read_arrow_batches(path: Path) -> Iterator[Any]:
@@ -231,16 +254,29 @@ def _describe(schema) -> str:
     return "(" + ", ".join(f"{f.name}: {f.type}" for f in schema) + ")"
 
 
-def _write_split(split, path: Path) -> None:
-    if isinstance(split, StreamedSplit):
-        write_streamed_parquet(split, path)
+def _write_split(split, folder: Path, name: str) -> None:
+    if isinstance(split, ShardedSplit):
+        from bench.scheduler import active_runner
+
+        n = len(split.shards)
+        jobs = [(shard, str(folder / split_file_name(name, i, n))) for i, shard in enumerate(split.shards)]
+        for _ in active_runner().map(_write_shard, jobs):
+            pass
+    elif isinstance(split, StreamedSplit):
+        write_streamed_parquet(split, folder / split_file_name(name))
     else:
-        split.to_parquet(str(path))
+        split.to_parquet(str(folder / split_file_name(name)))
+
+
+def _write_shard(job: tuple[StreamedSplit, str]) -> int:
+    """One parquet shard (a task of the active scheduler; the folder must be visible to the worker)."""
+    return write_streamed_parquet(*job)
 
 
 def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, Any], *,
                  meta: dict) -> Path:
-    """Write one config (``{split: datasets.Dataset or StreamedSplit}``) into ``repo_dir`` and update README.md.
+    """Write one config (``{split: datasets.Dataset, StreamedSplit or ShardedSplit}``) into ``repo_dir`` and
+    update README.md.
 
     ``meta`` is stored as ``<config>/bench_config.json`` and rendered into the card; it should
     hold at least ``task``, ``family``, ``description``, ``source``, ``license``, ``citation``,
@@ -267,7 +303,7 @@ def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, 
         tmp.mkdir(parents=True, exist_ok=True)
         with _quiet_datasets_bars():  # one parquet bar per split is noise
             for s, split in splits.items():
-                _write_split(split, tmp / split_file_name(s))
+                _write_split(split, tmp, s)
         (tmp / CONFIG_META).write_text(json.dumps(full_meta, indent=2, default=str) + "\n", encoding="utf-8")
     update_readme(repo, {config: list(splits)})
     return repo / config
@@ -377,6 +413,7 @@ def is_built_repo(path: str | os.PathLike) -> bool:
 def read_built(repo_dir: str | os.PathLike, config: str):
     """Read one config of a built repository into a DatasetDict carrying its bench metadata."""
     import datasets
+    import pyarrow as pa
     import pyarrow.parquet as pq
     from datasets.table import InMemoryTable
 
@@ -394,20 +431,37 @@ def read_built(repo_dir: str | os.PathLike, config: str):
         raise BenchError(f"{meta_path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     out = datasets.DatasetDict()
     for split in meta.get("splits", {}):
-        path = repo / config / split_file_name(split)
-        if not path.is_file():
-            raise BenchError(f"{path}: split file of {config}/{split} is missing (listed in bench_config.json)")
-        table = pq.read_table(path, memory_map=True)
+        paths = split_files(repo / config, split)
+        table = pq.read_table(paths[0], memory_map=True)
+        if len(paths) > 1:
+            table = pa.concat_tables([table] + [pq.read_table(p, memory_map=True) for p in paths[1:]])
         info = datasets.DatasetInfo(description=description, features=datasets.Features.from_arrow_schema(table.schema),
                                     config_name=config)
-        st = path.stat()
         # an explicit fingerprint (file identity) avoids datasets hashing the whole table
-        fingerprint = hashlib.sha256(f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16]
+        identity = ";".join(f"{p.resolve()}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in paths)
+        fingerprint = hashlib.sha256(identity.encode()).hexdigest()[:16]
         out[split] = datasets.Dataset(InMemoryTable(table), info=info, split=split, fingerprint=fingerprint)
     if meta.get("synthetic"):
         warnings.warn(f"{config}: SYNTHETIC data (bench's deterministic generator), not real measurements",
                       SyntheticDataWarning, stacklevel=3)
     return out
+
+
+def split_files(folder: Path, split: str) -> list[Path]:
+    """The parquet file(s) of ``split`` in a config folder: ``<split>-00000-of-00001.parquet`` or every shard
+    ``<split>-0000i-of-0000n.parquet``; raise naming the first one missing."""
+    first = folder / split_file_name(split)
+    if first.is_file():
+        return [first]
+    sharded = sorted(folder.glob(f"{split}-00000-of-*.parquet"))
+    n = int(sharded[0].stem.rsplit("-of-", 1)[1]) if len(sharded) == 1 else 0
+    if not n:
+        raise BenchError(f"{first}: split file of {folder.name}/{split} is missing (listed in bench_config.json)")
+    paths = [folder / split_file_name(split, i, n) for i in range(n)]
+    absent = [p for p in paths if not p.is_file()]
+    if absent:
+        raise BenchError(f"{absent[0]}: shard {paths.index(absent[0])} of {n} of {folder.name}/{split} is missing")
+    return paths
 
 
 @functools.lru_cache(maxsize=32)

@@ -156,7 +156,7 @@ def test_arrow_cache_is_the_plain_label_order_file_however_it_is_filled(tmp_path
                                            max_chunk_bytes=budget, progress=False)
         return open(splits["test"].cache_files[0]["filename"], "rb").read()
 
-    monkeypatch.setattr(archs4, "_write_via_scratch", lambda *a, **k: pytest.fail("fallback used"))
+    monkeypatch.setattr(archs4, "_write_from_scratch", lambda *a, **k: pytest.fail("fallback used"))
     filled = cache_bytes("holes")
     monkeypatch.undo()
     monkeypatch.setattr(archs4, "_write_skeleton", lambda *a, **k: None)  # as if pyarrow had copied the values

@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import io
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,8 @@ ENSEMBL_KEYS = ("meta/genes/ensembl_gene_id", "meta/genes/ensembl_gene")
 NORMALISATION = "log1p(CPM): counts / column total over all genes of the file * 1e6, then natural log1p; float32"
 SYNTHETIC_VERSION = "2"
 DEFAULT_MAX_CHUNK_BYTES = 64 << 20
-_ARROW_VERSION = "2"  # 2: rows stored in label-table order
+DEFAULT_MAX_SHARD_BYTES = 500_000_000  # as datasets' push_to_hub max_shard_size "500MB"
+_ARROW_VERSION = "3"  # 2: rows stored in label-table order; 3: shards of at most max_shard_bytes
 
 
 def require_h5py():
@@ -285,14 +285,17 @@ def read_log_cpm(path: str | os.PathLike, gsms: list[str], *, gene_index: np.nda
 def join_expression(tables: Mapping[str, pd.DataFrame], h5_path: str | os.PathLike, *,
                     genes: list[str] | None = None, column: str = "expression",
                     cache_dir: str | os.PathLike | None = None, progress: bool = True,
-                    max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES):
+                    max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES, max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES):
     """Join each label table to the file's log1p(CPM) columns: ``({split: Dataset}, info)``.
 
-    Rows are streamed to an Arrow file in the cache, in the label table's order (never the whole
-    matrix in memory); each returned Dataset is exactly that file (``Dataset.from_file``), so
-    :func:`streamed_splits` can hand it to ``write_config`` without memory-mapping it. GSMs absent
-    from the file are left out with a :class:`~bench.loaders.geometa.GeometaWarning` naming them;
-    ``info["missing"]`` lists them.
+    Rows are written to Arrow files in the cache, in the label table's order (never the whole
+    matrix in memory): one file per shard of at most ``max_shard_bytes`` of expression values
+    (one file for a split below it). The sample chunks are read, normalised and written as tasks
+    of the active scheduler (:func:`bench.scheduler.active_runner`; each task opens the HDF5 file
+    itself), so the same files come out serially or on a Dask cluster. Each returned Dataset is
+    exactly those files (``Dataset.from_file``), so :func:`streamed_splits` can hand it to
+    ``write_config`` without memory-mapping it. GSMs absent from the file are left out with a
+    :class:`~bench.loaders.geometa.GeometaWarning` naming them; ``info["missing"]`` lists them.
     """
     layout = read_layout(h5_path)
     gene_index = select_genes(layout, genes)
@@ -301,7 +304,7 @@ def join_expression(tables: Mapping[str, pd.DataFrame], h5_path: str | os.PathLi
     for split, table in tables.items():
         splits[split], missing[split] = _join_split(layout, split, table, gene_index, len(gene_ids), column=column,
                                                     cache_dir=cache_dir, progress=progress,
-                                                    max_chunk_bytes=max_chunk_bytes)
+                                                    max_chunk_bytes=max_chunk_bytes, max_shard_bytes=max_shard_bytes)
     symbols = layout.gene_symbols
     if symbols is not None and gene_index is not None:
         symbols = [symbols[i] for i in gene_index]
@@ -314,8 +317,18 @@ def join_expression(tables: Mapping[str, pd.DataFrame], h5_path: str | os.PathLi
     return splits, info
 
 
+def shard_bounds(n_rows: int, row_bytes: int, max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES) -> list[tuple[int, int]]:
+    """[start, stop) label-order row ranges of at most ``max_shard_bytes`` of values each (>= 1 row).
+
+    >>> shard_bounds(5, 4, 8), shard_bounds(3, 4, 100)
+    ([(0, 2), (2, 4), (4, 5)], [(0, 3)])
+    """
+    per_shard = max(1, int(max_shard_bytes) // max(1, row_bytes))
+    return [(start, min(start + per_shard, n_rows)) for start in range(0, n_rows, per_shard)] or [(0, 0)]
+
+
 def _join_split(layout: Archs4Layout, split: str, table: pd.DataFrame, gene_index, n_features: int, *,
-                column: str, cache_dir, progress: bool, max_chunk_bytes: int):
+                column: str, cache_dir, progress: bool, max_chunk_bytes: int, max_shard_bytes: int):
     import datasets
 
     from bench.loaders.geometa.build import GeometaWarning
@@ -332,61 +345,139 @@ def _join_split(layout: Archs4Layout, split: str, table: pd.DataFrame, gene_inde
     kept_cols = cols[cols >= 0]
     features = datasets.Features({c: datasets.Value("string") for c in kept.columns})
     features[column] = datasets.List(datasets.Value("float32"), length=n_features)
-    target = _arrow_cache_path(layout, split, kept, gene_index, cache_dir)
-    if not target.is_file():
-        _write_arrow(target, layout, kept, kept_cols, gene_index, features, column=column,
+    shards = shard_bounds(len(kept), 4 * n_features, max_shard_bytes)
+    targets = _arrow_cache_paths(layout, split, kept, gene_index, cache_dir, shards)
+    if not all(t.is_file() for t in targets):
+        _write_arrow(targets, shards, layout, kept, kept_cols, gene_index, features, column=column,
                      progress=progress, max_chunk_bytes=max_chunk_bytes, desc=f"{split}: reading ARCHS4")
-    return datasets.Dataset.from_file(str(target)), missing
+    parts = [datasets.Dataset.from_file(str(t)) for t in targets]
+    return (parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)), missing
 
 
 def streamed_splits(splits: Mapping[str, object]) -> dict:
-    """``{split: StreamedSplit}`` for the Datasets of :func:`join_expression`: ``write_config`` then
-    streams each Arrow file into parquet with plain reads, so the output's pages are never mapped
-    into the process (peak memory stays at about one row group)."""
-    from bench.loaders.repo import StreamedSplit
+    """``{split: StreamedSplit or ShardedSplit}`` for the Datasets of :func:`join_expression`:
+    ``write_config`` then streams each Arrow file into parquet with plain reads (one parquet shard
+    per Arrow file, shards written as tasks of the active scheduler), so the output's pages are
+    never mapped into the process (peak memory stays at about one row group)."""
+    from bench.loaders.repo import ShardedSplit, StreamedSplit
 
-    return {split: StreamedSplit.from_dataset(ds) for split, ds in splits.items()}
+    out = {}
+    for split, ds in splits.items():
+        files = [f["filename"] for f in ds.cache_files]
+        out[split] = (StreamedSplit.from_dataset(ds) if len(files) == 1 else
+                      ShardedSplit(tuple(StreamedSplit.from_arrow_file(f, features=ds.features) for f in files)))
+        if out[split].num_rows != ds.num_rows:
+            raise BenchError(f"{split}: its Arrow files hold {out[split].num_rows} rows, the dataset {ds.num_rows}")
+    return out
 
 
-def _arrow_cache_path(layout: Archs4Layout, split: str, kept: pd.DataFrame, gene_index, cache_dir) -> Path:
+def _arrow_cache_paths(layout: Archs4Layout, split: str, kept: pd.DataFrame, gene_index, cache_dir,
+                       shards: list[tuple[int, int]]) -> list[Path]:
     stat = layout.path.stat()
     h = hashlib.sha256()
-    for part in (_ARROW_VERSION, str(layout.path.resolve()), str(stat.st_size), str(stat.st_mtime_ns), split):
+    for part in (_ARROW_VERSION, str(layout.path.resolve()), str(stat.st_size), str(stat.st_mtime_ns), split,
+                 repr(shards)):
         h.update(part.encode() + b"\0")
     h.update(pd.util.hash_pandas_object(kept, index=False).values.tobytes())
     h.update(b"all" if gene_index is None else np.asarray(gene_index).tobytes())
-    return default_cache_dir(cache_dir) / "arrow" / f"{split}-{h.hexdigest()[:20]}.arrow"
+    stem = default_cache_dir(cache_dir) / "arrow" / f"{split}-{h.hexdigest()[:20]}"
+    if len(shards) == 1:
+        return [stem.with_suffix(".arrow")]
+    return [stem.with_name(f"{stem.name}-{i:05d}-of-{len(shards):05d}.arrow") for i in range(len(shards))]
 
 
-def _write_arrow(target: Path, layout: Archs4Layout, kept: pd.DataFrame, kept_cols: np.ndarray, gene_index,
-                 features, *, column: str, progress: bool, max_chunk_bytes: int, desc: str) -> None:
-    """Write the joined rows to ``target`` in the label table's order, never memory-mapped.
+@dataclass(frozen=True)
+class FillTask:
+    """One sample chunk of the join: read ``cols`` (sorted file columns) from ``h5_path``, normalise,
+    and write row ``i`` at byte ``offsets[i]`` of ``files[file_of[i]]``. Runs anywhere the paths resolve."""
 
-    The file columns are read in increasing order (each HDF5 chunk decompressed once) and each
-    row is written with ``pwrite`` straight to its label-order place. First an Arrow file is
-    written whose float values are left as a sparse hole (:class:`_HoleSink` notes where), then
-    the rows fill the hole. Should pyarrow not hand the values buffer to the sink as it is, the
-    rows go through an unmapped float32 scratch file instead (same bytes, one extra pass).
+    h5_path: str
+    cols: np.ndarray
+    files: tuple[str, ...]
+    file_of: np.ndarray
+    offsets: np.ndarray
+    gene_index: np.ndarray | None
+    max_chunk_bytes: int
+
+
+def fill_rows(task: FillTask) -> int:
+    """Do one :class:`FillTask` (opening the HDF5 file and the targets itself); returns the rows written."""
+    fds: dict[int, int] = {}
+    try:
+        for positions, block in iter_log_cpm(task.h5_path, task.cols, gene_index=task.gene_index,
+                                             max_chunk_bytes=task.max_chunk_bytes, progress=False):
+            block = np.ascontiguousarray(block, dtype=np.float32)
+            for pos, row in zip(positions.tolist(), block):
+                target = int(task.file_of[pos])
+                if target not in fds:
+                    fds[target] = os.open(task.files[target], os.O_WRONLY)
+                _pwrite_all(fds[target], memoryview(row).cast("B"), int(task.offsets[pos]))
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+    return len(task.cols)
+
+
+def fill_plan(h5_path, kept_cols: np.ndarray, files: list[Path], file_of: np.ndarray, offsets: np.ndarray, *,
+              chunk_cols: int | None, n_genes: int, gene_index, max_chunk_bytes: int) -> list[FillTask]:
+    """The sample chunks of a join as :class:`FillTask` s: the label-order rows sorted by file column and
+    cut by :func:`chunk_bounds` (HDF5 chunk columns never split between tasks). Independent of the scheduler."""
+    order = np.argsort(kept_cols, kind="stable")
+    sorted_cols = kept_cols[order]
+    if len(sorted_cols) and np.any(np.diff(sorted_cols) == 0):
+        raise BenchError("the requested ARCHS4 columns must be unique")
+    names = tuple(str(f) for f in files)
+    return [FillTask(str(h5_path), sorted_cols[a:b], names, file_of[order[a:b]], offsets[order[a:b]], gene_index,
+                     max_chunk_bytes)
+            for a, b in chunk_bounds(sorted_cols, n_genes, chunk_cols=chunk_cols, max_chunk_bytes=max_chunk_bytes)]
+
+
+def _write_arrow(targets: list[Path], shards: list[tuple[int, int]], layout: Archs4Layout, kept: pd.DataFrame,
+                 kept_cols: np.ndarray, gene_index, features, *, column: str, progress: bool, max_chunk_bytes: int,
+                 desc: str) -> None:
+    """Write the joined rows of each shard to its target in the label table's order, never memory-mapped.
+
+    First each shard's Arrow file is written with its float values left as a sparse hole
+    (:class:`_HoleSink` notes where); then the sample chunks (:func:`fill_plan`) run as tasks of
+    the active scheduler: each reads its file columns in increasing order (each HDF5 chunk
+    decompressed once) and ``pwrite`` s every row straight to its place. Should pyarrow not hand
+    the values buffer to the sink as it is, the rows go through unmapped float32 scratch files
+    instead (same bytes, one extra pass). Everything is written to temporary names first.
     """
     n_features = features[column].length
     # record batches of a third of the read budget: one batch, its strings and the writer's buffer fit it
     rows_per_batch = max(1, max_chunk_bytes // (3 * max(1, 4 * n_features)))
-    reads = dict(gene_index=gene_index, max_chunk_bytes=max_chunk_bytes, progress=progress, desc=desc)
-    with atomic_path(target) as tmp:
-        row_offsets = _write_skeleton(tmp, kept, features, column, rows_per_batch)
-        if row_offsets is not None:
-            with open(tmp, "r+b") as out:
-                _scatter_rows(out.fileno(), row_offsets, layout.path, kept_cols, **reads)
-        else:  # only if pyarrow copied the values buffer before writing it
-            _write_via_scratch(tmp, layout.path, kept, kept_cols, features, column, rows_per_batch, **reads)
+    with contextlib.ExitStack() as stack:
+        tmps = [stack.enter_context(atomic_path(t)) for t in targets]
+        row_offsets = [_write_skeleton(tmp, kept.iloc[a:b], features, column, rows_per_batch)
+                       for tmp, (a, b) in zip(tmps, shards)]
+        direct = all(offsets is not None for offsets in row_offsets)
+        if not direct:  # only if pyarrow copied the values buffer before writing it
+            files = [tmp.with_name(tmp.name + ".scratch.f32") for tmp in tmps]
+            for f, (a, b) in zip(files, shards):
+                with open(f, "wb") as fh:
+                    fh.truncate((b - a) * 4 * n_features)
+            row_offsets = [np.arange(b - a, dtype=np.int64) * 4 * n_features for a, b in shards]
+        else:
+            files = tmps
+        file_of = np.repeat(np.arange(len(shards)), [b - a for a, b in shards])
+        tasks = fill_plan(layout.path, kept_cols, files, file_of, np.concatenate(row_offsets),
+                          chunk_cols=layout.chunks[1] if layout.chunks else None, n_genes=layout.n_genes,
+                          gene_index=gene_index, max_chunk_bytes=max_chunk_bytes)
+        _run_fill(tasks, len(kept), progress=progress, desc=desc)
+        if not direct:
+            for tmp, scratch, (a, b) in zip(tmps, files, shards):
+                _write_from_scratch(tmp, scratch, kept.iloc[a:b], features, column, rows_per_batch)
 
 
-def _scatter_rows(fd: int, row_offsets: np.ndarray, path, kept_cols: np.ndarray, **reads) -> None:
-    """Write log1p(CPM) of ``kept_cols`` (label order) at ``row_offsets[i]`` of ``fd``, reading sorted columns."""
-    for positions, block in iter_log_cpm(path, kept_cols, **reads):
-        block = np.ascontiguousarray(block, dtype=np.float32)
-        for offset, row in zip(row_offsets[positions].tolist(), block):
-            _pwrite_all(fd, memoryview(row).cast("B"), offset)
+def _run_fill(tasks: list[FillTask], n_rows: int, *, progress: bool, desc: str) -> None:
+    from tqdm.auto import tqdm
+
+    from bench.scheduler import active_runner
+
+    with tqdm(total=n_rows, desc=desc, unit="sample", disable=not progress, leave=False) as bar:
+        for written in active_runner().map(fill_rows, tasks):
+            bar.update(written)
 
 
 def _label_batches(kept: pd.DataFrame, features, column: str, rows_per_batch: int, values_for):
@@ -465,15 +556,14 @@ def _write_skeleton(path: Path, kept: pd.DataFrame, features, column: str, rows_
     return row_offsets if len(kept) == 0 or row_offsets.min() >= 0 else None
 
 
-def _write_via_scratch(path: Path, layout_path, kept: pd.DataFrame, kept_cols: np.ndarray, features, column: str,
-                       rows_per_batch: int, **reads) -> None:
-    """Scatter the rows into an unmapped float32 scratch file, then stream it in order into ``path``."""
+def _write_from_scratch(path: Path, scratch: Path, kept: pd.DataFrame, features, column: str,
+                        rows_per_batch: int) -> None:
+    """Stream the float32 rows of the unmapped ``scratch`` file in label order into the Arrow file ``path``."""
     from datasets.arrow_writer import ArrowWriter
 
     n_features = features[column].length
-    with tempfile.TemporaryFile(dir=path.parent, prefix=".scratch-", suffix=".f32") as scratch:
-        fd = scratch.fileno()
-        _scatter_rows(fd, np.arange(len(kept), dtype=np.int64) * 4 * n_features, layout_path, kept_cols, **reads)
+    fd = os.open(scratch, os.O_RDONLY)
+    try:
         writer = ArrowWriter(features=features, path=str(path))
         try:
             for _, _, table in _label_batches(kept, features, column, rows_per_batch,
@@ -482,6 +572,9 @@ def _write_via_scratch(path: Path, layout_path, kept: pd.DataFrame, kept_cols: n
             writer.finalize()
         finally:
             writer.close()
+    finally:
+        os.close(fd)
+        scratch.unlink()
 
 
 def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:

@@ -205,7 +205,9 @@ def label_features(columns: list[str]):
 def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
                  expression: str | os.PathLike | None = None, repo_dir: str | os.PathLike | None = None,
                  genes: list[str] | None = None, synthetic_genes: int = 2000, seed: int = 0,
-                 cache_dir: str | os.PathLike | None = None, progress: bool = True):
+                 cache_dir: str | os.PathLike | None = None, progress: bool = True,
+                 max_shard_bytes: int = archs4.DEFAULT_MAX_SHARD_BYTES,
+                 max_chunk_bytes: int = archs4.DEFAULT_MAX_CHUNK_BYTES):
     """Build the config of ``spec`` as a ``DatasetDict`` (one split per CSV found) and its metadata.
 
     Parameters
@@ -218,6 +220,13 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
         If given, the config is also written there with :func:`bench.loaders.repo.write_config`.
     genes
         Restrict the expression vector to these gene symbols or Ensembl ids (default: all genes).
+    max_shard_bytes, max_chunk_bytes
+        Expression splits larger than ``max_shard_bytes`` are written as several parquet shards; a
+        sample chunk reads at most ``max_chunk_bytes`` (about the peak memory of one task).
+
+    The expression join and the parquet shards run as tasks of the active scheduler
+    (``with bench.scheduler.scheduler("local:2"): ...``; ``bench build --scheduler``): the files
+    are the same, byte for byte, wherever they ran.
     """
     import datasets
 
@@ -236,7 +245,8 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
         h5_path, synthetic = _expression_file(spec, expression, all_tables, seed=seed, n_genes=synthetic_genes,
                                               cache_dir=cache_dir, progress=progress)
         splits, join = archs4.join_expression(tables, h5_path, genes=genes, column=EXPRESSION_COLUMN,
-                                              cache_dir=cache_dir, progress=progress)
+                                              cache_dir=cache_dir, progress=progress, max_shard_bytes=max_shard_bytes,
+                                              max_chunk_bytes=max_chunk_bytes)
         report["missing_in_expression"] = join.pop("missing")
         meta.update(join)
         meta.update({"synthetic": synthetic, "feature_column": EXPRESSION_COLUMN})

@@ -22,6 +22,7 @@ from bench.io import atomic_path
 from bench.loaders.families import write_task
 from bench.loaders.geometa import build_config as build_geometa_config
 from bench.loaders.repo import read_config_meta
+from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.tasks import get_task, list_tasks
 from bench.tasks.families import FAMILIES
 
@@ -41,6 +42,7 @@ def register(sub) -> None:
     g.add_argument("--expression", default=None, metavar="FILE|synthetic",
                    help="add ARCHS4 expression to geometa configs: an ARCHS4 .h5 file or 'synthetic' (default: labels only)")
     g.add_argument("--expression-seed", type=seed_type, default=0, help="seed of the synthetic expression (default 0)")
+    add_scheduler_argument(p)  # GEOmeta expression: sample chunks and parquet shards as tasks (same bytes)
     p.set_defaults(handler=cmd_build)
 
 
@@ -97,7 +99,8 @@ def staged_repo(out: Path):
 def cmd_build(args) -> int:
     names = expand_tasks(args.tasks)
     out = check_repo_out(args.out)
-    with staged_repo(out) as tmp, warnings.catch_warnings(record=True) as caught:
+    parse_scheduler(args.scheduler)  # a bad --scheduler is refused before any work
+    with scheduler(args.scheduler), staged_repo(out) as tmp, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         written = []
         for name in tqdm(names, desc="bench build", unit="config", disable=len(names) < 2):
