@@ -9,6 +9,7 @@ tables is used (no builder script): a built config is a folder of parquet files 
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import logging
@@ -129,8 +130,21 @@ def read_matrix_csv(path: Path, *, what: str, allow_duplicate_ids: bool = False)
         df = pd.read_csv(path, index_col=0)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise BenchError(f"{path}: cannot parse as CSV: {exc}") from None
+    if df.isna().to_numpy().any():
+        _check_row_lengths(path, df.shape[1] + 1)
     df.index = pd.Index(df.index.astype(str), name="sample_id")
     return _check_matrix(path, df, allow_duplicate_ids=allow_duplicate_ids)
+
+
+def _check_row_lengths(path: Path, n_fields: int) -> None:
+    """A row with fewer fields than the header (a line cut short) is an error naming the file and the
+    line; pandas would fill its missing cells with NaN and the build would go on."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        for row in reader:
+            if row and len(row) != n_fields:
+                raise BenchError(f"{path}: line {reader.line_num} has {len(row)} field(s), the header {n_fields}; "
+                                 "the row is cut short (truncated or damaged file)")
 
 
 def _check_matrix(path: Path, df: pd.DataFrame, *, allow_duplicate_ids: bool) -> pd.DataFrame:

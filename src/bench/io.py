@@ -31,22 +31,47 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
     except (FileExistsError, NotADirectoryError):
         raise BenchError(f"cannot write {target}: a parent path is a file, not a folder") from None
     sweep_stale_staging(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise BenchError(f"cannot write {target}: {target.parent} refuses new files ({exc.strerror or exc})") from None
     out = tmp if directory else tmp / target.name
     try:
-        yield out
-        if directory:
-            old = None
-            if target.exists():
-                old = target.with_name(f".{target.name}.old-{os.getpid()}")
-                os.replace(target, old)
-            os.replace(out, target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(out, target)
+        with _staging_errors_named(target, tmp):
+            yield out
+            if directory:
+                _swap_folder(out, target)
+            else:
+                os.replace(out, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _staging_errors_named(target: Path, tmp: Path) -> Iterator[None]:
+    """An OSError about a file inside the staging folder ``tmp`` (disk full, quota, a refused rename) is
+    reported as a :class:`BenchError` naming ``target``, the user's path, never bench's staging path."""
+    try:
+        yield
+    except OSError as exc:
+        name = str(exc.filename or "")
+        if not name.startswith(str(tmp)):
+            raise
+        inner = Path(name).relative_to(tmp)
+        where = "" if inner in (Path("."), Path(target.name)) else f" ({inner})"
+        raise BenchError(f"cannot write {target}{where}: {exc.strerror or exc}") from None
+
+
+def _swap_folder(new: Path, target: Path) -> None:
+    """Replace the folder ``target`` by ``new`` (two renames; a kill between them is repaired by
+    :func:`sweep_stale_staging`)."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -21,7 +21,7 @@ from bench.errors import BenchError
 from bench.io import atomic_path
 from bench.loaders.families import write_task
 from bench.loaders.geometa import build_config as build_geometa_config
-from bench.loaders.repo import read_config_meta
+from bench.loaders.repo import read_config_meta, read_readme
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.tasks import get_task, list_tasks
 from bench.tasks.families import FAMILIES
@@ -84,6 +84,8 @@ def check_repo_out(out) -> Path:
     if out.is_dir() and any(out.iterdir()) and not (out / "README.md").is_file():
         raise BenchError(f"--out {out}: folder exists, is not empty and has no README.md; refusing to "
                          "write a dataset repository into it (choose a new or an existing bench repo folder)")
+    if (out / "README.md").is_file():
+        read_readme(out)  # a broken card is reported now, under the user's path, not after the whole build
     return out
 
 
