@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -24,6 +25,8 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
     nothing is ever half-written. With ``directory=True`` an existing folder is replaced.
     """
     target = Path(target)
+    if target.is_symlink():  # write through the link: update what it points to, keep the link
+        target = Path(os.path.realpath(target))
     if not directory and target.is_dir():
         raise BenchError(f"{target} is a directory; expected a file path to write")
     try:
@@ -40,11 +43,40 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
         with _staging_errors_named(target, tmp):
             yield out
             if directory:
+                out.chmod(_mode_for(target, 0o777))  # mkdtemp made it 0700
                 _swap_folder(out, target)
             else:
+                if target.is_file():
+                    out.chmod(_mode_for(target, 0o666))
                 os.replace(out, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def current_umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(target: Path, default: int) -> int:
+    """The permission bits of the ``target`` being replaced, else ``default`` under the umask."""
+    if target.exists():
+        return stat.S_IMODE(target.stat().st_mode)
+    return default & ~current_umask()
+
+
+def link_or_copy(src: str, dst: str) -> str:
+    """``shutil.copytree``'s copy function for a staging copy: parquet data are hard-linked (bench only
+    ever replaces them, never writes into one), everything else is copied; a copy where links fail."""
+    if src.endswith(".parquet"):
+        try:
+            os.link(src, dst)
+            return dst
+        except OSError:
+            pass
+    return shutil.copy2(src, dst)
 
 
 @contextlib.contextmanager
