@@ -93,7 +93,9 @@ def _interrupted() -> int:
 def main(argv: list[str] | None = None) -> int:
     previous, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
-        with _sigint_noted():
+        with _sigint_noted(), warnings.catch_warnings():
+            # pandas < 2.1 warns from its own cast while formatting NaN floats in to_csv (output correct)
+            warnings.filterwarnings("ignore", "invalid value encountered in cast", RuntimeWarning, r"pandas\.")
             return _run(argv)
     finally:
         warnings.formatwarning = previous
