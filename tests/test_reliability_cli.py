@@ -149,7 +149,8 @@ def test_deeply_nested_json_in_read_json_is_named(tmp_path):
 
 
 # ------------------------------------------------------------------------------------- task YAML values
-A5 = (Path(__file__).resolve().parents[1] / "tasks" / "genelab" / "A5_skin.yaml").read_text()
+A5 = ((Path(__file__).resolve().parents[1] / "tasks" / "genelab" / "A5_skin.yaml").read_text()
+      + "license: CC-BY-4.0\ncitation: a test lab\n")  # a user task declares its own licence and citation
 BAD_YAML = {
     "version": ("Z1_bad", A5.replace("task: A5_skin", "task: Z1_bad\nversion: one"), "version"),
     "n_bootstrap": ("Z2_bad", A5.replace("task: A5_skin", "task: Z2_bad").replace(
