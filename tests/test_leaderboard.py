@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from genelab_helpers import write_label_folds
 from bench.cli import main
 from bench.metrics import leaderboard as lb
 
@@ -173,9 +174,7 @@ def _write_task(root: Path, task_dir: str, seed: int) -> dict:
         y = np.array([1, 0] + rng.integers(0, 2, n - 2).tolist(), dtype=float)
         fold = f"fold_{mission}_test"
         labels[fold] = {f"{mission}_{i}": v for i, v in enumerate(y)}
-        d = root / "tasks" / task_dir / fold
-        d.mkdir(parents=True)
-        (d / "test_y.csv").write_text(",0\n" + "".join(f"{s},{v}\n" for s, v in labels[fold].items()))
+    write_label_folds(root, labels, task_dir)
     return labels
 
 
@@ -312,7 +311,7 @@ def test_sweep_folder_per_fold_values_resampled_by_missions(tmp_path, capsys):
 def test_bench_run_sweep_three_models_two_tasks_verify_and_rank(tmp_path, capsys):
     """`bench run` of three models on two GeneLab tasks (embedded synthetic data): every record verifies
     as MATCH, and the leaderboard's ranks equal the brute-force loop on the runs' own predictions."""
-    from bench.metrics.submission import task_labels
+    from bench.loaders.genelab.labels import task_labels
     from bench.record import verify_record
     from bench.tasks import get_task
 
@@ -326,8 +325,8 @@ def test_bench_run_sweep_three_models_two_tasks_verify_and_rank(tmp_path, capsys
                  "--seed", "1"]) == 0
     result = json.loads((tmp_path / "board" / "leaderboard.json").read_text())
     for i, task in enumerate(tasks):
-        folds = task_labels(get_task(task), None)[0]
-        labels = {f.name: f.test_y() for f in folds if not f.holdout}
+        folds = task_labels(get_task(task), None).folds
+        labels = {f.name: f.labels for f in folds if not f.holdout}
         names = sorted(labels)
         ys = [labels[f].to_numpy(float) for f in names]
         scores = {}

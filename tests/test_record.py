@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
+from genelab_helpers import write_label_folds
 from bench.cli import main
 from bench.errors import BenchError
 from bench.record import (predictions_sha256, read_record, split_checksum, verify_record)
@@ -26,11 +27,7 @@ UPSTREAM = ["LR_baseline_A2", "PCALR_baseline_A4", "PCALR_baseline_A5", "PCALR_b
 
 
 def _layout(root: Path) -> Path:
-    for fold, labels in FOLDS.items():
-        d = root / "tasks" / "A5_skin_lomo" / fold
-        d.mkdir(parents=True)
-        (d / "test_y.csv").write_text(",0\n" + "".join(f"{s},{float(v)}\n" for s, v in labels.items()))
-    return root
+    return write_label_folds(root, FOLDS)
 
 
 def _predictions() -> dict:
@@ -127,11 +124,13 @@ def test_verify_reordered_predictions_still_match(recorded):
 
 def test_verify_names_changed_labels_and_missing_ids(recorded, tmp_path):
     rec_dir, data = recorded
-    y = data / "tasks" / "A5_skin_lomo" / "fold_RR-6_test" / "test_y.csv"
-    y.write_text(y.read_text().replace("R6_G2,0.0", "R6_G2,1.0"))
+    changed = {f: dict(labels) for f, labels in FOLDS.items()}   # a new data revision: every file agrees
+    changed["fold_RR-6_test"]["R6_G2"] = 1
+    write_label_folds(data, changed)
     result = verify_record(rec_dir, data_dir=data)
     assert "labels_sha256: the labels under the data dir differ from the record's" in result.differences
-    y.write_text(y.read_text() + "R6_X9,0.0\n")
+    changed["fold_RR-6_test"]["R6_X9"] = 0
+    write_label_folds(data, changed)
     result = verify_record(rec_dir, data_dir=data)
     assert any(d.startswith("splits.sha256") and "fold_RR-6_test" in d for d in result.differences)
     assert any(a["id"] == "missing_ids" and "R6_X9" in a["message"] for a in result.alarms)

@@ -7,8 +7,9 @@ import time
 
 from bench.baselines.genelab import scoring
 from bench.baselines.report import Result, provenance
+from bench.loaders.genelab.labels import task_labels
 from bench.loaders.repo import is_built_repo
-from bench.metrics.submission import evaluate_submission, read_submission
+from bench.metrics.genelab.submission import check_scorable, evaluate_submission, read_submission
 from bench.record import PREDICTIONS_FILE, canonical_predictions, dataset_info, evaluated_labels, evaluation_alarms, \
     genelab_record
 from bench.tasks import get_task
@@ -29,7 +30,8 @@ def evaluate(spec, predictions, *, data_dir=None, include_holdout: bool = False,
     The Result carries the sanity alarms (notes and ``settings["alarms"]``) and the verifiable
     record: ``record.json`` + ``predictions.json`` in the report folder (``--out``)."""
     started = time.perf_counter()
-    res = evaluate_submission(predictions, spec, data_dir=data_dir, include_holdout=include_holdout,
+    check_scorable(spec)
+    res = evaluate_submission(predictions, spec, labels=task_labels(spec, data_dir), include_holdout=include_holdout,
                               n_bootstrap=n_bootstrap, n_permutations=n_permutations, seed=seed, rng=rng)
     evaluation = {"per_fold": res["per_fold"], "summary": res["summary"], "thresholds": res["thresholds"],
                   "transfer_pattern": res.get("transfer_pattern"),
