@@ -37,7 +37,7 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent))
     except OSError as exc:
-        raise BenchError(f"cannot write {target}: {target.parent} refuses new files ({exc.strerror or exc})") from None
+        raise BenchError(f"{target}: cannot write it, {target.parent} refuses new files ({exc.strerror or exc})") from None
     out = tmp if directory else tmp / target.name
     try:
         with _staging_errors_named(target, tmp):
@@ -91,7 +91,7 @@ def _staging_errors_named(target: Path, tmp: Path) -> Iterator[None]:
             raise
         inner = Path(name).relative_to(tmp)
         where = "" if inner in (Path("."), Path(target.name)) else f" ({inner})"
-        raise BenchError(f"cannot write {target}{where}: {exc.strerror or exc}") from None
+        raise BenchError(f"{target}: cannot write it{where}: {exc.strerror or exc}") from None
 
 
 def _swap_folder(new: Path, target: Path) -> None:
