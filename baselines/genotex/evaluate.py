@@ -16,7 +16,7 @@ from bench.baselines.report import Result, format_table, provenance, sha256_tree
 from bench.errors import BenchError
 from bench.loaders import genotex as gl
 from bench.loaders.genotex.synthetic import build_genotex_root
-from bench.metrics import genotex_eval as ev
+from bench.baselines.genotex import folders as ev
 
 PARTS = ("selection", "preprocessing", "analysis")
 PART_OF_TASK = {"genotex_selection": "selection", "genotex_preprocessing": "preprocessing"}

@@ -10,6 +10,7 @@ tables is used (no builder script): a built config is a folder of parquet files 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import logging
@@ -21,9 +22,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from tqdm.auto import tqdm
 
 from bench.errors import BenchError
+from bench.io import read_yaml
+from bench.loaders.repo import class_codes
 from bench.loaders.genelab.layout import Fold, TaskLayout, read_task_layout, task_dir_for
 from bench.tasks import TaskSpec, get_task, split_name
 from bench.tasks.families import BuiltConfig, Source
@@ -35,7 +39,7 @@ HUB_REPO = "jang1563/genelab-benchmark"
 PATHWAY_DBS = ("hallmark", "kegg", "reactome", "mitocarta")
 FEATURE_COLUMN = "features"
 RESERVED_COLUMNS = ("sample_id", "mission", "label", FEATURE_COLUMN)
-LOADER_VERSION = 2   # 2: label as ClassLabel, data_files checksums, portable origin
+LOADER_VERSION = 3   # 2: label as ClassLabel, data_files checksums, portable origin; 3: Category D target as ClassLabel
 _ZSCORE_MEAN_TOL = 1e-2
 
 
@@ -94,59 +98,91 @@ def is_pathway(spec: TaskSpec) -> bool:
 # CSV readers with checked errors
 # --------------------------------------------------------------------------------------------
 
-def _fast_numeric_csv(path: Path) -> pd.DataFrame | None:
-    """Parse a plain numeric matrix CSV (``,<col>...`` header; ``id,v,v,...`` rows) ~4x faster than
-    pandas for 20k columns; None when the file is not that simple (pandas then reads and checks it)."""
-    ids, rows = [], []
+#: pandas' default missing-value strings (``read_csv`` ``na_values``): pyarrow reads them as NaN too.
+NA_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+             "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+
+
+#: Upper bound of pyarrow's block size (it must fit in an int32); larger files are read in several blocks.
+MAX_BLOCK_BYTES = 1 << 30
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header row (quotes resolved), or a BenchError naming the file when there is none."""
     try:
-        with open(path, encoding="utf-8") as fh, warnings.catch_warnings():
-            warnings.simplefilter("error", DeprecationWarning)
-            header = fh.readline().rstrip("\r\n").split(",")
-            if '"' in "".join(header[:3]):
-                return None
-            for line in fh:
-                line = line.rstrip("\r\n")
-                if not line:
-                    continue
-                sid, _, rest = line.partition(",")
-                row = np.fromstring(rest, sep=",", dtype=np.float64)
-                if row.size != len(header) - 1 or '"' in sid:
-                    return None
-                ids.append(sid)
-                rows.append(row)
-    except (ValueError, DeprecationWarning, UnicodeDecodeError):
-        return None
-    if not rows:
-        return None
-    return pd.DataFrame(np.vstack(rows), index=pd.Index(ids, name="sample_id"), columns=header[1:], copy=False)
+        with open(path, newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh), [])
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BenchError(f"{path}: cannot parse as CSV: {exc}") from None
+    if not header:
+        raise BenchError(f"{path}: cannot parse as CSV: the file is empty (expected a header row "
+                         "',<feature>,...' and one row per sample)")
+    return header
+
+
+def _field_count_error(path: Path, n_fields: int) -> str:
+    """``line N: expected K fields, saw M`` for the first row whose field count differs from the header's."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        for row in reader:
+            if row and len(row) != n_fields:
+                return f"line {reader.line_num}: expected {n_fields} fields, saw {len(row)}"
+    return "a row's field count differs from the header's"
+
+
+def _arrow_frame(table: pa.Table, header: list[str]) -> pd.DataFrame:
+    """Samples x features frame (float64 when every feature column is numeric; else as read, so the
+    checks name the non-numeric columns)."""
+    ids = pd.Index(table.column(0).to_numpy(zero_copy_only=False), name="sample_id")
+    features = table.columns[1:]
+    if not all(pa.types.is_integer(c.type) or pa.types.is_floating(c.type) or pa.types.is_null(c.type)
+               for c in features):
+        frame = pd.DataFrame({j: c.to_pandas() for j, c in enumerate(features)})
+        frame.index, frame.columns = ids, header[1:]
+        return frame
+    values = np.empty((table.num_rows, len(features)), dtype=np.float64)
+    for j, column in enumerate(features):
+        values[:, j] = np.nan if pa.types.is_null(column.type) else column.to_numpy()
+    return pd.DataFrame(values, index=ids, columns=header[1:], copy=False)
+
+
+def _arrow_read(path: Path, names: list[str], *, typed: bool) -> pa.Table:
+    """One pyarrow read: the whole file is one block (pyarrow's per-block, per-column cost dominates on
+    20k-column matrices; see benchmarks/bench_matrix_csv.py); ``typed`` reads every feature as float64."""
+    types = {"c0": pa.string(), **({n: pa.float64() for n in names[1:]} if typed else {})}
+    block = min(path.stat().st_size + 1, MAX_BLOCK_BYTES)
+    return pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block),
+                          convert_options=pacsv.ConvertOptions(column_types=types, null_values=NA_VALUES))
+
+
+def _read_numeric_csv(path: Path) -> pd.DataFrame:
+    """Read an ``id,v,v,...`` matrix CSV with pyarrow's C++ reader (floats correctly rounded, as
+    ``np.fromstring`` did; pandas' NA strings). A row with too few or too many fields is a BenchError
+    naming the file and line; a non-numeric feature column is read as text for the checks to name."""
+    header = _csv_header(path)
+    if len(header) < 2:
+        raise BenchError(f"{path}: no feature columns; expected one column per feature id")
+    names = [f"c{i}" for i in range(len(header))]  # header names may repeat or be empty; checked later
+    try:
+        try:
+            table = _arrow_read(path, names, typed=True)
+        except pa.ArrowInvalid as exc:
+            if "conversion error" not in str(exc):
+                raise
+            table = _arrow_read(path, names, typed=False)  # a text cell: infer types, the checks name the column
+    except pa.ArrowInvalid as exc:
+        if "Expected" in str(exc) and "columns, got" in str(exc):
+            raise BenchError(f"{path}: cannot parse as CSV: {_field_count_error(path, len(header))}") from None
+        raise BenchError(f"{path}: cannot parse as CSV: {exc}") from None
+    return _arrow_frame(table, header)
 
 
 def read_matrix_csv(path: Path, *, what: str, allow_duplicate_ids: bool = False) -> pd.DataFrame:
     """Read a samples x features CSV (index = sample id) as float32, checking ids and columns."""
     if not path.is_file():
         raise BenchError(f"{what} not found: {path}")
-    fast = _fast_numeric_csv(path)
-    if fast is not None:
-        return _check_matrix(path, fast, allow_duplicate_ids=allow_duplicate_ids)
-    try:
-        df = pd.read_csv(path, index_col=0)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise BenchError(f"{path}: cannot parse as CSV: {exc}") from None
-    if df.isna().to_numpy().any():
-        _check_row_lengths(path, df.shape[1] + 1)
-    df.index = pd.Index(df.index.astype(str), name="sample_id")
-    return _check_matrix(path, df, allow_duplicate_ids=allow_duplicate_ids)
+    return _check_matrix(path, _read_numeric_csv(path), allow_duplicate_ids=allow_duplicate_ids)
 
-
-def _check_row_lengths(path: Path, n_fields: int) -> None:
-    """A row with fewer fields than the header (a line cut short) is an error naming the file and the
-    line; pandas would fill its missing cells with NaN and the build would go on."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        for row in reader:
-            if row and len(row) != n_fields:
-                raise BenchError(f"{path}: line {reader.line_num} has {len(row)} field(s), the header {n_fields}; "
-                                 "the row is cut short (truncated or damaged file)")
 
 
 def _check_matrix(path: Path, df: pd.DataFrame, *, allow_duplicate_ids: bool) -> pd.DataFrame:
@@ -538,12 +574,18 @@ def _arrow_splits(obs: pd.DataFrame, X: np.ndarray, meta: dict):
 
     p = X.shape[1]
     table = pa.Table.from_pandas(obs, preserve_index=False)
+    classes = meta.get("class_names") or {}
+    for column, names in classes.items():   # condition targets: names -> ClassLabel codes (same meaning)
+        codes = class_codes(obs[column], names, where=f"{meta['task']}: column {column!r} (label.classes)")
+        table = table.set_column(table.schema.get_field_index(column), column, pa.array(codes, type=pa.int64()))
     flat = pa.array(np.ascontiguousarray(X, dtype=np.float32).ravel(), type=pa.float32())
     table = table.append_column(FEATURE_COLUMN, pa.FixedSizeListArray.from_arrays(flat, p))
     features = datasets.Features.from_arrow_schema(table.schema)
     features[FEATURE_COLUMN] = datasets.List(datasets.Value("float32"), length=p)
     if meta.get("label_names"):   # the spec's encoding as a Hub-native ClassLabel (int64, same 0/1 values)
         features["label"] = datasets.ClassLabel(names=list(meta["label_names"]))
+    for column, names in classes.items():
+        features[column] = datasets.ClassLabel(names=list(names))
     table = table.cast(features.arrow_schema)
     description = json.dumps(meta, default=str)
     content = hashlib.sha256(np.ascontiguousarray(X).tobytes())
@@ -628,7 +670,8 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
         "spec_version": spec.version, "loader_version": LOADER_VERSION,
         "category": category, "level": spec.params.get("level"), "collection": spec.params.get("collection"),
         "tissue": spec.params.get("tissue"), "upstream_task_dir": spec.params.get("task_dir"),
-        "label_column": "label", "label_names": label_names(spec), "domain_column": "mission", "target": spec.params.get("target") or "label",
+        "label_column": "label", "label_names": label_names(spec),
+        "class_names": target_class_names(spec), "domain_column": "mission", "target": spec.params.get("target") or "label",
         "target_derivation": target_rule,
         "feature_column": FEATURE_COLUMN, "feature_kind": kind, "value_transform": value_transform,
         "n_features": len(feature_ids), "feature_ids": feature_ids,
@@ -654,9 +697,12 @@ def license_id(spec: TaskSpec) -> str:
 
 
 def label_names(spec: TaskSpec) -> list[str] | None:
-    """Class names by code from the spec's ``label.encoding`` ({1: Flight, 0: Ground} -> [Ground, Flight]);
+    """Class names by code of the ``label`` column (Flight/Ground) from the spec's ``label.encoding``
+    ({1: Flight, 0: Ground} -> [Ground, Flight]); a Category D spec's ``label`` block describes its
+    condition target, so its ``label`` column takes the family template's encoding (_genelab.yaml).
     None when the codes are not exactly 0..k-1."""
-    encoding = (spec.label or {}).get("encoding") or {}
+    label = spec.label or {}
+    encoding = (label.get("encoding") if label.get("column", "label") == "label" else _family_label_encoding()) or {}
     try:
         codes = {int(k): str(v) for k, v in encoding.items()}
     except (TypeError, ValueError):
@@ -664,6 +710,25 @@ def label_names(spec: TaskSpec) -> list[str] | None:
     if sorted(codes) != list(range(len(codes))) or len(codes) < 2:
         return None
     return [codes[i] for i in range(len(codes))]
+
+
+@functools.lru_cache(maxsize=1)
+def _family_label_encoding() -> dict:
+    return dict((read_yaml(TASKS_DIR / "genelab" / "_genelab.yaml", what="task template") or {})["label"]["encoding"])
+
+
+def target_class_names(spec: TaskSpec) -> dict[str, list[str]]:
+    """``{target column: class names}`` of a Category D spec (its ``label.classes``, code i = the i-th
+    name); empty for other categories. Raises naming the spec file when the list is missing or malformed."""
+    target = spec.params.get("target")
+    if spec.params.get("category") != "D" or not target:
+        return {}
+    classes = (spec.label or {}).get("classes")
+    if (not isinstance(classes, list) or len(classes) < 2 or len(set(map(str, classes))) != len(classes)
+            or (spec.label or {}).get("column") != target):
+        raise BenchError(f"{spec.path}: field 'label.classes' must list the distinct classes (at least two) of the "
+                         f"condition target {target!r} (and label.column must be {target!r}); got {classes!r}")
+    return {target: [str(c) for c in classes]}
 
 
 def _card_description(spec: TaskSpec, transform: str, unjoined: list, skipped: list, synthetic: bool) -> str:
