@@ -107,7 +107,8 @@ def _swap_folder(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while process ``pid`` exists (or cannot be signalled by us)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -132,7 +133,7 @@ def sweep_stale_staging(target: str | os.PathLike) -> list[Path]:
     removed = []
     for entry in sorted(target.parent.iterdir()):
         match = pattern.match(entry.name)
-        if not match or _pid_alive(int(match.group(1) or match.group(2))):
+        if not match or pid_alive(int(match.group(1) or match.group(2))):
             continue
         if match.group(2) and not target.exists() and not target.is_symlink():
             os.replace(entry, target)  # a swap killed between its two renames: restore the old version
