@@ -2,6 +2,7 @@
 (write its ``.eval_results/<task>.yaml`` into a Hub model repository)."""
 from __future__ import annotations
 
+from bench.commands import seed_type
 from bench.errors import BenchError
 
 
@@ -40,7 +41,7 @@ def register(sub) -> None:
     p.add_argument("--scale", choices=("raw", "controls"), default="raw",
                    help="raw mean AUROC, or the share of the gap from the best floor to the perfect control")
     p.add_argument("--n-bootstrap", type=int, default=1000, help="paired bootstrap draws (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    p.add_argument("--seed", type=seed_type, default=0, help="seed of the resampling (default 0)")
     p.add_argument("--alpha", type=float, default=0.05, help="family-wise level of the tie groups (default 0.05)")
     p.set_defaults(handler=cmd_leaderboard)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.commands import seed_type
 from bench.errors import BenchError
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 
@@ -12,7 +13,7 @@ def register(sub) -> None:
                                      "and write a leaderboard")
     p.add_argument("tasks", nargs="+", metavar="TASK", help="GeneLab Category A/B tasks or globs (A5_skin, 'A*')")
     p.add_argument("--models", nargs="+", required=True, metavar="MODEL", help="baseline models (pca_lr rf random ...)")
-    p.add_argument("--seeds", nargs="+", type=int, required=True, metavar="SEED", help="seeds, e.g. 0 1 2")
+    p.add_argument("--seeds", nargs="+", type=seed_type, required=True, metavar="SEED", help="seeds, e.g. 0 1 2")
     p.add_argument("--out", required=True, help="sweep folder: runs/ (one JSON per finished run) and the "
                                                 "leaderboard; rerunning into it skips finished runs")
     p.add_argument("--data-dir", default=None, help="local upstream checkout (default: embedded synthetic or Hub)")
