@@ -345,3 +345,47 @@ def test_bench_run_sweep_three_models_two_tasks_verify_and_rank(tmp_path, capsys
         for r in result["tasks"][task]["rows"]:
             assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
                 tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
+
+
+def test_sweep_cells_keep_records_so_the_board_resamples_samples(tmp_path, capsys):
+    """`bench sweep` writes record.json + submission.json per (task, model, seed): every record verifies as
+    MATCH, and `bench leaderboard SWEEP` resamples samples within missions, equal to the brute-force loop
+    on the submissions (two seeds of a model: the mean over seeds, as documented)."""
+    from bench.metrics.submission import task_labels
+    from bench.record import verify_record
+    from bench.tasks import get_task
+
+    task, sweep_dir = "A6_eye_hallmark", tmp_path / "sweep"
+    assert main(["sweep", task, "--models", "pca_lr", "random", "--seeds", "0", "1", "--out", str(sweep_dir)]) == 0
+    cells = sorted(p for p in (sweep_dir / "runs").iterdir() if p.is_dir())
+    assert [c.name for c in cells] == [f"{task}__{m}__seed{s}" for m in ("pca_lr", "random") for s in (0, 1)]
+    for cell in cells:
+        assert {p.name for p in cell.iterdir()} == {"record.json", "submission.json"}
+        assert verify_record(cell).status == "MATCH"
+        assert json.loads((cell / "record.json").read_text())["command"][:2] == ["bench", "sweep"]
+    capsys.readouterr()
+    assert main(["rank", str(sweep_dir), "--out", str(tmp_path / "board"), "--n-bootstrap", "40",
+                 "--seed", "2"]) == 0, capsys.readouterr().err
+    got = json.loads((tmp_path / "board" / "leaderboard.json").read_text())["tasks"][task]
+    assert got["resampled"] == "missions, then samples"
+    labels = {f.name: f.test_y() for f in task_labels(get_task(task), None)[0] if not f.holdout}
+    names = sorted(labels)
+    ys = [labels[f].to_numpy(float) for f in names]
+    scores = {}
+    for model, name in (("pca_lr", "bench/pca_lr"), ("random", "control:random")):
+        subs = [json.loads((sweep_dir / "runs" / f"{task}__{model}__seed{s}" / "submission.json").read_text())
+                ["predictions"] for s in (0, 1)]
+        scores[name] = [np.array([[sub[f][s] for s in labels[f].index] for sub in subs]) for f in names]
+    scores["control:constant"] = [np.full(y.size, 0.5) for y in ys]
+    scores["control:perfect"] = [y.copy() for y in ys]
+    draws = brute_force_draws(ys, scores, 40, 2)
+    observed = {m: np.mean([np.mean([roc_auc_score(y, s) for s in np.atleast_2d(sc)]) for y, sc in zip(ys, scores[m])])
+                for m in scores}
+    rows, pairs = brute_force_board(observed, draws)
+    assert {r["model"] for r in got["rows"]} == set(observed)
+    for r in got["rows"]:
+        assert r["value"] == pytest.approx(observed[r["model"]], abs=1e-12)
+        assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
+            tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
+    for p in got["pairs"]:
+        assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)

@@ -49,13 +49,18 @@ def test_sweep_is_resumable_and_a_failed_run_does_not_stop_the_others(tmp_path, 
         first = run_sweep(good + [bad], tmp_path)
     assert first["done"] == good and [c for c, _ in first["failed"]] == [bad]
     assert "FAILED A6_eye_hallmark · random · seed 2" in capsys.readouterr().out
-    assert sorted(p.name for p in (tmp_path / RUNS).iterdir()) == [c.file_name for c in good]
+    assert sorted(p.name for p in (tmp_path / RUNS).iterdir()) == sorted([c.file_name for c in good] +
+                                                                         [c.stem for c in good])
     stored = json.loads((tmp_path / RUNS / good[0].file_name).read_text())
     rerun = json.loads(json.dumps(run_cell(good[0])))
+    assert set(rerun.pop("files")) == {"submission.json", "record.json"}  # written into runs/<stem>/
     assert stored.pop("seconds") > 0 and rerun.pop("seconds") > 0
     assert stored == rerun  # deterministic: the same result when rerun
     again = run_sweep(good, tmp_path)
     assert again["skipped"] == good and again["done"] == []
+    (tmp_path / RUNS / good[1].stem / "record.json").unlink()  # a run without its record (older sweep) is rerun
+    assert run_sweep(good, tmp_path)["done"] == [good[1]]
+    assert (tmp_path / RUNS / good[1].stem / "record.json").is_file()
     changed = Cell(good[0].task, "f" * 64, good[0].model, good[0].seed)  # a changed spec is not "finished"
     assert run_sweep([changed], tmp_path)["failed"]
 

@@ -1,6 +1,7 @@
 """``bench leaderboard DIR…``: a significance-aware board from result records (``bench run`` report
-folders, ``bench evaluate --record`` folders, or any folder holding them) and from sweep folders
-(``runs/*.json`` of ``bench sweep``, which store per-fold values: resampled by missions only).
+folders, ``bench evaluate --record`` folders, ``bench sweep`` folders, whose runs keep their record
+and submission in ``runs/<stem>/``, or any folder holding them) and from runs of older sweeps
+(``runs/*.json`` with per-fold values only: resampled by missions only).
 
 Per task: the records' predictions (keyed by sample id) and the task's labels read through the
 checked labels reader (their sha256 must equal the record's), the floors (constant and seeded random

@@ -44,7 +44,7 @@ def cmd_sweep(args) -> int:
     out = check_sweep_out(args.out)
     cells = plan_cells(expand_tasks(args.tasks), args.models, args.seeds)
     with scheduler(args.scheduler):
-        report = run_sweep(cells, out, data_dir=args.data_dir)
+        report = run_sweep(cells, out, data_dir=args.data_dir, command=getattr(args, "command_line", None))
     board = write_leaderboard([out], out)
     print(to_markdown(board["rows"]), end="")
     print(f"leaderboard: {out}/ ({', '.join(board['files'])})")
