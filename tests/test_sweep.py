@@ -14,7 +14,7 @@ import pytest
 
 from bench.cli import main
 from bench.errors import BenchError
-from bench.leaderboard import collect_runs, leaderboard_rows, write_leaderboard
+from bench.leaderboard import build_board, collect_runs, leaderboard_rows, write_board
 from bench.scheduler import scheduler
 from bench.sweep import RUNS, Cell, plan_cells, run_cell, run_sweep
 
@@ -69,11 +69,14 @@ def test_leaderboard_mean_std_and_verdict_by_hand(tmp_path):
     write_runs(tmp_path / "s1", [fake_run("T1", "rf", 0, 0.8, "GO"), fake_run("T1", "rf", 1, 0.6, "NO-GO")])
     write_runs(tmp_path / "s2", [fake_run("T1", "rf", 2, 0.7, "GO"), fake_run("T1", "random", 0, 0.5, "NO-GO"),
                                  fake_run("T1", "rf", 0, 0.8, "GO")])  # a duplicate of s1's run is merged
-    board = write_leaderboard([tmp_path / "s1", tmp_path / "s2"], tmp_path / "board")
-    rf = next(r for r in board["rows"] if r["model"] == "rf")
+    board = build_board([tmp_path / "s1", tmp_path / "s2"])
+    assert board["significance"] is None and "neither predictions nor per-fold values" in board["why_not"]
+    write_board(board, tmp_path / "board")
+    rf = next(r for r in board["sweep"] if r["model"] == "rf")
     assert rf["mean"] == pytest.approx(0.7) and rf["std"] == pytest.approx(0.1)  # sd of 0.8, 0.6, 0.7
     assert rf["n_seeds"] == 3 and rf["verdict"] == "GO 2/3"
-    assert {p.name for p in (tmp_path / "board").iterdir()} == {"leaderboard.csv", "leaderboard.md", "leaderboard.png"}
+    assert {p.name for p in (tmp_path / "board").iterdir()} == {"leaderboard.csv", "leaderboard.md", "leaderboard.json",
+                                                                "leaderboard.png"}
     md = (tmp_path / "board" / "leaderboard.md").read_text()
     assert "| T1 | rf | 0.700 ± 0.100 | 3 | GO 2/3 |" in md and "SYNTHETIC" in md
     assert (tmp_path / "board" / "leaderboard.png").read_bytes()[:4] == b"\x89PNG"
