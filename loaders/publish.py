@@ -23,8 +23,10 @@ import yaml
 from bench.errors import BenchError, close_matches_hint
 from bench.hub import (Upload, check_online, check_repo_id, commit_operations, format_size, is_missing_error,
                        require_token)
-from bench.loaders.repo import (CONFIG_META, parse_front_matter, check_config_name, list_configs, merge_config_entries,
+from bench.loaders.repo import (CONFIG_META, LICENSE_FILE, REPO_ID_PLACEHOLDER, merge_dataset_info, parse_front_matter,
+                                check_config_name, list_configs, merge_config_entries,
                                     read_readme, render_readme)
+from bench.loaders.audit import Finding, audit_repo, format_findings, has_errors
 from bench.loaders.validate import check_repo
 
 REPO_TYPE = "dataset"
@@ -42,6 +44,13 @@ class PushPlan:
     merged_with_remote: bool = False
     deletions: list[str] = field(default_factory=list)
     commit_url: str | None = None
+    synthetic: list[str] = field(default_factory=list)       # pushed configs marked synthetic
+    audit: list[Finding] = field(default_factory=list)
+    allow_leakage: str | None = None                         # the reason given for pushing despite errors
+
+    @property
+    def readme_text(self) -> str:
+        return next(u.data.decode("utf-8") for u in self.uploads if u.path_in_repo == "README.md")
 
     @property
     def paths(self) -> list[str]:
@@ -142,14 +151,46 @@ def merge_readme(repo_dir: str | os.PathLike, configs: list[str], remote_text: s
     if kept and remote_header.get("license"):
         licenses.add(str(remote_header["license"]))
     header["license"] = licenses.pop() if len(licenses) == 1 else "other"
+    if header["license"] == "other":
+        header.setdefault("license_name", local_header.get("license_name", "per-config"))
+        header.setdefault("license_link", LICENSE_FILE)
+    else:
+        header.pop("license_name", None)
+        header.pop("license_link", None)
+    if any(_meta(repo, c).get("synthetic") for c in configs):
+        header["tags"] = list(dict.fromkeys([*(header.get("tags") or []), "synthetic"]))
+    local_info = [e for e in local_header.get("dataset_info") or [] if e.get("config_name") in configs]
+    listed = {e.get("config_name") for e in header["configs"] if isinstance(e, dict)}
+    remote_info = [e if e.get("config_name") else {**e, "config_name": "default"}
+                   for e in _as_list(remote_header.get("dataset_info"))]
+    # an item of a config the README no longer lists describes nothing: dropped
+    header["dataset_info"] = merge_dataset_info([e for e in remote_info if e["config_name"] in listed], local_info)
+    for key in ("task_categories", "size_categories"):
+        header[key] = _union(header.get(key), local_header.get(key))
     return header, render_readme(header, merge_card_body(remote_body, local_body, configs))
 
 
-def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None = None,
-              remote_readme: str | None = None, revision: str | None = None,
-              register_benchmark: bool = False) -> PushPlan:
-    """Validate ``repo_dir`` and return the exact uploads of a push (no network).
+def _as_list(value) -> list[dict]:
+    items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+    return [e for e in items if isinstance(e, dict)]
 
+
+def _union(a, b) -> list:
+    return list(dict.fromkeys([*(a or []), *(b or [])]))
+
+
+def _meta(repo: Path, config: str) -> dict:
+    return json.loads((repo / config / CONFIG_META).read_text(encoding="utf-8"))
+
+
+def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None = None,
+              remote_readme: str | None = None, revision: str | None = None, allow_synthetic: bool = False,
+              allow_leakage: str | None = None, register_benchmark: bool = False) -> PushPlan:
+    """Validate and audit ``repo_dir`` and return the exact uploads of a push (no network).
+
+    Refused: a synthetic config unless ``allow_synthetic`` (then the card's YAML is tagged
+    ``synthetic`` beside each section's banner); an error-level leakage finding unless
+    ``allow_leakage`` gives the reason (recorded in the commit description).
     ``register_benchmark`` adds the Hub's ``eval.yaml`` (one task per pushed config) so the dataset
     can host a leaderboard of ``.eval_results`` (see :mod:`bench.eval_results`).
     """
@@ -159,16 +200,31 @@ def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] |
         raise BenchError(f"built repository not found: {repo} is not a folder")
     chosen = select_configs(repo, configs)
     resolved = check_repo(repo, configs=chosen)
+    synthetic = [c for c in chosen if _meta(repo, c).get("synthetic")]
+    if synthetic and not allow_synthetic:
+        raise BenchError(f"config(s) {', '.join(synthetic)} hold SYNTHETIC data (bench's generator, not "
+                         "measurements); refusing to publish them under a real config name. Build from real data "
+                         "(--data-dir), or pass --allow-synthetic (bench.push(..., allow_synthetic=True)) to "
+                         "publish them tagged 'synthetic' with a banner in every section")
+    if allow_leakage is not None and not str(allow_leakage).strip():
+        raise BenchError("--allow-leakage needs a REASON (it is recorded in the commit description)")
+    findings = audit_repo(repo, configs=chosen)
+    if has_errors(findings) and not allow_leakage:
+        raise BenchError(f"{format_findings(findings)}\nrefusing to push: the leakage audit has error-level "
+                         "findings; fix the data, or pass --allow-leakage REASON to publish anyway")
     uploads: list[Upload] = []
     for cfg in resolved:
         files = sorted({f for fs in cfg.splits.values() for f in fs} | {repo / cfg.name / CONFIG_META})
         uploads += [Upload(f.relative_to(repo).as_posix(), source=f) for f in files]
     header, text = merge_readme(repo, chosen, remote_readme)
+    if header.get("license_link") == LICENSE_FILE and (repo / LICENSE_FILE).is_file():
+        uploads.append(Upload(LICENSE_FILE, source=repo / LICENSE_FILE))
     if register_benchmark:
         uploads.append(Upload("eval.yaml", data=benchmark_eval_yaml(repo, repo_id, chosen).encode("utf-8")))
-    uploads.append(Upload("README.md", data=text.encode("utf-8")))
+    uploads.append(Upload("README.md", data=text.replace(REPO_ID_PLACEHOLDER, repo_id).encode("utf-8")))
     return PushPlan(repo_id=repo_id, configs=chosen, uploads=uploads, readme_header=header,
-                    revision=revision, merged_with_remote=remote_readme is not None)
+                    revision=revision, merged_with_remote=remote_readme is not None, synthetic=synthetic,
+                    audit=findings, allow_leakage=allow_leakage)
 
 
 def benchmark_eval_yaml(repo: Path, repo_id: str, configs: list[str]) -> str:
@@ -190,15 +246,22 @@ def format_plan(plan: PushPlan, *, dry_run: bool) -> str:
              f"{format_size(total)}:"]
     lines += ["  " + u.describe() for u in plan.uploads]
     lines += [f"  delete  {p}" for p in plan.deletions]
+    if plan.synthetic:
+        lines.append(f"SYNTHETIC config(s) {', '.join(plan.synthetic)} (--allow-synthetic): tagged 'synthetic' "
+                     "in the card YAML, with a banner in each section")
+    lines.append(format_findings(plan.audit))
+    if plan.allow_leakage:
+        lines.append(f"published despite the audit's errors (--allow-leakage): {plan.allow_leakage}")
     if dry_run:
         lines.append("Remote files under the pushed config folders that are not listed above are deleted in "
                      "the same commit (found at push time).")
-        lines.append("README.md YAML header (at push time it is merged with the README already on the Hub: "
+        lines.append("README.md (the whole card; at push time it is merged with the README already on the Hub: "
                      "its other configs and card sections are kept):")
+        lines.append(plan.readme_text.rstrip("\n"))
     else:
         lines.append("README.md YAML header on the Hub:")
-    lines.append("---\n" + yaml.safe_dump(plan.readme_header, sort_keys=False, allow_unicode=True,
-                                           width=1000).rstrip("\n") + "\n---")
+        lines.append("---\n" + yaml.safe_dump(plan.readme_header, sort_keys=False, allow_unicode=True,
+                                               width=1000).rstrip("\n") + "\n---")
     for u in plan.uploads:
         if u.path_in_repo == "eval.yaml":
             lines.append("eval.yaml (registers the dataset as a Hub benchmark):\n" + u.data.decode("utf-8").rstrip("\n"))
@@ -231,14 +294,18 @@ def fetch_remote_readme(api, repo_id: str, *, revision: str | None) -> str | Non
 
 def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None = None,
          revision: str | None = None, private: bool = False, dry_run: bool = False,
+         allow_synthetic: bool = False, allow_leakage: str | None = None,
          register_benchmark: bool = False) -> PushPlan:
     """Publish ``configs`` (default: all) of a built repository to ``repo_id`` in one commit.
 
-    Everything local is checked (repo id, config names, validation, token, online mode) before
-    the first request, and the merged README is computed before anything is written on the Hub.
-    ``dry_run`` returns the plan without any network access or token.
+    Everything local is checked (repo id, config names, validation, leakage audit, synthetic
+    configs, token, online mode) before the first request, and the merged README is computed
+    before anything is written on the Hub. ``dry_run`` returns the plan without any network
+    access or token (``format_plan(plan, dry_run=True)`` shows the files, audit and whole card).
     """
-    plan = plan_push(repo_dir, repo_id, configs=configs, revision=revision, register_benchmark=register_benchmark)
+    options = dict(configs=configs, revision=revision, allow_synthetic=allow_synthetic, allow_leakage=allow_leakage,
+                   register_benchmark=register_benchmark)
+    plan = plan_push(repo_dir, repo_id, **options)
     if dry_run:
         return plan
     token = require_token()
@@ -247,8 +314,7 @@ def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None
 
     api = HfApi(token=token)
     remote = fetch_remote_readme(api, repo_id, revision=revision)
-    plan = plan_push(repo_dir, repo_id, configs=configs, remote_readme=remote, revision=revision,
-                     register_benchmark=register_benchmark)
+    plan = plan_push(repo_dir, repo_id, remote_readme=remote, **options)
     api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
     if revision:
         api.create_branch(repo_id, branch=revision, repo_type=REPO_TYPE, exist_ok=True)
@@ -260,6 +326,12 @@ def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None
                              revision=revision,
                              commit_message=f"bench push: {', '.join(plan.configs)}",
                              commit_description="Published with bench; README configs merged "
-                                                "(other configs kept).")
+                                                "(other configs kept)." + _leakage_note(plan))
     plan.commit_url = getattr(info, "commit_url", None)
     return plan
+
+
+def _leakage_note(plan: PushPlan) -> str:
+    if not plan.allow_leakage:
+        return ""
+    return f"\n\nPublished despite leakage-audit errors, because: {plan.allow_leakage}\n\n{format_findings(plan.audit)}"

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +35,12 @@ import yaml
 
 from bench import __version__
 from bench.errors import BenchError, close_matches_hint
-from bench.io import atomic_path, read_json, write_text_atomic
+from bench.io import atomic_path, read_json, sha256_file, write_text_atomic
 
 
 CONFIG_META = "bench_config.json"
+REPO_ID_PLACEHOLDER = "<this repo>"   # replaced by the Hub repo id at push time
+DATA_FILES_KEY = "data_files"   # bench_config.json: {file name: {sha256, num_bytes, num_rows}}
 DEFAULT_FEATURE_COLUMN = "features"
 _SPLIT_RE = re.compile(r"^\w+(\.\w+)*$")
 _BAD_CONFIG_CHARS = set('<>:/\\|?*')
@@ -269,6 +272,15 @@ def _describe(schema) -> str:
     return "(" + ", ".join(f"{f.name}: {f.type}" for f in schema) + ")"
 
 
+def _arrow_nbytes(split) -> int:
+    """The split's Arrow size, as ``push_to_hub`` reports ``num_bytes`` in ``dataset_info``."""
+    if isinstance(split, ShardedSplit):
+        return sum(int(s.num_bytes) for s in split.shards)
+    if isinstance(split, StreamedSplit):
+        return int(split.num_bytes)
+    return int(split._estimate_nbytes())
+
+
 def _write_split(split, folder: Path, name: str) -> None:
     if isinstance(split, ShardedSplit):
         from bench.scheduler import active_runner
@@ -311,17 +323,98 @@ def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, 
     full_meta.update({
         "config_name": config,
         "bench_version": __version__,
-        "splits": {s: {"num_rows": int(ds.num_rows)} for s, ds in splits.items()},
+        "splits": {s: {"num_rows": int(ds.num_rows), "num_bytes": _arrow_nbytes(ds)} for s, ds in splits.items()},
         "schema": {k: str(v) for k, v in next(iter(splits.values())).features.items()},
     })
+    leaks = machine_path_problems(full_meta)
+    if leaks:
+        raise BenchError(f"config {config!r}: {CONFIG_META} would hold a path of this machine "
+                         f"({'; '.join(leaks[:5])}); a built repository must be portable: record an origin "
+                         "such as 'local', 'hub:org/name@rev' or 'synthetic:<generator>' instead")
     with atomic_path(repo / config, directory=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
+        records = {}
         with _quiet_datasets_bars():  # one parquet bar per split is noise
             for s, split in splits.items():
                 _write_split(split, tmp, s)
+                records.update(_split_records(tmp, s, split))
+        full_meta[DATA_FILES_KEY] = records
         (tmp / CONFIG_META).write_text(json.dumps(full_meta, indent=2, default=str) + "\n", encoding="utf-8")
     update_readme(repo, {config: list(splits)})
     return repo / config
+
+
+# ------------------------------------------------------------------------------ integrity
+def _split_records(folder: Path, name: str, split) -> dict:
+    """``data_files`` records of the file(s) just written for one split (one per shard of a ShardedSplit)."""
+    paths = split_files(folder, name)
+    rows = [s.num_rows for s in split.shards] if isinstance(split, ShardedSplit) else [split.num_rows]
+    if len(rows) != len(paths):
+        raise BenchError(f"{folder.name}/{name}: {len(paths)} parquet file(s) written for {len(rows)} shard(s)")
+    return {p.name: data_file_record(p, int(n)) for p, n in zip(paths, rows)}
+
+
+def data_file_record(path: str | os.PathLike, num_rows: int) -> dict:
+    """What ``bench_config.json`` records of one data file: sha256, size in bytes and row count."""
+    path = Path(path)
+    return {"sha256": sha256_file(path), "num_bytes": path.stat().st_size, "num_rows": int(num_rows)}
+
+
+_VERIFIED: set = set()   # (resolved path, size, mtime_ns, sha256) already hashed in this process
+
+
+def verify_data_file(path: str | os.PathLike, record: dict, *, config: str, cached: bool = True) -> None:
+    """Raise :class:`BenchError` naming ``path`` unless its size and sha256 match ``record``.
+
+    The size is checked on every call; the hash once per (file, size, mtime) in a process
+    (every call with ``cached=False``).
+    """
+    path = Path(path)
+    where = f"config {config!r}: data file {config}/{path.name}"
+    if not path.is_file():
+        raise BenchError(f"{where} is missing (recorded in {CONFIG_META})")
+    st = path.stat()
+    if st.st_size != record.get("num_bytes"):
+        raise BenchError(f"{where} is damaged: {st.st_size} bytes on disk, {CONFIG_META} records "
+                         f"{record.get('num_bytes')}; rebuild the config (bench build {config} --out ...)")
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, record.get("sha256"))
+    if cached and key in _VERIFIED:
+        return
+    digest = sha256_file(path)
+    if digest != record.get("sha256"):
+        raise BenchError(f"{where} is damaged: its sha256 {digest[:16]}... differs from the "
+                         f"{str(record.get('sha256'))[:16]}... recorded in {CONFIG_META}; "
+                         f"rebuild the config (bench build {config} --out ...)")
+    _VERIFIED.add(key)
+
+
+# ------------------------------------------------------------------------------ portability
+_ABSOLUTE_RE = re.compile(r"(^|[\s'\"(=:])(/[^/\s'\"]+){2,}|^~[/\\]|^[A-Za-z]:[\\/]")
+
+
+def machine_paths() -> list[str]:
+    """Folders of the building machine that must never appear in a built repository."""
+    raw = [Path.home(), Path.cwd(), Path(tempfile.gettempdir()), os.environ.get("HF_HOME"),
+           os.environ.get("BENCH_CACHE"), os.environ.get("XDG_CACHE_HOME")]
+    out = set()
+    for p in raw:
+        if not p:
+            continue
+        for variant in (Path(p).expanduser(), Path(p).expanduser().resolve()):
+            if len(variant.parts) > 1:
+                out.add(str(variant))
+    return sorted(out, key=len, reverse=True)
+
+
+def machine_path_problems(obj, where: str = "") -> list[str]:
+    """``key: value`` for every string in ``obj`` (nested dicts/lists) holding an absolute or machine path."""
+    if isinstance(obj, dict):
+        return [p for k, v in obj.items() for p in machine_path_problems(v, f"{where}.{k}" if where else str(k))]
+    if isinstance(obj, (list, tuple)):
+        return [p for i, v in enumerate(obj) for p in machine_path_problems(v, f"{where}[{i}]")]
+    if isinstance(obj, str) and (_ABSOLUTE_RE.search(obj) or any(m in obj for m in machine_paths())):
+        return [f"{where}: {obj[:80]!r}"]
+    return []
 
 
 def write_configs(repo_dir: str | os.PathLike, configs: Iterable[Any]) -> list[str]:
@@ -371,9 +464,80 @@ def update_readme(repo_dir: str | os.PathLike, new_configs: Mapping[str, list[st
         p = repo / e["config_name"] / CONFIG_META
         if p.is_file():
             metas[e["config_name"]] = json.loads(p.read_text(encoding="utf-8"))
-    licenses = sorted({m.get("license_id", "other") for m in metas.values()}) or ["other"]
-    header["license"] = licenses[0] if len(licenses) == 1 else "other"
+    header.update(hub_metadata(metas, header))
+    header["dataset_info"] = merge_dataset_info(header.get("dataset_info"),
+                                                [dataset_info_entry(repo, c, m) for c, m in metas.items()])
+    if header.get("license") == "other":
+        write_text_atomic(repo / LICENSE_FILE, render_licenses(metas))
     return write_text_atomic(repo / "README.md", render_readme(header, render_card(metas)))
+
+
+LICENSE_FILE = "LICENSE.md"
+TASK_CATEGORIES = {"genotex": "other"}          # every other family: tabular classification
+_SIZE_BOUNDS = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M")]
+
+
+def size_category(n_rows: int) -> str:
+    """The Hub's ``size_categories`` bucket of ``n_rows``.
+
+    >>> size_category(999), size_category(1000), size_category(250_000)
+    ('n<1K', '1K<n<10K', '100K<n<1M')
+    """
+    return next((label for bound, label in _SIZE_BOUNDS if n_rows < bound), "n>1T")
+
+
+def hub_metadata(metas: Mapping[str, dict], header: dict) -> dict:
+    """license (+ license_name/license_link when ``other``), task_categories, size_categories, tags."""
+    out: dict = {}
+    licenses = sorted({m.get("license_id", "other") for m in metas.values()}) or ["other"]
+    out["license"] = licenses[0] if len(licenses) == 1 else "other"
+    if out["license"] == "other":
+        out["license_name"] = "per-config" if len(licenses) > 1 else "see-license-file"
+        out["license_link"] = LICENSE_FILE
+    else:
+        header.pop("license_name", None)
+        header.pop("license_link", None)
+    out["task_categories"] = sorted({TASK_CATEGORIES.get(m.get("family"), "tabular-classification")
+                                     for m in metas.values()}) or ["tabular-classification"]
+    rows = max((sum(v.get("num_rows", 0) for v in m.get("splits", {}).values()) for m in metas.values()), default=0)
+    out["size_categories"] = [size_category(rows)]
+    tags = [t for t in header.get("tags") or [] if t != "synthetic"]
+    out["tags"] = tags + ["synthetic"] if any(m.get("synthetic") for m in metas.values()) else tags
+    return out
+
+
+def dataset_info_entry(repo: Path, config: str, meta: dict) -> dict:
+    """The README ``dataset_info`` item of one config, as ``push_to_hub`` writes it (features from the
+    parquet schema, splits with num_examples/num_bytes, download_size, dataset_size)."""
+    import datasets
+    import pyarrow.parquet as pq
+    from datasets.splits import SplitDict, SplitInfo
+
+    first = split_files(repo / config, next(iter(meta["splits"])))[0]
+    features = datasets.Features.from_arrow_schema(pq.read_schema(first))
+    splits = SplitDict()
+    for name, rec in meta["splits"].items():
+        splits.add(SplitInfo(name=name, num_bytes=int(rec.get("num_bytes", 0)), num_examples=int(rec["num_rows"])))
+    info = datasets.DatasetInfo(features=features, splits=splits, config_name=config,
+                                download_size=sum(r["num_bytes"] for r in meta.get(DATA_FILES_KEY, {}).values()),
+                                dataset_size=sum(int(r.get("num_bytes", 0)) for r in meta["splits"].values()))
+    return info._to_yaml_dict()
+
+
+def merge_dataset_info(existing, new: list[dict]) -> list[dict]:
+    """``dataset_info`` items by config_name: the new ones replace theirs, others are kept (sorted)."""
+    items = existing if isinstance(existing, list) else ([existing] if isinstance(existing, dict) else [])
+    replaced = {e["config_name"] for e in new}
+    kept = [e for e in items if isinstance(e, dict) and e.get("config_name") not in replaced]
+    return sorted(kept + new, key=lambda e: str(e.get("config_name", "")))
+
+
+def render_licenses(metas: Mapping[str, dict]) -> str:
+    """LICENSE.md of a repository whose configs carry different (or non-SPDX) licences."""
+    lines = ["# Licences", "", "Each config keeps the licence of its source data:", ""]
+    lines += [f"- `{name}`: {m.get('license', 'not recorded')}" for name, m in sorted(metas.items())]
+    return "\n".join(lines) + "\n"
 
 
 def _features_line(name: str, m: dict) -> str:
@@ -386,19 +550,60 @@ def _features_line(name: str, m: dict) -> str:
     return f"- **Features**: column `{column}`, {n} float32 values per row; {where}"
 
 
+_SOURCE_ORDER = ("origin", "provided_by", "upstream_repo", "upstream_commit", "hub_repo", "url", "homepage")
+
+
+def source_text(source) -> str:
+    """A card's Source line: where the data were built from, then the upstream it describes.
+
+    >>> source_text({"origin": "synthetic:genelab-v2-seed0", "upstream_repo": "https://x.org/r",
+    ...              "upstream_commit": "9d3a11e85311ef82"})
+    'built from `synthetic:genelab-v2-seed0`; upstream repo https://x.org/r; upstream commit `9d3a11e85311`'
+    """
+    if not isinstance(source, dict):
+        return str(source)
+    keys = [k for k in _SOURCE_ORDER if source.get(k)] + sorted(k for k in source if k not in _SOURCE_ORDER
+                                                                and source[k] not in (None, "", [], {}))
+    parts = []
+    for k in keys:
+        v = source[k]
+        if k == "origin":
+            parts.append(f"built from `{v}`")
+        elif k == "upstream_commit":
+            parts.append(f"upstream commit `{str(v)[:12]}`")
+        elif isinstance(v, str) and v.startswith(("http://", "https://")):
+            parts.append(f"{k.replace('_', ' ')} {v}")
+        else:
+            parts.append(f"{k.replace('_', ' ')} `{v if isinstance(v, str) else json.dumps(v, sort_keys=True)}`")
+    return "; ".join(parts) or "not recorded"
+
+
 def render_card(metas: Mapping[str, dict]) -> str:
     """Markdown dataset card: one section per config (source, license, citation, features, splits)."""
     lines = ["# bench: transcriptomics benchmarks as Hugging Face configs", "",
-             "Built by [bench](https://github.com/) — load any config with "
-             "`datasets.load_dataset(<this repo>, <config>)`; no loading script is needed.", ""]
+             f"Built by bench {__version__}. Each config is parquet files plus `<config>/{CONFIG_META}` "
+             "(feature ids, folds, checksums); no loading script is needed:", "",
+             "```python", "from datasets import load_dataset", "",
+             f'dsd = load_dataset("{REPO_ID_PLACEHOLDER}", "<config>")   # one split per mission/domain',
+             "```", "",
+             "Feature ids and folds without bench:", "",
+             "```python", "import json", "from huggingface_hub import hf_hub_download", "",
+             f'meta = json.load(open(hf_hub_download("{REPO_ID_PLACEHOLDER}", "<config>/{CONFIG_META}", '
+             'repo_type="dataset")))',
+             'meta["feature_ids"], meta["folds"]', "```", ""]
     for name, m in sorted(metas.items()):
         lines += [f"## {name}", ""]
         if m.get("synthetic"):
             lines += ["> **Synthetic data**: generated by bench's deterministic generator in the upstream "
                       "layout (not real measurements).", ""]
-        lines += [str(m.get("description", "")).strip(), ""]
+        description = str(m.get("description", "")).strip()
+        if m.get("family") == "geometa" and m.get("feature_ids") is None:
+            lines += ["> **Labels only**: this config holds the GEO metadata labels, no expression column "
+                      "(join ARCHS4 expression with `bench build geometa --expression FILE`).", ""]
+            description = description.replace("from expression", "(from expression, which this config does not hold)")
+        lines += [description, ""]
         lines += [f"- **Task**: `{m.get('task', name)}` (family `{m.get('family', '')}`)",
-                  f"- **Source**: {json.dumps(m.get('source', {}), sort_keys=True)}",
+                  f"- **Source**: {source_text(m.get('source', {}))}",
                   f"- **License**: {m.get('license', 'unknown')}"]
         if m.get("feature_ids") is not None:
             lines.append(_features_line(name, m))
@@ -445,8 +650,12 @@ def read_built(repo_dir: str | os.PathLike, config: str):
     except json.JSONDecodeError as exc:
         raise BenchError(f"{meta_path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     out = datasets.DatasetDict()
+    records = meta.get(DATA_FILES_KEY) or {}
     for split in meta.get("splits", {}):
         paths = split_files(repo / config, split)
+        for path in paths:
+            if path.name in records:
+                verify_data_file(path, records[path.name], config=config)
         table = pq.read_table(paths[0], memory_map=True)
         if len(paths) > 1:
             table = pa.concat_tables([table] + [pq.read_table(p, memory_map=True) for p in paths[1:]])

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.errors import BenchError
-from bench.loaders.repo import CONFIG_META, check_config_name, check_split_name, read_readme
+from bench.loaders.repo import (CONFIG_META, DATA_FILES_KEY, check_config_name, check_split_name, read_readme,
+                                verify_data_file)
 
 # Fields every config's bench_config.json must carry so the card can say what the data is.
 REQUIRED_META_FIELDS = ("description", "source", "license", "citation")
@@ -258,6 +260,90 @@ def _row_count_problems(cfg: ConfigFiles, repo: Path, meta: dict) -> list[str]:
     return problems
 
 
+def _integrity_problems(cfg: ConfigFiles, repo: Path, meta: dict) -> list[str]:
+    """Every data file is recorded in ``bench_config.json`` ``data_files`` with its sha256, size and
+    row count, and matches them; its schema is the recorded one."""
+    import datasets
+    import pyarrow.parquet as pq
+
+    records = meta.get(DATA_FILES_KEY)
+    if not isinstance(records, dict) or not records:
+        return [f"config {cfg.name!r}: {CONFIG_META} records no checksums ('{DATA_FILES_KEY}': sha256, size and "
+                f"rows per data file); rebuild it with this bench version (bench build {cfg.name} --out ...)"]
+    problems, seen = [], set()
+    folder = repo / cfg.name
+    for files in cfg.splits.values():
+        for f in files:
+            rel = f.relative_to(folder).as_posix() if f.is_relative_to(folder) else f.relative_to(repo).as_posix()
+            seen.add(rel)
+            record = records.get(rel)
+            if not isinstance(record, dict):
+                problems.append(f"config {cfg.name!r}: data file {f.relative_to(repo)} has no checksum in "
+                                f"{CONFIG_META} '{DATA_FILES_KEY}' (not written by bench build?)")
+                continue
+            try:
+                verify_data_file(f, record, config=cfg.name, cached=False)
+            except BenchError as exc:
+                problems.append(str(exc))
+                continue
+            pf = pq.ParquetFile(f)
+            if pf.metadata.num_rows != record.get("num_rows"):
+                problems.append(f"config {cfg.name!r}: data file {f.relative_to(repo)} holds {pf.metadata.num_rows} "
+                                f"rows, {CONFIG_META} records {record.get('num_rows')}")
+            problems += _recorded_schema_problems(cfg, f.relative_to(repo), meta,
+                                                  datasets.Features.from_arrow_schema(pf.schema_arrow))
+    problems += [f"config {cfg.name!r}: data file {cfg.name}/{rel} is recorded in {CONFIG_META} but missing"
+                 for rel in sorted(set(records) - seen)]
+    return problems
+
+
+def _recorded_schema_problems(cfg: ConfigFiles, rel: Path, meta: dict, features) -> list[str]:
+    recorded = meta.get("schema")
+    if not isinstance(recorded, dict):
+        return []
+    have = {k: str(v) for k, v in features.items()}
+    if list(have) != list(recorded):
+        return [f"config {cfg.name!r}: data file {rel} has columns {list(have)}, {CONFIG_META} 'schema' "
+                f"records {list(recorded)}"]
+    return [f"config {cfg.name!r}: data file {rel} column {k!r} is {have[k]}, {CONFIG_META} records {v}"
+            for k, v in recorded.items() if have[k] != v]
+
+
+SIZE_CATEGORIES = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M", "100M<n<1B",
+                   "1B<n<10B", "10B<n<100B", "100B<n<1T", "n>1T")
+
+
+def card_problems(text: str) -> list[str]:
+    """The Hub metadata checks that run offline on a dataset card (README.md text).
+
+    huggingface_hub's ``DatasetCard`` parses it; datasets' ``MetadataConfigs`` and ``DatasetInfosDict``
+    read ``configs`` and ``dataset_info`` as ``load_dataset`` does; task and size categories must be
+    Hub values; ``license: other`` needs ``license_name`` and ``license_link``.
+    """
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs, known_task_ids
+    from huggingface_hub import DatasetCard
+
+    try:
+        card = DatasetCard(text)
+        MetadataConfigs.from_dataset_card_data(card.data)
+        infos = DatasetInfosDict.from_dataset_card_data(card.data)
+    except Exception as exc:  # the parsers raise ValueError, TypeError, KeyError, yaml errors
+        return [f"README.md: the Hub card metadata does not parse: {type(exc).__name__}: {exc}"]
+    data = card.data.to_dict()
+    problems = [f"README.md: task_categories {t!r} is not a Hub task category"
+                for t in data.get("task_categories") or [] if t not in known_task_ids]
+    problems += [f"README.md: size_categories {c!r} is not a Hub size category"
+                 for c in data.get("size_categories") or [] if c not in SIZE_CATEGORIES]
+    if data.get("license") == "other":
+        problems += [f"README.md: license 'other' needs '{k}'" for k in ("license_name", "license_link")
+                     if not data.get(k)]
+    configs = {e.get("config_name") for e in data.get("configs") or [] if isinstance(e, dict)}
+    problems += [f"README.md: dataset_info has config {name!r}, which configs: does not list"
+                 for name in infos if name not in configs]
+    return problems
+
+
 def validate_repo(repo_dir: str | os.PathLike, *, configs: list[str] | None = None) -> list[str]:
     """Return every problem found in the built repository (``[]`` when it is valid).
 
@@ -286,7 +372,24 @@ def validate_repo(repo_dir: str | os.PathLike, *, configs: list[str] | None = No
         if meta is not None:
             problems += _feature_problems(cfg, repo, meta, schema)
             problems += _row_count_problems(cfg, repo, meta)
+            problems += _new_findings(_integrity_problems(cfg, repo, meta), problems, cfg)
+    if resolved and not problems:   # the Hub's card checks, once the files themselves are right
+        problems += card_problems((repo / "README.md").read_text(encoding="utf-8"))
     return problems
+
+
+def _new_findings(found: list[str], earlier: list[str], cfg: ConfigFiles) -> list[str]:
+    """``found`` without those about a file (or a split's missing files) an earlier problem already names."""
+    named = " ".join(earlier)
+    out = []
+    for problem in found:
+        files = re.findall(rf"{re.escape(cfg.name)}/([\w.-]+\.parquet)", problem)
+        if any(f"{cfg.name}/{f}" in named for f in files):
+            continue
+        if any(f"split {f.split('-')[0]!r}: data_files path" in named for f in files):
+            continue
+        out.append(problem)
+    return out
 
 
 def check_repo(repo_dir: str | os.PathLike, *, configs: list[str] | None = None) -> list[ConfigFiles]:

@@ -37,6 +37,7 @@ TASKS_DIR = Path(__file__).resolve().parent
 TASKS_PATH_ENV = "BENCH_TASKS_PATH"
 REQUIRED_KEYS = ("task", "family", "version", "description", "source", "label", "domain",
                  "split", "metric", "citation", "license")
+PROVENANCE_KEYS = ("source", "license", "citation")
 _CONFIG_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]*$")
 
 
@@ -146,12 +147,48 @@ def _find_include(including: Path, inc: str) -> Path:
                      f"{', '.join(str(c) for c in dict.fromkeys(candidates))})")
 
 
+def _is_builtin(path: Path) -> bool:
+    return Path(path).resolve().is_relative_to(TASKS_DIR)
+
+
+@functools.lru_cache(maxsize=None)
+def _own_yaml(path: str) -> dict:
+    """What a user task file declares itself: the file merged with its includes that are NOT built-in."""
+    p = Path(path)
+    data = dict(read_yaml(p, what="task file") or {})
+    includes = data.pop("include", None) or []
+    merged: dict = {}
+    for inc in [includes] if isinstance(includes, str) else includes:
+        inc_path = _find_include(p, str(inc))
+        if not _is_builtin(inc_path):
+            merged = _deep_merge(merged, _own_yaml(str(inc_path)))
+    return _deep_merge(merged, data)
+
+
+def _own_provenance(path: Path, data: dict) -> dict:
+    """A task outside the built-in folder declares its own source, licence and citation: the built-in
+    templates' values describe the upstream benchmark's data, never a user's. Its ``source`` is its own
+    only (no upstream ``hub_repo``/``upstream_commit`` merged in)."""
+    own = _own_yaml(str(path))
+    missing = [k for k in PROVENANCE_KEYS if not own.get(k)]
+    if missing:
+        also = f" (and {missing[1:]})" if missing[1:] else ""
+        raise BenchError(f"{path}: key {missing[0]!r} is missing{also}; a task outside bench's built-in tasks must "
+                         "declare its own 'source', 'license' and 'citation' (the built-in templates' values "
+                         "describe the upstream data, not yours)")
+    if not isinstance(own["source"], dict):
+        raise BenchError(f"{path}: field 'source' must be a mapping (e.g. {{provided_by: 'my lab, OSD-123'}})")
+    return {**data, "source": dict(own["source"]), "license": own["license"], "citation": own["citation"]}
+
+
 def _spec_from_yaml(path: Path) -> TaskSpec:
     data = _resolved_yaml(str(path))
     missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:
         raise BenchError(f"{path}: task spec is missing required key(s) {missing}; "
                          f"every task needs {list(REQUIRED_KEYS)}")
+    if not _is_builtin(path):
+        data = _own_provenance(path, data)
     name = data["task"]
     if not isinstance(name, str) or not _CONFIG_NAME_RE.match(name):
         raise BenchError(f"{path}: field 'task' must be a Hub-safe config name "

@@ -34,7 +34,8 @@ def split_dataset(n: int, p: int, *, mission: str, seed: int) -> datasets.Datase
 def meta_for(config: str, p: int, **over) -> dict:
     meta = {"task": config, "family": "genelab", "description": f"Test config {config}.",
             "source": {"local_layout": f"tasks/{config}"}, "license": "MIT", "license_id": "mit",
-            "citation": CITATION, "synthetic": True, "feature_column": "features",
+            "citation": CITATION, "synthetic": False, "feature_column": "features",
+            "label_column": "label", "domain_column": "mission",
             "feature_ids": [f"ENSMUSG{i:011d}" for i in range(p)]}
     meta.update(over)
     return meta

@@ -27,7 +27,8 @@ def test_list_says_where_each_familys_data_come_from(capsys):
 
 
 def test_help_lists_the_verbs_and_hides_the_old_ones(capsys):
-    """The nine verbs of the redesign plus `simulate` (issue 16) and the results verbs (issue 17)."""
+    """The nine verbs of the redesign plus `simulate` (issue 16), `new-task` (issue 13) and the results
+    verbs (issue 17)."""
     import pytest
 
     with pytest.raises(SystemExit):
@@ -36,7 +37,8 @@ def test_help_lists_the_verbs_and_hides_the_old_ones(capsys):
     listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\noptions:")[0].splitlines()
               if line.startswith("    ") and not line.startswith("     ")]
     assert listed == ["list", "info", "build", "run", "simulate", "sweep", "leaderboard", "evaluate", "install-metrics",
-                      "validate", "push", "push-metric", "verify", "publish-result"]  # leaderboard: issues 15 + 17
+                      "new-task", "validate", "push", "push-metric", "verify", "publish-result"]
+    # sweep/leaderboard: issue 15; leaderboard with the significance columns: issue 17
     for old in ("evaluate-gta", "evaluate-embedding", "build-genotex", "geometa"):
         assert old not in out
     assert "rank" not in listed  # a hidden alias of leaderboard

@@ -89,7 +89,9 @@ def test_push_dry_run_and_streaming_on_a_mixed_non_genelab_repo(cache, tmp_path,
     out = tmp_path / "hub"
     assert main(["build", "pbmc68k", "genotex_problems", "--out", str(out)]) == 0
     capsys.readouterr()
-    assert main(["push", str(out), "--repo", "my-lab/bench", "--dry-run"]) == 0
+    assert main(["push", str(out), "--repo", "my-lab/bench", "--dry-run"]) == 2   # genotex_problems is synthetic
+    assert "genotex_problems hold SYNTHETIC data" in capsys.readouterr().err
+    assert main(["push", str(out), "--repo", "my-lab/bench", "--dry-run", "--allow-synthetic"]) == 0
     printed = capsys.readouterr().out
     assert "would publish 2 config(s) (genotex_problems, pbmc68k)" in printed
     assert "  add  pbmc68k/test-00000-of-00001.parquet" in printed

@@ -219,7 +219,8 @@ def test_build_config_returns_meta_matching_the_contract(mini):
         assert key in m
     ds = res.splits["rr_7"]
     assert list(ds.features)[:3] == ["sample_id", "mission", "label"] and list(ds.features)[-1] == "features"
-    assert str(ds.features["label"].dtype) == "int8"
+    assert ds.features["label"].names == ["Ground", "Flight"]   # the spec's encoding {1: Flight, 0: Ground}
+    assert ds.features["label"].int2str(ds["label"]) == ["Flight" if v else "Ground" for v in ds["label"]]
     assert json.loads(ds.info.description)["task"] == "A5_skin"
 
 

@@ -224,7 +224,7 @@ def test_hub_path_downloads_the_task_folder(monkeypatch, tmp_path):
     assert "A5_skin_lomo/*" in calls["allow_patterns"]
     assert "processed/pathway_scores/skin/*_gsva_kegg.csv" in calls["allow_patterns"]
     meta = config_meta(dsd)
-    assert meta["source"]["origin"] == "hub:jang1563/genelab-benchmark"
+    assert meta["source"]["origin"] == f"hub:jang1563/genelab-benchmark@{src.name}"   # the snapshot folder = revision
     assert meta["synthetic"] is True                     # the stand-in snapshot is a synthetic root: still flagged
 
     def unreachable(**kwargs):

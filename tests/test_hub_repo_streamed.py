@@ -85,8 +85,9 @@ def test_a_record_batch_iterator_is_a_split(tmp_path):
     write_config(tmp_path / "repo", "cfg", {"test": split, "train": datasets.Dataset(truth)}, meta=META)
     got = pq.read_table(tmp_path / "repo" / "cfg" / "test-00000-of-00001.parquet")
     assert got.equals(pq.read_table(tmp_path / "repo" / "cfg" / "train-00000-of-00001.parquet"))
+    # num_bytes: the Arrow size push_to_hub reports (the stream's announced size = the Dataset's estimate)
     assert json.loads((tmp_path / "repo" / "cfg" / "bench_config.json").read_text())["splits"] == {
-        "test": {"num_rows": 15}, "train": {"num_rows": 15}}
+        "test": {"num_rows": 15, "num_bytes": truth.nbytes}, "train": {"num_rows": 15, "num_bytes": truth.nbytes}}
 
 
 def test_a_stream_shorter_than_announced_is_an_error_and_nothing_is_written(tmp_path):

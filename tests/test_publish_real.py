@@ -64,7 +64,8 @@ def test_real_config_dry_run_lists_every_file(real_repo, capsys):
     out = capsys.readouterr().out
     listed = [line.split()[1] for line in out.splitlines() if line.startswith("  add  ")]
     assert listed == (["A6_eye_hallmark/bench_config.json"]
-                      + [f"A6_eye_hallmark/{s}-00000-of-00001.parquet" for s in sorted(truth)] + ["README.md"])
+                      + [f"A6_eye_hallmark/{s}-00000-of-00001.parquet" for s in sorted(truth)]
+                      + ["LICENSE.md", "README.md"])   # license 'other': license_link points at LICENSE.md
 
 
 def test_real_config_streams_the_real_scores(real_repo):

@@ -167,7 +167,11 @@ def test_push_merges_remote_readme_and_deletes_stale_files(repo, fake_hub):
     assert by_name["B5_skin"] == {"config_name": "B5_skin", "default": True,
                                   "data_files": [{"split": "rr_6", "path": "B5_skin/rr_6-*.parquet"}]}
     assert [d["split"] for d in by_name["A5_skin"]["data_files"]] == ["rr_6", "rr_7", "mhu_2"]
-    assert header["dataset_info"] == {"features": [{"name": "x", "dtype": "int64"}]}
+    # dataset_info: the pushed config's item (as push_to_hub writes it); the Hub's stale single-config
+    # item (config 'default', not listed in configs:) is dropped
+    (info,) = header["dataset_info"]
+    assert info["config_name"] == "A5_skin" and [s["name"] for s in info["splits"]] == ["rr_6", "rr_7", "mhu_2"]
+    assert [s["num_examples"] for s in info["splits"]] == [5, 4, 6]
     assert header["task_categories"] == ["tabular-classification"] and header["license"] == "mit"
     # card: the hand-written intro, B5 and Citation sections survive; A5_skin's section is replaced
     assert body.startswith("# Our spaceflight benchmark\n\nHand-written introduction that must survive.\n")

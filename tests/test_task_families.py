@@ -16,7 +16,9 @@ from bench.tasks.registry import TASKS_DIR
 
 def _task_file(folder, params: dict, *, name="A5_skin_mine"):
     data = yaml.safe_load((TASKS_DIR / "genelab" / "A5_skin.yaml").read_text())
-    data.update(task=name, params={**data["params"], **params})
+    # a task outside tasks/ declares its own provenance (issue 13); the includes give the rest
+    data.update(task=name, params={**data["params"], **params}, source={"provided_by": "test lab"},
+                license="cc-by-4.0", citation="test citation")
     folder = folder / "genelab"          # the includes (_genelab.yaml, _skin.yaml) resolve as built-ins
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.yaml"

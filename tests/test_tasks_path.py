@@ -16,7 +16,7 @@ from bench.tasks.registry import TASKS_DIR
 N_BUILTIN_GENELAB = len([p for p in (TASKS_DIR / "genelab").glob("*.yaml") if not p.name.startswith("_")])
 
 
-def new_mission_task(folder, *, name="A5_skin_rr99", includes=None):
+def new_mission_task(folder, *, name="A5_skin_rr99", includes=None, own_provenance=True):
     """The walkthrough's step 1: copy A5_skin.yaml, rename it, add a mission under params.missions."""
     data = yaml.safe_load((TASKS_DIR / "genelab" / "A5_skin.yaml").read_text())
     data["task"] = name
@@ -24,6 +24,9 @@ def new_mission_task(folder, *, name="A5_skin_rr99", includes=None):
         data["include"] = includes
     data["params"]["task_dir"] = "A5_skin_rr99_lomo"
     data["params"]["missions"] = {"RR-99": {"n": 12, "flight": 6, "ground": 6}}
+    if own_provenance:   # a user task declares its own source, licence and citation
+        data.update(source={"provided_by": "our lab, OSD-999", "local_layout": "tasks/A5_skin_rr99_lomo"},
+                    license="cc-by-4.0", citation="@misc{ourlab2026, title={RR-99 skin}}")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -102,3 +105,26 @@ def test_cli_sees_user_tasks(tmp_path, monkeypatch, capsys):
                          text=True, env=env)
     assert res.returncode == 0, res.stderr
     assert "RR-99:" in res.stdout and "task_dir: A5_skin_rr99_lomo" in res.stdout
+
+
+@pytest.mark.parametrize("key", ["source", "license", "citation"])
+def test_user_task_must_declare_its_own_provenance(tmp_path, monkeypatch, key):
+    path = new_mission_task(tmp_path / "genelab")
+    data = yaml.safe_load(path.read_text())
+    data.pop(key)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    monkeypatch.setenv(TASKS_PATH_ENV, str(tmp_path))
+    with pytest.raises(BenchError, match=rf"A5_skin_rr99\.yaml: key '{key}' is missing; a task outside bench's "
+                                         "built-in tasks must declare its own"):
+        load_registry()
+
+
+def test_user_task_inherits_nothing_upstream(tmp_path, monkeypatch):
+    new_mission_task(tmp_path / "genelab")
+    monkeypatch.setenv(TASKS_PATH_ENV, str(tmp_path))
+    spec = get_task("A5_skin_rr99")
+    upstream = get_task("A5_skin")
+    assert "hub_repo" in upstream.source and "upstream_commit" in upstream.source
+    assert spec.source == {"provided_by": "our lab, OSD-999", "local_layout": "tasks/A5_skin_rr99_lomo"}
+    assert spec.license == "cc-by-4.0" and spec.citation == "@misc{ourlab2026, title={RR-99 skin}}"
+    assert upstream.license.startswith("MIT") and "kang2026genelab" in upstream.citation

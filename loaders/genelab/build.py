@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from bench.errors import BenchError
 from bench.loaders.genelab.layout import Fold, TaskLayout, read_task_layout, task_dir_for
 from bench.tasks import TaskSpec, get_task, split_name
 from bench.tasks.families import BuiltConfig, Source
+from bench.tasks.registry import TASKS_DIR
 
 log = logging.getLogger("bench.genelab")
 
@@ -32,7 +34,7 @@ HUB_REPO = "jang1563/genelab-benchmark"
 PATHWAY_DBS = ("hallmark", "kegg", "reactome", "mitocarta")
 FEATURE_COLUMN = "features"
 RESERVED_COLUMNS = ("sample_id", "mission", "label", FEATURE_COLUMN)
-LOADER_VERSION = 1
+LOADER_VERSION = 2   # 2: label as ClassLabel, data_files checksums, portable origin
 _ZSCORE_MEAN_TOL = 1e-2
 
 
@@ -526,6 +528,8 @@ def _arrow_splits(obs: pd.DataFrame, X: np.ndarray, meta: dict):
     table = table.append_column(FEATURE_COLUMN, pa.FixedSizeListArray.from_arrays(flat, p))
     features = datasets.Features.from_arrow_schema(table.schema)
     features[FEATURE_COLUMN] = datasets.List(datasets.Value("float32"), length=p)
+    if meta.get("label_names"):   # the spec's encoding as a Hub-native ClassLabel (int64, same 0/1 values)
+        features["label"] = datasets.ClassLabel(names=list(meta["label_names"]))
     table = table.cast(features.arrow_schema)
     description = json.dumps(meta, default=str)
     content = hashlib.sha256(np.ascontiguousarray(X).tobytes())
@@ -605,12 +609,12 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
     meta = {
         "task": spec.name, "family": spec.family,
         "description": _card_description(spec, value_transform, unjoined, skipped, synthetic),
-        "source": {**spec.source, "origin": origin or str(root)}, "license": spec.license, "license_id": "mit",
+        "source": {**spec.source, "origin": origin or "local"}, "license": spec.license, "license_id": license_id(spec),
         "citation": spec.citation, "synthetic": bool(synthetic), "spec_sha256": spec.spec_hash,
         "spec_version": spec.version, "loader_version": LOADER_VERSION,
         "category": category, "level": spec.params.get("level"), "collection": spec.params.get("collection"),
         "tissue": spec.params.get("tissue"), "upstream_task_dir": spec.params.get("task_dir"),
-        "label_column": "label", "domain_column": "mission", "target": spec.params.get("target") or "label",
+        "label_column": "label", "label_names": label_names(spec), "domain_column": "mission", "target": spec.params.get("target") or "label",
         "target_derivation": target_rule,
         "feature_column": FEATURE_COLUMN, "feature_kind": kind, "value_transform": value_transform,
         "n_features": len(feature_ids), "feature_ids": feature_ids,
@@ -622,6 +626,30 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
     }
     splits = _arrow_splits(obs, X, meta)
     return BuildResult(splits=splits, meta=meta)
+
+
+def license_id(spec: TaskSpec) -> str:
+    """The card's ``license`` id: ``params.license_id``; built-in tasks ``mit`` (the upstream's); a user
+    task's own ``license`` when it is an id (``cc-by-4.0``), else ``other``."""
+    if spec.params.get("license_id"):
+        return str(spec.params["license_id"])
+    if spec.path is not None and Path(spec.path).resolve().is_relative_to(TASKS_DIR):
+        return "mit"
+    text = str(spec.license).strip()
+    return text if re.fullmatch(r"[a-z0-9][a-z0-9.-]*", text) else "other"
+
+
+def label_names(spec: TaskSpec) -> list[str] | None:
+    """Class names by code from the spec's ``label.encoding`` ({1: Flight, 0: Ground} -> [Ground, Flight]);
+    None when the codes are not exactly 0..k-1."""
+    encoding = (spec.label or {}).get("encoding") or {}
+    try:
+        codes = {int(k): str(v) for k, v in encoding.items()}
+    except (TypeError, ValueError):
+        return None
+    if sorted(codes) != list(range(len(codes))) or len(codes) < 2:
+        return None
+    return [codes[i] for i in range(len(codes))]
 
 
 def _card_description(spec: TaskSpec, transform: str, unjoined: list, skipped: list, synthetic: bool) -> str:

@@ -117,11 +117,11 @@ def _source(spec: TaskSpec | None, data_dir, *, progress: bool = True) -> tuple[
             raise BenchError(f"data dir not found: {root} (expected a GeneLab upstream checkout with "
                              "tasks/ and processed/, or a repo built by `bench build`)")
         synthetic = _is_synthetic_root(root, spec)
-        return root, synthetic, synthetic_origin(root, spec) if synthetic else f"local:{root.resolve()}"
+        return root, synthetic, synthetic_origin(root, spec) if synthetic else "local"
     if data_dir is None and not hub_offline():
         try:
             root = download_from_hub(spec)
-            return root, _is_synthetic_root(root, spec), f"hub:{HUB_REPO}"
+            return root, _is_synthetic_root(root, spec), f"hub:{HUB_REPO}@{root.name}"
         except OSError as exc:  # every huggingface_hub network/HTTP/cache error is an OSError: fall back, loudly
             warnings.warn(f"the Hugging Face Hub dataset {HUB_REPO} is unreachable ({type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else ''}); using bench's embedded SYNTHETIC "

@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 from bench.errors import BenchError
 
-__all__ = ["BenchError", "__version__", "get_task", "list_tasks", "load", "load_metric"]
+__all__ = ["BenchError", "__version__", "get_task", "list_tasks", "load", "load_metric", "push"]
 
 
 def get_task(name: str):
@@ -35,6 +35,8 @@ def load(name: str, **kwargs):
     return _load(name, **kwargs)
 
 
+
+
 def load_metric(name: str, *args, **kwargs):
     """``evaluate.load(name, ...)`` for a bench metric by bare name (``"lomo_auroc"``), registering
     bench's metrics in the evaluate modules cache on first use (``bench install-metrics`` does it once)."""
@@ -44,3 +46,15 @@ def load_metric(name: str, *args, **kwargs):
 
     ensure_registered()
     return evaluate.load(name, *args, **kwargs)
+
+
+def push(repo_dir, repo_id: str, *, dry_run: bool = False, **kwargs):
+    """Publish a built repository to the Hub dataset ``repo_id`` in one commit (``bench push``).
+
+    ``dry_run=True`` validates, audits and returns the plan (``plan.uploads``, ``plan.audit``,
+    ``plan.readme_text``) with no network or token. Keywords: ``configs``, ``revision``, ``private``,
+    ``allow_synthetic``, ``allow_leakage``, ``register_benchmark`` (see :func:`bench.loaders.publish.push`).
+    """
+    from bench.loaders.publish import push as _push
+
+    return _push(repo_dir, repo_id, dry_run=dry_run, **kwargs)

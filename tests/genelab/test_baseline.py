@@ -14,6 +14,7 @@ from bench.baselines.genelab.run import predict_folds, run_category_a
 from bench.baselines.genelab.data import check_has_features, list_folds, load_config
 from bench.cli import main
 from bench.errors import BenchError
+from bench.loaders.repo import data_file_record
 from bench.tasks import get_task, split_name
 
 from genelab.test_baseline_models import fitted_state
@@ -205,8 +206,12 @@ def test_cli_config_without_features_exits_2(genelab_dir, tmp_path, capsys):
     import pyarrow.parquet as pq
     repo = tmp_path / "bench"
     assert main(["build", "A6_eye_hallmark", "--out", str(repo), "--data-dir", str(genelab_dir)]) == 0
+    meta_path = repo / "A6_eye_hallmark" / "bench_config.json"
+    meta = json.loads(meta_path.read_text())
     for parquet in (repo / "A6_eye_hallmark").glob("*.parquet"):
         pq.write_table(pq.read_table(parquet).drop_columns(["features"]), parquet)
+        meta["data_files"][parquet.name] = data_file_record(parquet, pq.ParquetFile(parquet).metadata.num_rows)
+    meta_path.write_text(json.dumps(meta))   # re-recorded: the reader's checksum check passes, the schema is wrong
     capsys.readouterr()
     assert main(["run", "A6_eye_hallmark", "--model", "lr", "--data-dir", str(repo),
                  "--out", str(tmp_path / "out")]) == 2

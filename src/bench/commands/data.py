@@ -32,7 +32,7 @@ def register(sub) -> None:
                    help="registry names (A5_skin, pbmc68k, geometa_human), globs ('A5_*'), a GeneLab category "
                         "(A, B, D), 'pathway', 'gene', 'all' (every GeneLab task) or a family name "
                         "(singlecell, geometa, genotex)")
-    p.add_argument("--out", required=True, help="repository folder to create or update (e.g. ./bench)")
+    p.add_argument("--out", required=True, help="repository folder to create or update (e.g. bench-data)")
     p.add_argument("--data-dir", default=None,
                    help="local upstream checkout (e.g. ../shared/genelab, a GenoTEX root, a GEOmeta folder); "
                         "default: the Hub when online, else the embedded synthetic data; 'synthetic' forces the "
@@ -72,14 +72,34 @@ def expand_tasks(patterns: list[str]) -> list[str]:
     return out
 
 
+def is_editable_install() -> bool:
+    """True unless ``bench`` was imported as a regular package from a ``sys.path`` folder (pip install .)."""
+    import bench
+
+    here = Path(bench.__file__).resolve()
+    return not any((Path(p or ".").resolve() / "bench" / "__init__.py") == here for p in sys.path)
+
+
+def shadows_package(out: Path) -> bool:
+    """A data folder ``bench`` in the working folder hides an editable ``bench`` from Python run there
+    (the working folder comes first on sys.path; a folder without __init__.py is a namespace package,
+    found before the editable finder). Measured: a regular install is not affected."""
+    out = Path(out)
+    return out.name == "bench" and out.resolve().parent == Path.cwd().resolve() and is_editable_install()
+
+
 def check_repo_out(out) -> Path:
     """``--out`` for a dataset repository: a new folder or an existing bench repo, not the cwd."""
     out = Path(out)
     if Path.cwd().resolve().is_relative_to(out.resolve()):
         raise BenchError(f"--out {out}: is the current folder or one of its parents; the repository is "
-                         "replaced atomically, so give a subfolder (e.g. --out ./bench)")
+                         "replaced atomically, so give a subfolder (e.g. --out bench-data)")
     if out.exists() and not out.is_dir():
         raise BenchError(f"--out {out}: exists and is not a folder")
+    if shadows_package(out):
+        warnings.warn(f"--out {out}: a data folder named 'bench' here shadows the editable bench install for "
+                      "Python run in this folder (`import bench` finds the folder); prefer --out bench-data and "
+                      "load_dataset('bench-data', CONFIG), or install bench regularly (pip install .)", stacklevel=2)
     if out.is_dir() and any(out.iterdir()) and not (out / "README.md").is_file():
         raise BenchError(f"--out {out}: folder exists, is not empty and has no README.md; refusing to "
                          "write a dataset repository into it (choose a new or an existing bench repo folder)")

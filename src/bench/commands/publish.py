@@ -5,7 +5,27 @@ import sys
 
 
 def register(sub) -> None:
-    p = sub.add_parser("validate", help="check a built dataset repository before publishing it")
+    p = sub.add_parser("new-task", help="make a leave-one-domain-out task (spec + folds) from a labels table "
+                                        "and a feature matrix")
+    p.add_argument("name", help="task (config) name: letters, digits, '_'")
+    p.add_argument("--labels", required=True, metavar="TABLE",
+                   help="CSV/TSV/parquet, one row per sample: id, domain (e.g. mission), label, other metadata")
+    p.add_argument("--features", required=True, metavar="MATRIX",
+                   help="CSV/TSV/parquet (samples or features as rows) or .h5ad (obs x var)")
+    p.add_argument("--out", required=True, help="folder for tasks/ and data/ (created; never overwritten)")
+    p.add_argument("--source", required=True, help="where the data come from (text shown in the card)")
+    p.add_argument("--license", required=True, help="licence of the data (e.g. cc-by-4.0)")
+    p.add_argument("--citation", required=True, help="how to cite the data (BibTeX or text)")
+    p.add_argument("--description", default="", help="one sentence for the card (default: generated)")
+    p.add_argument("--id-column", default="sample_id")
+    p.add_argument("--domain-column", default="mission", help="the grouping held out by each fold")
+    p.add_argument("--label-column", default="label")
+    p.add_argument("--positive", default=None, help="the positive class (default: 1, else the last in sort order)")
+    p.add_argument("--var-percentile", type=float, default=0.25,
+                   help="per fold, keep features whose TRAIN variance is above this quantile (default 0.25)")
+    p.set_defaults(handler=cmd_new_task)
+
+    p = sub.add_parser("validate", help="check a built dataset repository (files, checksums, card, leakage audit)")
     p.add_argument("dir", help="built repository (output of bench build --out DIR)")
     p.add_argument("--config", action="append", default=None, metavar="CFG",
                    help="check only this config (repeatable; default: every config in README.md)")
@@ -18,7 +38,12 @@ def register(sub) -> None:
                    help="push only this config (repeatable; default: every config in README.md)")
     p.add_argument("--revision", default=None, metavar="BRANCH", help="branch to commit to (created if absent)")
     p.add_argument("--private", action="store_true", help="create the repository as private if it does not exist")
-    p.add_argument("--dry-run", action="store_true", help="print the operations; no network, no token needed")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the file plan, the leakage audit and the whole card; no network, no token needed")
+    p.add_argument("--allow-synthetic", action="store_true",
+                   help="publish configs built from synthetic data (tagged 'synthetic', banner in the card)")
+    p.add_argument("--allow-leakage", default=None, metavar="REASON",
+                   help="publish despite error-level leakage-audit findings; REASON goes into the commit")
     p.add_argument("--register-benchmark", action="store_true",
                    help="also upload eval.yaml (the Hub's benchmark registration: one task per config) so model "
                         "repos can report results on it with `bench publish-result`")
@@ -33,6 +58,7 @@ def register(sub) -> None:
 
 
 def cmd_validate(args) -> int:
+    from bench.loaders.audit import audit_repo, format_findings, has_errors
     from bench.loaders.validate import resolve_configs, validate_repo
 
     problems = validate_repo(args.dir, configs=args.config)
@@ -45,6 +71,12 @@ def cmd_validate(args) -> int:
     for c in configs:
         print(f"  {c.name}: {len(c.splits)} split(s) ({', '.join(c.splits)}), "
               f"{sum(len(f) for f in c.splits.values())} parquet file(s)")
+    findings = audit_repo(args.dir, configs=args.config)
+    print(format_findings(findings))
+    if has_errors(findings):
+        print(f"{args.dir}: LEAKAGE, the audit found error-level problems (bench push refuses them "
+              "unless --allow-leakage REASON)", file=sys.stderr)
+        return 2
     print(f"{args.dir}: OK ({len(configs)} config(s))")
     return 0
 
@@ -52,8 +84,9 @@ def cmd_validate(args) -> int:
 def cmd_push(args) -> int:
     from bench.loaders.publish import format_plan, push
 
-    plan = push(args.dir, args.repo, configs=args.config, revision=args.revision,
-                private=args.private, dry_run=args.dry_run, register_benchmark=args.register_benchmark)
+    plan = push(args.dir, args.repo, configs=args.config, revision=args.revision, private=args.private,
+                dry_run=args.dry_run, allow_synthetic=args.allow_synthetic, allow_leakage=args.allow_leakage,
+                register_benchmark=args.register_benchmark)
     print(format_plan(plan, dry_run=args.dry_run))
     return 0
 
@@ -63,4 +96,20 @@ def cmd_push_metric(args) -> int:
 
     plan = push_metric(args.name, args.repo, private=args.private, dry_run=args.dry_run)
     print(format_space_plan(plan, dry_run=args.dry_run))
+    return 0
+
+
+def cmd_new_task(args) -> int:
+    from bench.loaders.new_task import Provenance, write_new_task
+
+    prov = Provenance(source=args.source, license=args.license, citation=args.citation, description=args.description)
+    written = write_new_task(args.name, args.labels, args.features, args.out, provenance=prov,
+                             id_column=args.id_column, domain_column=args.domain_column,
+                             label_column=args.label_column, positive=args.positive,
+                             var_percentile=args.var_percentile)
+    tasks = written["task_file"].parent.parent
+    print(f"wrote {written['task_file']} and the folds under {written['data_dir']}\nnext:\n"
+          f"  export BENCH_TASKS_PATH={tasks}\n"
+          f"  bench build {args.name} --data-dir {written['data_dir']} --out bench-data\n"
+          f"  bench validate bench-data && bench push bench-data --repo ORG/NAME --config {args.name} --dry-run")
     return 0
