@@ -292,6 +292,18 @@ def labels_are_synthetic(spec, root: Path) -> bool:
     return isinstance(meta, dict) and meta.get("synthetic") is True
 
 
+def labels_origin(spec, root: Path, *, synthetic: bool, given: bool) -> str:
+    """Where the labels came from, as portable text (never a path): ``synthetic``, ``local`` /
+    ``local-built`` (a given data dir: upstream checkout / ``bench build`` repo) or ``hub:<repo>``."""
+    from bench.loaders.repo import is_built_repo
+
+    if synthetic:
+        return "synthetic"
+    if given:
+        return "local-built" if is_built_repo(root) else "local"
+    return f"hub:{(getattr(spec, 'source', None) or {}).get('hub_repo') or 'unknown'}"
+
+
 def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None = None, include_holdout: bool = False,
                         n_bootstrap: int | None = None, n_permutations: int | None = None, seed: int | None = None,
                         rng: str = "default", thresholds: dict | None = None, large_test_min: int | None = None) -> dict:
@@ -326,6 +338,7 @@ def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None =
 
     sub = read_submission(path)
     folds, root = task_labels(spec, data_dir)
+    synthetic = labels_are_synthetic(spec, root)
     labels = {f.name: f.test_y() for f in folds}
     holdout = {f.name for f in folds if f.holdout}
     task_ids = {spec.name} | ({str(spec.upstream_id)} if spec.upstream_id else set())
@@ -352,9 +365,9 @@ def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None =
         "n_bootstrap": n_bootstrap,
         "n_permutations": n_permutations,
         "include_holdout": bool(include_holdout),
-        "labels_root": str(root),
-        "synthetic": labels_are_synthetic(spec, root),
-        "submission": {"path": str(sub.path), "sha256": sub.sha256, "task_id": sub.task_id,
+        "labels_origin": labels_origin(spec, root, synthetic=synthetic, given=data_dir is not None),
+        "synthetic": synthetic,
+        "submission": {"path": Path(sub.path).name, "sha256": sub.sha256, "task_id": sub.task_id,
                        "model_name": sub.model_name, "model_description": sub.model_description,
                        "submission_date": sub.submission_date},
         "folds_evaluated": evaluated,

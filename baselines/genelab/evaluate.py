@@ -8,7 +8,7 @@ import time
 from bench.baselines.genelab import scoring
 from bench.baselines.report import Result, provenance
 from bench.loaders.repo import is_built_repo
-from bench.metrics.submission import evaluate_submission, read_submission
+from bench.metrics.submission import evaluate_submission, labels_origin, read_submission, resolve_labels_root
 from bench.record import PREDICTIONS_FILE, canonical_predictions, dataset_info, evaluated_labels, evaluation_alarms, \
     genelab_record
 from bench.tasks import get_task
@@ -29,20 +29,22 @@ def evaluate(spec, predictions, *, data_dir=None, include_holdout: bool = False,
     The Result carries the sanity alarms (notes and ``settings["alarms"]``) and the verifiable
     record: ``record.json`` + ``predictions.json`` in the report folder (``--out``)."""
     started = time.perf_counter()
-    res = evaluate_submission(predictions, spec, data_dir=data_dir, include_holdout=include_holdout,
+    root = resolve_labels_root(data_dir)  # resolved once: the scores and the record read the same labels
+    res = evaluate_submission(predictions, spec, data_dir=root, include_holdout=include_holdout,
                               n_bootstrap=n_bootstrap, n_permutations=n_permutations, seed=seed, rng=rng)
     evaluation = {"per_fold": res["per_fold"], "summary": res["summary"], "thresholds": res["thresholds"],
                   "transfer_pattern": res.get("transfer_pattern"),
                   "settings": {"category": "B" if res["category"] == "B" else "A"}}
     sub = res["submission"]
     submitted = read_submission(predictions).predictions
-    labels = evaluated_labels(spec, res["folds_evaluated"], res["labels_root"])  # the root already resolved
+    res["labels_origin"] = labels_origin(spec, root, synthetic=res["synthetic"], given=data_dir is not None)
+    labels = evaluated_labels(spec, res["folds_evaluated"], root)
     alarms = [a.to_dict() for a in evaluation_alarms(res, labels, submitted)]
     model = {"id": model_id or sub["model_name"], "revision": model_revision, "pretraining_corpus": pretraining_corpus,
              "description": sub["model_description"] or None}
     record = genelab_record(spec, res, predictions=submitted, labels=labels, model=model,
                             dataset=dataset_info(spec, synthetic=res["synthetic"],
-                                                 built_repo=is_built_repo(res["labels_root"])),
+                                                 built_repo=is_built_repo(root)),
                             alarms=alarms, runtime_seconds=time.perf_counter() - started, command=command)
     evaluated = set(res["folds_evaluated"])
     canonical = {f: s for f, s in canonical_predictions(submitted).items() if f in evaluated}
