@@ -236,7 +236,7 @@ def test_evaluate_outputs_hold_no_absolute_path(tmp_path, capsys):
     assert main(["evaluate", "A5_skin", str(sub), "--data-dir", str(data), "--json", str(tmp_path / "results.json"),
                  "--out", str(tmp_path / "report"), "--record", str(tmp_path / "rec"), "--n-bootstrap", "20",
                  "--n-permutations", "20"]) == 0
-    capsys.readouterr()
+    assert "statistics   seed 42, 20 bootstrap, 20 permutations, rng default" in capsys.readouterr().out
     written = (tmp_path / "results.json").read_text() + _files_text(tmp_path / "report") + _files_text(tmp_path / "rec")
     assert str(tmp_path) not in written and "/tmp" not in written
     res = evaluate_submission(sub, get_task("A5_skin"), data_dir=data, n_bootstrap=20, n_permutations=20)

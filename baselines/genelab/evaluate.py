@@ -34,7 +34,8 @@ def evaluate(spec, predictions, *, data_dir=None, include_holdout: bool = False,
                               n_bootstrap=n_bootstrap, n_permutations=n_permutations, seed=seed, rng=rng)
     evaluation = {"per_fold": res["per_fold"], "summary": res["summary"], "thresholds": res["thresholds"],
                   "transfer_pattern": res.get("transfer_pattern"),
-                  "settings": {"category": "B" if res["category"] == "B" else "A"}}
+                  "settings": {"category": "B" if res["category"] == "B" else "A",
+                               **{k: res[k] for k in ("seed", "n_bootstrap", "n_permutations", "rng")}}}
     sub = res["submission"]
     submitted = read_submission(predictions).predictions
     res["labels_origin"] = labels_origin(spec, root, synthetic=res["synthetic"], given=data_dir is not None)
