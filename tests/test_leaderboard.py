@@ -309,44 +309,55 @@ def test_sweep_folder_per_fold_values_resampled_by_missions(tmp_path, capsys):
         assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
 
 
-@pytest.mark.slow
-def test_bench_run_sweep_three_models_two_tasks_verify_and_rank(tmp_path, capsys):
-    """`bench run` of three models on two GeneLab tasks (embedded synthetic data): every record verifies
-    as MATCH, and the leaderboard's ranks equal the brute-force loop on the runs' own predictions."""
+@pytest.mark.slow  # about a minute on an idle machine; must finish in < 3 min
+def test_sweep_three_models_two_tasks_verify_and_leaderboard(tmp_path, capsys):
+    """The done criterion end to end: `bench sweep` of three models on two GeneLab tasks (embedded synthetic
+    data), `bench verify` MATCH on every cell's record, and `bench leaderboard SWEEP` whose ranks, rank
+    intervals, tie groups and p-values equal the brute-force loop on the cells' own submissions."""
     from bench.metrics.submission import task_labels
-    from bench.record import verify_record
     from bench.tasks import get_task
 
     tasks, models = ["A5_skin_hallmark", "A6_eye_hallmark"], ["pca_lr", "rf", "confound"]
-    for task in tasks:
-        for model in models:
-            assert main(["run", task, "--model", model, "--out", str(tmp_path / "runs" / f"{task}_{model}")]) == 0
-            assert verify_record(tmp_path / "runs" / f"{task}_{model}").status == "MATCH"
+    sweep_dir = tmp_path / "sweep"
+    assert main(["sweep", *tasks, "--models", *models, "--seeds", "0", "--out", str(sweep_dir)]) == 0
+    cells = sorted(p for p in (sweep_dir / "runs").iterdir() if p.is_dir())
+    assert len(cells) == 6
     capsys.readouterr()
-    assert main(["leaderboard", str(tmp_path / "runs"), "--out", str(tmp_path / "board"), "--n-bootstrap", "40",
+    for cell in cells:
+        assert main(["verify", str(cell)]) == 0
+        assert capsys.readouterr().out.startswith("MATCH")
+    assert main(["leaderboard", str(sweep_dir), "--out", str(tmp_path / "board"), "--n-bootstrap", "40",
                  "--seed", "1"]) == 0
     result = json.loads((tmp_path / "board" / "leaderboard.json").read_text())
     for i, task in enumerate(tasks):
+        got = result["tasks"][task]
+        assert got["resampled"] == "missions, then samples"
         folds = task_labels(get_task(task), None)[0]
         labels = {f.name: f.test_y() for f in folds if not f.holdout}
         names = sorted(labels)
         ys = [labels[f].to_numpy(float) for f in names]
         scores = {}
         for model in models:
-            sub = json.loads((tmp_path / "runs" / f"{task}_{model}" / "submission.json").read_text())["predictions"]
+            sub = json.loads((sweep_dir / "runs" / f"{task}__{model}__seed0" / "submission.json").read_text())
             name = "control:confound" if model == "confound" else f"bench/{model}"
-            scores[name] = [np.array([sub[f][s] for s in labels[f].index]) for f in names]
+            scores[name] = [np.array([sub["predictions"][f][s] for s in labels[f].index]) for f in names]
         rng = np.random.default_rng(1 + i)
         scores["control:constant"] = [np.full(y.size, 0.5) for y in ys]
         scores["control:random"] = [rng.random(y.size) for y in ys]
         scores["control:perfect"] = [y.copy() for y in ys]
         draws = brute_force_draws(ys, scores, 40, 1 + i)
         observed = {m: np.mean([roc_auc_score(y, s) for y, s in zip(ys, scores[m])]) for m in scores}
-        rows, _ = brute_force_board(observed, draws)
-        for r in result["tasks"][task]["rows"]:
+        rows, pairs = brute_force_board(observed, draws)
+        assert {r["model"] for r in got["rows"]} == set(observed)
+        for r in got["rows"]:
+            assert r["value"] == pytest.approx(observed[r["model"]], abs=1e-12)
             assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
                 tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
-
+        for p in got["pairs"]:
+            assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
+    assert {r["model"] for r in result["aggregate"]["rows"]} >= {"bench/pca_lr", "bench/rf", "control:confound"}
+    md = (tmp_path / "board" / "leaderboard.md").read_text()
+    assert "## Sweep: mean ± std over seeds" in md and "rank 95% interval" in md and "tie group" in md
 
 def test_sweep_cells_keep_records_so_the_board_resamples_samples(tmp_path, capsys):
     """`bench sweep` writes record.json + submission.json per (task, model, seed): every record verifies as
