@@ -1,7 +1,8 @@
 """Serial vs a 2-process Dask LocalCluster: single-cell metrics, a sweep, and the projection inputs.
 
     python benchmarks/bench_dask.py metrics [--n 100000] [--dims 50]
-    python benchmarks/bench_dask.py sweep              # 24 runs: A5_skin, A6_eye_hallmark x 4 models x 3 seeds
+    python benchmarks/bench_dask.py sweep              # 24 runs: A5_skin, A6_eye_hallmark x pca_lr rf confound random x 3 seeds (fast models)
+    python benchmarks/bench_dask.py archs4 [--samples 12500,50000] [--genes 5000] [--h5-dir DIR]
 
 metrics: silhouette_label and entropy_per_cell (k = 200) on n synthetic cells (10 types, 2
 batches, float32; SYNTHETIC) serially (one thread, n_jobs=1) and on ``--scheduler local:2``
@@ -9,7 +10,13 @@ batches, float32; SYNTHETIC) serially (one thread, n_jobs=1) and on ``--schedule
 bit-identical, the peak RSS of each worker, the per-block costs used by the README projection,
 and the error of the seeded subsampling mode (sample_cells) against the exact values.
 sweep: the same 24 GeneLab runs serially and on local:2 (fresh output folders), ratio and
-whether the leaderboards agree. Ratios > 1 mean local:2 is faster. The machine may be shared:
+whether the leaderboards agree.
+archs4: for each sample count, a SYNTHETIC ARCHS4-format file (uint32 genes x samples, gzip chunks)
+and a GEOmeta-style label table of every sample in random order; the config build (sample chunks:
+HDF5 read, log1p-CPM, label-order Arrow; then parquet shards of <= 500 MB) serially and on
+local:2, each in a fresh process with fresh caches; wall times, ratio, whether every output file is
+byte-identical (sha256), peak RSS of the serial process, of the local:2 client and of each worker
+(bounded per worker: compare the sample counts). Ratios > 1 mean local:2 is faster. The machine may be shared:
 the load average is printed next to the numbers.
 """
 from __future__ import annotations
@@ -100,7 +107,7 @@ def bench_sweep() -> None:
     from bench.scheduler import scheduler
     from bench.sweep import plan_cells, run_sweep
 
-    cells = plan_cells(["A5_skin", "A6_eye_hallmark"], ["pca_lr", "lr", "rf", "random"], [0, 1, 2])
+    cells = plan_cells(["A5_skin", "A6_eye_hallmark"], ["pca_lr", "rf", "confound", "random"], [0, 1, 2])
     print(f"sweep: {len(cells)} runs (GeneLab, SYNTHETIC default data); {load()}")
     root = Path(tempfile.mkdtemp(prefix="bench_dask_sweep_"))
     try:
@@ -123,16 +130,132 @@ def bench_sweep() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def archs4_file(n_samples: int, n_genes: int, folder: Path) -> Path:
+    from bench.loaders.geometa import archs4
+
+    path = folder / f"synthetic_archs4_{n_samples}x{n_genes}.h5"
+    if not path.is_file():
+        gsms = archs4.synthetic_gsm_ids(n_samples)
+        series = [f"GSE{100 + i // 500}" for i in range(n_samples)]
+        labels = __import__("pandas").DataFrame({"GSM_ID": gsms, "GSE_ID": series})
+        archs4.write_synthetic_archs4(path, labels=labels, n_genes=n_genes, n_extra_samples=0, seed=0,
+                                      progress=False)
+    return path
+
+
+def _warm_imports() -> None:
+    import datasets  # noqa: F401
+    import h5py  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+    from datasets import arrow_writer  # noqa: F401
+
+    import bench.loaders.geometa.archs4  # noqa: F401
+    import bench.loaders.repo  # noqa: F401
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _workers_cpu(runner) -> list[float]:
+    return list(runner.client.run(_cpu_seconds).values()) if runner.client is not None else []
+
+
+def archs4_child(where: str, h5: Path, workdir: Path) -> dict:
+    """One build in this (fresh) process: the label table in random order, joined and written."""
+    import pandas as pd
+
+    from bench.io import sha256_file
+    from bench.loaders.geometa import archs4
+    from bench.loaders.repo import write_config
+    from bench.scheduler import scheduler
+
+    gsms = archs4.read_layout(h5).gsm_ids
+    order = np.random.default_rng(0).permutation(len(gsms))
+    table = pd.DataFrame({"GSM_ID": [gsms[i] for i in order], "GSE_ID": [f"GSE{100 + i // 500}" for i in order]})
+    with scheduler(where, quiet=True) as runner:
+        _warm_imports()
+        if runner.client is not None:
+            runner.client.run(_warm_imports)  # imports are not part of the build's throughput
+        cpu_before = _cpu_seconds() + sum(_workers_cpu(runner))
+        start = time.perf_counter()
+        splits, info = archs4.join_expression({"train": table}, h5, cache_dir=workdir / "cache", progress=False)
+        joined = time.perf_counter() - start
+        meta = {"task": "bench_dask_archs4", "family": "geometa", "description": "benchmark (SYNTHETIC)",
+                "synthetic": True, "feature_column": "expression", "feature_ids": info["feature_ids"]}
+        write_config(workdir / "repo", "archs4", archs4.streamed_splits(splits), meta=meta)
+        seconds = time.perf_counter() - start
+        cpu = _cpu_seconds() + sum(_workers_cpu(runner)) - cpu_before
+        workers = worker_peak_rss_mb(runner.client) if runner.client is not None else []
+    files = {str(f.relative_to(workdir / "repo")): sha256_file(f)
+             for f in sorted((workdir / "repo").rglob("*")) if f.is_file()}
+    own = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return {"seconds": seconds, "join_seconds": joined, "cpu_seconds": cpu, "files": files, "peak_rss_mb": own, "workers_peak_rss_mb": workers}
+
+
+def bench_archs4(sample_counts: list[int], n_genes: int, h5_dir: str | None, repeats: int) -> None:
+    import json
+    import subprocess
+    import sys
+
+    root = Path(tempfile.mkdtemp(prefix="bench_dask_archs4_"))
+    try:
+        for n in sample_counts:
+            h5 = archs4_file(n, n_genes, Path(h5_dir) if h5_dir else root)
+            raw_mb = n * n_genes * 4 / 1e6
+            print(f"ARCHS4 SYNTHETIC {n} samples x {n_genes} genes (float32 output {raw_mb:.0f} MB, "
+                  f"h5 {h5.stat().st_size / 1e6:.0f} MB gzip); {load()}")
+            results: dict = {}
+            for where in ("serial", "local:2") * repeats:  # alternated: the machine may be shared
+                work = root / f"{n}_{where.replace(':', '_')}"
+                child = subprocess.run([sys.executable, __file__, "_archs4_child", "--where", where, "--h5", str(h5),
+                                        "--workdir", str(work)], capture_output=True, text=True,
+                                       env={**os.environ, "TQDM_DISABLE": "1"})
+                if child.returncode != 0:
+                    raise SystemExit(f"{where} build failed:\n{child.stderr[-3000:]}")
+                results.setdefault(where, []).append(json.loads(child.stdout.strip().splitlines()[-1]))
+                shutil.rmtree(work, ignore_errors=True)
+                last = results[where][-1]
+                print(f"  {where:7s}: {last['seconds']:6.1f} s (sample chunks {last['join_seconds']:5.1f} s, "
+                      f"parquet {last['seconds'] - last['join_seconds']:5.1f} s; CPU {last['cpu_seconds']:5.1f} s "
+                      f"in the client and workers); {load()}", flush=True)
+            s, d = (min(results[w], key=lambda r: r["seconds"]) for w in ("serial", "local:2"))
+            if any(r["files"] != s["files"] for r in results["serial"] + results["local:2"]):
+                s = dict(s, files={})
+            shards = [f for f in s["files"] if f.endswith(".parquet")]
+            print(f"archs4 build {n:6d} (best of {repeats}): serial {s['seconds']:6.1f} s | local:2 {d['seconds']:6.1f} s | ratio "
+                  f"{s['seconds'] / d['seconds']:4.2f}x | byte-identical {s['files'] == d['files']} "
+                  f"({len(s['files'])} files, {len(shards)} parquet shard(s))")
+            print(f"  peak RSS (MB): serial process {s['peak_rss_mb']}, local:2 client {d['peak_rss_mb']}, "
+                  f"workers {d['workers_peak_rss_mb']}; {load()}")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["metrics", "sweep"])
+    parser.add_argument("what", choices=["metrics", "sweep", "archs4", "_archs4_child"])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--dims", type=int, default=50)
+    parser.add_argument("--samples", default="12500,50000", help="archs4: sample counts, comma-separated")
+    parser.add_argument("--genes", type=int, default=5000, help="archs4: genes in the file")
+    parser.add_argument("--repeats", type=int, default=2, help="archs4: alternating runs of each (best kept)")
+    parser.add_argument("--h5-dir", default=None, help="archs4: keep the synthetic files here and reuse them")
+    parser.add_argument("--where", help=argparse.SUPPRESS)
+    parser.add_argument("--h5", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.what == "metrics":
         bench_metrics(args.n, args.dims)
-    else:
+    elif args.what == "sweep":
         bench_sweep()
+    elif args.what == "archs4":
+        bench_archs4([int(v) for v in args.samples.split(",")], args.genes, args.h5_dir, args.repeats)
+    else:
+        import json
+
+        print(json.dumps(archs4_child(args.where, Path(args.h5), Path(args.workdir))))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from bench.metrics.lomo import evaluate_folds
+from bench.metrics.genelab.lomo import evaluate_folds
 
 # A1 liver folds: (name, n_ground, n_flight) from tasks/A1_liver_lomo/*/test_y.csv
 A1_FOLDS = [("fold_MHU-2_test", 3, 3), ("fold_RR-1_test", 7, 7), ("fold_RR-3_test", 6, 6),
@@ -93,7 +93,7 @@ def main() -> None:
     identical = all({k: fr[k] for k in rr} == rr for fr, rr in zip(fast["per_fold"], ref_rows)) and \
         all(fast["summary"][k] == v for k, v in ref_summary.items())
     print(f"straightforward sklearn loop: {t_slow:8.2f} s")
-    print(f"bench.metrics.lomo          : {t_fast:8.3f} s (best of {len(fast_times)})")
+    print(f"bench.metrics.genelab.lomo          : {t_fast:8.3f} s (best of {len(fast_times)})")
     print(f"ratio                        : {t_slow / t_fast:8.1f}x")
     print(f"outputs identical (==)       : {identical}")
     print(f"mean AUROC {fast['summary']['mean_auroc']:.4f}, mean CI lower {fast['summary']['mean_ci_lower']:.4f}, "

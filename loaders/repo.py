@@ -139,7 +139,7 @@ class StreamedSplit:
         import datasets
         import pyarrow as pa
 
-        path = Path(path)
+        path = Path(path).resolve()  # absolute: the batches may be read by a worker elsewhere
         if not path.is_file():
             raise BenchError(f"Arrow file not found: {path}")
         try:
@@ -286,6 +286,7 @@ def _write_split(split, folder: Path, name: str) -> None:
         from bench.scheduler import active_runner
 
         n = len(split.shards)
+        folder = folder.resolve()  # absolute: a worker may not share our cwd
         jobs = [(shard, str(folder / split_file_name(name, i, n))) for i, shard in enumerate(split.shards)]
         for _ in active_runner().map(_write_shard, jobs):
             pass
@@ -319,13 +320,7 @@ def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, 
         check_split_name(s)
     repo = Path(repo_dir)
     repo.mkdir(parents=True, exist_ok=True)
-    full_meta = dict(meta)
-    full_meta.update({
-        "config_name": config,
-        "bench_version": __version__,
-        "splits": {s: {"num_rows": int(ds.num_rows), "num_bytes": _arrow_nbytes(ds)} for s, ds in splits.items()},
-        "schema": {k: str(v) for k, v in next(iter(splits.values())).features.items()},
-    })
+    full_meta = stored_meta(config, splits, meta)
     leaks = machine_path_problems(full_meta)
     if leaks:
         raise BenchError(f"config {config!r}: {CONFIG_META} would hold a path of this machine "
@@ -342,6 +337,14 @@ def write_config(repo_dir: str | os.PathLike, config: str, splits: Mapping[str, 
         (tmp / CONFIG_META).write_text(json.dumps(full_meta, indent=2, default=str) + "\n", encoding="utf-8")
     update_readme(repo, {config: list(splits)})
     return repo / config
+
+
+def stored_meta(config: str, splits: Mapping[str, Any], meta: dict) -> dict:
+    """``meta`` plus what every stored config carries: its name, bench version, split sizes and schema
+    (the ``bench_config.json`` content; also the description the ``datasets`` builder gives)."""
+    return {**meta, "config_name": config, "bench_version": __version__,
+            "splits": {s: {"num_rows": int(ds.num_rows), "num_bytes": _arrow_nbytes(ds)} for s, ds in splits.items()},
+            "schema": {k: str(v) for k, v in next(iter(splits.values())).features.items()}}
 
 
 # ------------------------------------------------------------------------------ integrity

@@ -26,9 +26,9 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from bench.metrics.lomo import roc_auc, roc_auc_rows
+from bench.metrics.genelab.lomo import roc_auc, roc_auc_rows
 
-#: Fold data as ``(fold name, labels, scores)``, the input of :func:`bench.metrics.lomo.evaluate_folds`.
+#: Fold data as ``(fold name, labels, scores)``, the input of :func:`bench.metrics.genelab.lomo.evaluate_folds`.
 Fold = tuple[str, np.ndarray, np.ndarray]
 RANDOM_FLOOR_DRAWS = 1000
 RANDOM_FLOOR_SEED = 0

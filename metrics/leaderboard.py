@@ -30,7 +30,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from bench.metrics.lomo import roc_auc_rows
+from bench.metrics.genelab.lomo import roc_auc_rows
 
 DEFAULT_N_BOOTSTRAP = 1000
 DEFAULT_SEED = 0

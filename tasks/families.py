@@ -11,13 +11,13 @@ Contracts:
 * ``source(spec, data_dir) -> Source``: where the task's upstream files are.
 * ``build(spec, source) -> list[BuiltConfig]``: the config(s) a task is stored as;
   :mod:`bench.loaders.repo` writes them.
-* ``run(spec, *, model, data_dir, out, seed)`` and ``evaluate``: return a :class:`Result`
-  (rendered by the one report writer in ``bench.baselines.report``).
+* ``run(spec, *, model, data_dir, out, seed)`` and ``evaluate``: return the one result type,
+  :class:`bench.baselines.report.Result`, which the one report writer there renders.
 """
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -44,25 +44,6 @@ class BuiltConfig:
     name: str
     splits: Mapping[str, Any]
     meta: dict
-
-
-@dataclass
-class Result:
-    """What every ``run`` and ``evaluate`` returns; ``bench.baselines.report`` renders it.
-
-    ``tables``: named lists of row dicts (per fold, per problem, per metric); ``summary``: the
-    headline numbers; ``settings``: model, seed, options; ``files``: extra files written
-    {name: relative path}; ``provenance``: bench version, git revision, Python and dependency
-    versions, seed, spec sha256, input sha256s, data origin, synthetic flag, UTC time.
-    """
-
-    task: str
-    family: str
-    tables: dict[str, list[dict]] = field(default_factory=dict)
-    summary: dict = field(default_factory=dict)
-    settings: dict = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)
-    provenance: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -129,7 +110,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
         params="bench.tasks.geometa:Params",
         source="bench.loaders.geometa.source:source", build="bench.loaders.geometa.build:build",
         models="bench.baselines.geometa:MODELS", run="bench.baselines.geometa:run",
-        evaluate=None,
+        evaluate="bench.baselines.geometa.evaluate:evaluate",
         expected_input="predictions CSV: GSM_ID and one predicted label per target column",
     ),
     Family(

@@ -74,3 +74,17 @@ def write_mini_layout(root: Path, *, with_matrices: bool = True, holdout: bool =
         else:
             df.to_csv(pw / f"{m}_gsva_hallmark.csv")
     return root
+
+
+def write_label_folds(root: Path, folds: dict[str, dict[str, float]], task_dir: str = "A5_skin_lomo") -> Path:
+    """Complete upstream LOMO label folds (test_y.csv, test_meta.csv, train_y.csv = the other folds' test
+    labels) under ``root/tasks/task_dir``, as the checked GeneLab label reader expects; rewrites in place."""
+    for fold, labels in folds.items():
+        d = root / "tasks" / task_dir / fold
+        d.mkdir(parents=True, exist_ok=True)
+        mission = fold.split("_")[1]
+        (d / "test_y.csv").write_text(",0\n" + "".join(f"{s},{float(v)}\n" for s, v in labels.items()))
+        (d / "test_meta.csv").write_text("sample_id,mission\n" + "".join(f"{s},{mission}\n" for s in labels))
+        train = {s: v for other, ls in folds.items() if other != fold for s, v in ls.items()}
+        (d / "train_y.csv").write_text(",0\n" + "".join(f"{s},{float(v)}\n" for s, v in train.items()))
+    return root

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from genelab_helpers import write_label_folds
 from bench.cli import main
 from bench.metrics import alarms as al
 
@@ -99,10 +100,7 @@ def _layout(root):
     labels = {"fold_MHU-2_test": dict(zip([f"a{i}" for i in range(10)], Y)),
               "fold_RR-6_test": dict(zip([f"b{i}" for i in range(10)], Y[::-1])),
               "fold_RR-7_test": dict(zip([f"c{i}" for i in range(10)], Y))}
-    for fold, lab in labels.items():
-        d = root / "tasks" / "A5_skin_lomo" / fold
-        d.mkdir(parents=True)
-        (d / "test_y.csv").write_text(",0\n" + "".join(f"{s},{v}\n" for s, v in lab.items()))
+    write_label_folds(root, labels)
     return labels
 
 
@@ -125,13 +123,14 @@ def test_cli_evaluate_warns_and_records_alarms(tmp_path, capsys, kind, alarm):
 def test_silent_on_upstream_baseline_submissions(name):
     from conftest import shared_path
 
-    from bench.metrics.submission import evaluate_submission, read_submission
+    from bench.loaders.genelab.labels import task_labels
+    from bench.metrics.genelab.submission import evaluate_submission, read_submission
     from bench.record import evaluated_labels, evaluation_alarms
     from bench.tasks import get_task
 
     root = shared_path("genelab")
     path = root / "evaluation" / f"submission_{name}.json"
     spec = get_task(name.rsplit("_", 1)[1])
-    results = evaluate_submission(path, spec, data_dir=root, n_bootstrap=10, n_permutations=10)
+    results = evaluate_submission(path, spec, labels=task_labels(spec, root), n_bootstrap=10, n_permutations=10)
     labels = evaluated_labels(spec, results["folds_evaluated"], root)
     assert evaluation_alarms(results, labels, read_submission(path).predictions) == []

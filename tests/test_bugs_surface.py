@@ -17,7 +17,8 @@ from bench.errors import BenchError
 from bench.loaders.genotex import geo_soft as gs
 from bench.metrics import genotex as g
 from bench.metrics import genotex_eval as ev
-from bench.metrics import lomo, registration
+from bench.metrics import registration
+from bench.metrics.genelab import lomo
 
 from genotex_fixtures import build_genotex_root
 
@@ -115,8 +116,8 @@ def test_preprocessing_non_numeric_prediction_is_scored_zero_with_a_warning(geno
 
 
 def test_labels_are_synthetic_lets_a_bug_surface(monkeypatch, tmp_path):
-    from bench.loaders import genelab
-    from bench.metrics.submission import labels_are_synthetic
+    from bench.loaders.genelab import labels as genelab
+    from bench.loaders.genelab.labels import labels_are_synthetic
     from bench.tasks import get_task
 
     spec = get_task("A5_skin")

@@ -77,3 +77,19 @@ def test_cli_warnings_are_one_line(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "bench: warning: A2_gastrocnemius_hallmark: SYNTHETIC data" in res.stderr
     assert "Warning:" not in res.stderr and ".py:" not in res.stderr
+
+
+def test_bench_error_field_is_printed_as_the_commands_option():
+    """A core names what was wrong by BenchError.field; the CLI prints the command's option instead."""
+    import argparse
+
+    from bench.cli import with_option
+    from bench.errors import BenchError
+
+    args = argparse.Namespace(field_options={"labels": "--label-key", "data_dir": "--data-dir"},
+                              label_key="cell_type", data_dir=None)
+    assert with_option(BenchError("labels: 1 cell(s) have no value", field="labels"), args) == \
+        "--label-key 'cell_type': 1 cell(s) have no value"
+    assert with_option(BenchError("folder not found: x", field="data_dir"), args) == "--data-dir: folder not found: x"
+    assert with_option(BenchError("plain", field="other"), args) == "plain"
+    assert with_option(BenchError("plain"), argparse.Namespace()) == "plain"

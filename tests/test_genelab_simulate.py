@@ -20,7 +20,7 @@ from scipy import stats
 from bench.baselines.genelab import simulate as sim
 from bench.cli import main
 from bench.loaders.genelab import synthetic as gs
-from bench.metrics import lomo
+from bench.metrics.genelab import lomo
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -143,7 +143,7 @@ def test_unknown_generator_parameter_is_refused():
 
 def test_results_table_marks_every_row_synthetic():
     from bench.baselines.genelab.scoring import format_results
-    from bench.metrics import lomo
+    from bench.metrics.genelab import lomo
     rng = np.random.default_rng(0)
     folds = [(f"fold_{m}_test", rng.integers(0, 2, 20), rng.random(20)) for m in ("A", "B")]
     res = lomo.evaluate_folds(folds, n_bootstrap=50, n_permutations=50)
@@ -182,7 +182,7 @@ def test_category_b_run_asks_for_no_verdict(monkeypatch):
     monkeypatch.setattr(plots, "plot_heatmap", lambda *a, **k: None)
     rows = [{"fold": "pair_RR-1_RR-3", "sample_ids": ["s1", "s2"], "y": np.array([0.0, 1.0]),
              "scores": np.array([0.2, 0.7])}]
-    from bench.metrics import lomo
+    from bench.metrics.genelab import lomo
     evaluation = lomo.evaluate_folds([("pair_RR-1_RR-3", np.array([0, 1]), np.array([0.2, 0.7]))], category="B",
                                      n_bootstrap=10, n_permutations=10)
     results = {"category": "B", "synthetic": True, "_rows": rows, "model": "pca_lr", "feature_level": "gene",

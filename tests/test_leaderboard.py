@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from genelab_helpers import write_label_folds
 from bench.cli import main
 from bench.metrics import leaderboard as lb
 
@@ -174,9 +175,7 @@ def _write_task(root: Path, task_dir: str, seed: int) -> dict:
         y = np.array([1, 0] + rng.integers(0, 2, n - 2).tolist(), dtype=float)
         fold = f"fold_{mission}_test"
         labels[fold] = {f"{mission}_{i}": v for i, v in enumerate(y)}
-        d = root / "tasks" / task_dir / fold
-        d.mkdir(parents=True)
-        (d / "test_y.csv").write_text(",0\n" + "".join(f"{s},{v}\n" for s, v in labels[fold].items()))
+    write_label_folds(root, labels, task_dir)
     return labels
 
 
@@ -314,7 +313,7 @@ def test_sweep_three_models_two_tasks_verify_and_leaderboard(tmp_path, capsys):
     """The done criterion end to end: `bench sweep` of three models on two GeneLab tasks (embedded synthetic
     data), `bench verify` MATCH on every cell's record, and `bench leaderboard SWEEP` whose ranks, rank
     intervals, tie groups and p-values equal the brute-force loop on the cells' own submissions."""
-    from bench.metrics.submission import task_labels
+    from bench.loaders.genelab.labels import task_labels
     from bench.tasks import get_task
 
     tasks, models = ["A5_skin_hallmark", "A6_eye_hallmark"], ["pca_lr", "rf", "confound"]
@@ -332,8 +331,8 @@ def test_sweep_three_models_two_tasks_verify_and_leaderboard(tmp_path, capsys):
     for i, task in enumerate(tasks):
         got = result["tasks"][task]
         assert got["resampled"] == "missions, then samples"
-        folds = task_labels(get_task(task), None)[0]
-        labels = {f.name: f.test_y() for f in folds if not f.holdout}
+        folds = task_labels(get_task(task), None).folds
+        labels = {f.name: f.labels for f in folds if not f.holdout}
         names = sorted(labels)
         ys = [labels[f].to_numpy(float) for f in names]
         scores = {}
@@ -363,7 +362,7 @@ def test_sweep_cells_keep_records_so_the_board_resamples_samples(tmp_path, capsy
     """`bench sweep` writes record.json + submission.json per (task, model, seed): every record verifies as
     MATCH, and `bench leaderboard SWEEP` resamples samples within missions, equal to the brute-force loop
     on the submissions (two seeds of a model: the mean over seeds, as documented)."""
-    from bench.metrics.submission import task_labels
+    from bench.loaders.genelab.labels import task_labels
     from bench.record import verify_record
     from bench.tasks import get_task
 
@@ -380,7 +379,7 @@ def test_sweep_cells_keep_records_so_the_board_resamples_samples(tmp_path, capsy
                  "--seed", "2"]) == 0, capsys.readouterr().err
     got = json.loads((tmp_path / "board" / "leaderboard.json").read_text())["tasks"][task]
     assert got["resampled"] == "missions, then samples"
-    labels = {f.name: f.test_y() for f in task_labels(get_task(task), None)[0] if not f.holdout}
+    labels = {f.name: f.labels for f in task_labels(get_task(task), None).folds if not f.holdout}
     names = sorted(labels)
     ys = [labels[f].to_numpy(float) for f in names]
     scores = {}

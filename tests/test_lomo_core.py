@@ -1,4 +1,4 @@
-"""The numpy statistics core (bench.metrics.lomo) against independent truths: sklearn, a slow
+"""The numpy statistics core (bench.metrics.genelab.lomo) against independent truths: sklearn, a slow
 per-resample sklearn loop with the same draws, hand-computed cases."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
-from bench.metrics import lomo
+from bench.metrics.genelab import lomo
 from lomo_reference import reference_ci, reference_evaluate, reference_p
 
 

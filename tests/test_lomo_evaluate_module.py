@@ -15,7 +15,8 @@ import re
 import pytest
 
 from bench.errors import BenchError
-from bench.metrics import lomo, registration
+from bench.metrics import registration
+from bench.metrics.genelab import lomo
 
 REPO = Path(__file__).resolve().parents[1]
 METRIC_DIR = REPO / "metrics" / "lomo_auroc"

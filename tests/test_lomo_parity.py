@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from bench.loaders.genelab.layout import read_task_layout, task_dir_for
-from bench.metrics.lomo import evaluate_folds
-from bench.metrics.submission import evaluate_submission
+from bench.metrics.genelab.lomo import evaluate_folds
+from bench.loaders.genelab.labels import task_labels
+from bench.metrics.genelab.submission import evaluate_submission
 from bench.tasks import get_task
 from conftest import shared_path
 from lomo_reference import reference_evaluate
@@ -95,7 +96,7 @@ def test_category_b_pairs_at_least_070_match_published(upstream_id):
 def test_evaluate_submission_end_to_end_a4_full_rules():
     """A4 with the evaluator defaults: the README's A4 PCA-LR row (0.923 / CI lower 0.878 / p 0.037, GO)."""
     spec, path, folds = _fold_data("A4")
-    out = evaluate_submission(path, spec, data_dir=shared_path("genelab"))
+    out = evaluate_submission(path, spec, labels=task_labels(spec, shared_path("genelab")))
     s = out["summary"]
     assert out["n_bootstrap"] == 2000 and out["n_permutations"] == 1000 and out["seed"] == 42
     assert round(s["mean_auroc"], 3) == 0.923 and s["go_nogo"] == "GO"

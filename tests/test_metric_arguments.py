@@ -16,7 +16,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from bench.errors import BenchError
-from bench.metrics import genotex, lomo
+from bench.metrics import genotex
+from bench.metrics.genelab import lomo
 
 METRICS = Path(__file__).resolve().parents[1] / "metrics"
 P = [0.9, 0.2, 0.7, 0.4, 0.8, 0.1, 0.3, 0.6]

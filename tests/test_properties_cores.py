@@ -14,7 +14,8 @@ from sklearn.metrics import (accuracy_score, adjusted_rand_score, classification
                              normalized_mutual_info_score, precision_score, recall_score, roc_auc_score,
                              silhouette_score)
 
-from bench.metrics import genotex, geometa, lomo, singlecell
+from bench.metrics import genotex, geometa, singlecell
+from bench.metrics.genelab import lomo
 
 labels01 = st.lists(st.integers(0, 1), min_size=0, max_size=40)
 

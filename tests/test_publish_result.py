@@ -11,6 +11,7 @@ import pytest
 import yaml
 from _hub_fixtures import build_repo, fake_hub  # noqa: F401 (fixture)
 
+from genelab_helpers import write_label_folds
 from bench.cli import main
 
 LABELS = {"fold_MHU-2_test": {"a1": 1, "a2": 0, "a3": 0}, "fold_RR-6_test": {"b1": 1, "b2": 1, "b3": 0},
@@ -20,10 +21,7 @@ LABELS = {"fold_MHU-2_test": {"a1": 1, "a2": 0, "a3": 0}, "fold_RR-6_test": {"b1
 @pytest.fixture()
 def record_dir(tmp_path, capsys):
     data = tmp_path / "data"
-    for fold, lab in LABELS.items():
-        d = data / "tasks" / "A5_skin_lomo" / fold
-        d.mkdir(parents=True)
-        (d / "test_y.csv").write_text(",0\n" + "".join(f"{s},{float(v)}\n" for s, v in lab.items()))
+    write_label_folds(data, LABELS)
     preds = {f: {s: 0.2 + 0.5 * v + 0.01 * i for i, (s, v) in enumerate(lab.items())} for f, lab in LABELS.items()}
     (tmp_path / "s.json").write_text(json.dumps({"task_id": "A5", "model_name": "m", "predictions": preds}))
     assert main(["evaluate", "A5", str(tmp_path / "s.json"), "--data-dir", str(data), "--record",

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
+from genelab_helpers import write_label_folds
 from bench.cli import main
 from bench.errors import BenchError
 from bench.record import (predictions_sha256, read_record, split_checksum, verify_record)
@@ -26,11 +27,7 @@ UPSTREAM = ["LR_baseline_A2", "PCALR_baseline_A4", "PCALR_baseline_A5", "PCALR_b
 
 
 def _layout(root: Path) -> Path:
-    for fold, labels in FOLDS.items():
-        d = root / "tasks" / "A5_skin_lomo" / fold
-        d.mkdir(parents=True)
-        (d / "test_y.csv").write_text(",0\n" + "".join(f"{s},{float(v)}\n" for s, v in labels.items()))
-    return root
+    return write_label_folds(root, FOLDS)
 
 
 def _predictions() -> dict:
@@ -127,11 +124,13 @@ def test_verify_reordered_predictions_still_match(recorded):
 
 def test_verify_names_changed_labels_and_missing_ids(recorded, tmp_path):
     rec_dir, data = recorded
-    y = data / "tasks" / "A5_skin_lomo" / "fold_RR-6_test" / "test_y.csv"
-    y.write_text(y.read_text().replace("R6_G2,0.0", "R6_G2,1.0"))
+    changed = {f: dict(labels) for f, labels in FOLDS.items()}   # a new data revision: every file agrees
+    changed["fold_RR-6_test"]["R6_G2"] = 1
+    write_label_folds(data, changed)
     result = verify_record(rec_dir, data_dir=data)
     assert "labels_sha256: the labels under the data dir differ from the record's" in result.differences
-    y.write_text(y.read_text() + "R6_X9,0.0\n")
+    changed["fold_RR-6_test"]["R6_X9"] = 0
+    write_label_folds(data, changed)
     result = verify_record(rec_dir, data_dir=data)
     assert any(d.startswith("splits.sha256") and "fold_RR-6_test" in d for d in result.differences)
     assert any(a["id"] == "missing_ids" and "R6_X9" in a["message"] for a in result.alarms)
@@ -227,7 +226,8 @@ def _files_text(folder: Path) -> str:
 
 def test_evaluate_outputs_hold_no_absolute_path(tmp_path, capsys):
     """results.json, the report folder and the record name the labels' origin as portable text, never tmp paths."""
-    from bench.metrics.submission import evaluate_submission
+    from bench.loaders.genelab.labels import task_labels
+    from bench.metrics.genelab.submission import evaluate_submission
     from bench.tasks import get_task
 
     data = _layout(tmp_path / "data")
@@ -239,6 +239,9 @@ def test_evaluate_outputs_hold_no_absolute_path(tmp_path, capsys):
     assert "statistics   seed 42, 20 bootstrap, 20 permutations, rng default" in capsys.readouterr().out
     written = (tmp_path / "results.json").read_text() + _files_text(tmp_path / "report") + _files_text(tmp_path / "rec")
     assert str(tmp_path) not in written and "/tmp" not in written
-    res = evaluate_submission(sub, get_task("A5_skin"), data_dir=data, n_bootstrap=20, n_permutations=20)
-    assert "labels_root" not in res and res["labels_origin"] == "local" and res["submission"]["path"] == "sub.json"
+    spec = get_task("A5_skin")
+    res = evaluate_submission(sub, spec, labels=task_labels(spec, data), n_bootstrap=20, n_permutations=20)
+    assert "labels_root" not in res and res["submission"]["path"] == "sub.json"
+    assert json.loads((tmp_path / "rec" / "record.json").read_text())["dataset"]["origin"] == "local"
+    assert json.loads((tmp_path / "results.json").read_text())["settings"]["labels_origin"] == "local"
     assert str(tmp_path) not in json.dumps(res, default=str)

@@ -9,8 +9,9 @@ import pytest
 
 from bench.cli import main
 from bench.errors import BenchError
-from bench.metrics import submission as sm
-from bench.metrics.lomo import evaluate_folds
+from bench.loaders.genelab.labels import task_labels
+from bench.metrics.genelab import submission as sm
+from bench.metrics.genelab.lomo import evaluate_folds
 from bench.tasks import get_task
 
 FOLDS = {
@@ -25,11 +26,15 @@ def _layout(root: Path, task_dir: str = "A5_skin_lomo", folds=FOLDS, holdout=Non
     all_folds = dict(folds)
     if holdout:
         all_folds.update(holdout)
+    mission = {fold: fold.split("_")[1] for fold in all_folds}
     for fold, labels in all_folds.items():
         d = root / "tasks" / task_dir / fold
         d.mkdir(parents=True)
         rows = "\n".join(f"{sid},{float(v)}" for sid, v in labels.items())
         (d / "test_y.csv").write_text(f",0\n{rows}\n")
+        (d / "test_meta.csv").write_text("sample_id,mission\n" + "".join(f"{sid},{mission[fold]}\n" for sid in labels))
+        train = {sid: v for other, ls in folds.items() if other != fold for sid, v in ls.items()}
+        (d / "train_y.csv").write_text(",0\n" + "".join(f"{sid},{float(v)}\n" for sid, v in train.items()))
     return root
 
 
@@ -49,7 +54,8 @@ def data_dir(tmp_path) -> Path:
 
 
 def _evaluate(sub_path, data_dir, **kw):
-    return sm.evaluate_submission(sub_path, get_task("A5_skin"), data_dir=data_dir, n_bootstrap=50,
+    spec = get_task("A5_skin")
+    return sm.evaluate_submission(sub_path, spec, labels=task_labels(spec, data_dir), n_bootstrap=50,
                                   n_permutations=50, **kw)
 
 

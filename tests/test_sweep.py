@@ -96,6 +96,19 @@ def test_cli_sweep_refuses_a_non_sweep_folder(tmp_path, capsys):
 
 
 @pytest.mark.dask
+def test_a_run_gives_the_same_floats_serial_and_on_a_cluster():
+    """A5_skin pca_lr seed 2 differed in the 4th digit when the serial run used 2 BLAS threads and the
+    worker one (PCA + lbfgs); every run now uses one BLAS thread wherever it runs."""
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'bench[dask]')")
+    cell = plan_cells(["A5_skin"], ["pca_lr"], [2])[0]
+    serial = run_cell(cell)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0", silence_logs=50) as cluster:
+        with distributed.Client(cluster) as client:
+            remote = client.submit(run_cell, cell).result()
+    assert {k: v for k, v in remote.items() if k != "seconds"} == {k: v for k, v in serial.items() if k != "seconds"}
+
+
+@pytest.mark.dask
 @pytest.mark.slow  # ~20 s alone, minutes on a loaded machine
 def test_a_sweep_survives_a_killed_worker_and_gives_the_serial_results(tmp_path):
     distributed = pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'bench[dask]')")

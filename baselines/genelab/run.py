@@ -26,7 +26,7 @@ from bench.baselines.genelab.models import MODELS, check_model_name, confound_de
 from bench.baselines.report import Result, config_provenance
 from bench import __version__
 from bench.errors import BenchError
-from bench.metrics.submission import write_submission
+from bench.metrics.genelab.submission import write_submission
 from bench.record import dataset_info, evaluation_alarms, genelab_record
 
 __all__ = ["MODELS", "run", "predict_folds", "run_category_a"]

@@ -1,6 +1,6 @@
 """Scoring for the GeneLab baselines: a thin adapter over the lomo statistics core.
 
-``bench.metrics.lomo`` implements the evaluator rules (AUROC, bootstrap CI, permutation p,
+``bench.metrics.genelab.lomo`` implements the evaluator rules (AUROC, bootstrap CI, permutation p,
 GO/NO-GO, Category B transfer pattern). ``legacy=True`` selects its legacy
 ``numpy.random.RandomState(42)`` draws, which reproduce the CIs/p-values published by the
 upstream pathway-level, B-summary, C, D and NC scripts; the default is the evaluator rules.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.baselines.report import format_table, summary
-from bench.metrics import lomo
+from bench.metrics.genelab import lomo
 
 
 def statistics_label(legacy: bool) -> str:

@@ -35,7 +35,7 @@ from bench.baselines.genelab.models import check_model_name, fit_predict
 from bench.baselines.report import Result, provenance, summary
 from bench.errors import BenchError
 from bench.loaders.genelab import synthetic as gs
-from bench.metrics import lomo
+from bench.metrics.genelab import lomo
 from bench.tasks import TaskSpec, get_task
 
 CONDITIONS = ("mean_auroc", "mean_ci_lower", "mean_perm_p")
@@ -130,7 +130,7 @@ def _permutation_indices(n: int, n_permutations: int, seed: int) -> np.ndarray:
 
 def fold_statistics(y, scores, *, n_bootstrap: int = 2000, n_permutations: int = 1000, seed: int = 42) -> dict:
     """AUROC, bootstrap CI and permutation p of one fold: the same floats as
-    ``bench.metrics.lomo.fold_statistics`` (evaluator rules; tested), with the random draws cached
+    ``bench.metrics.genelab.lomo.fold_statistics`` (evaluator rules; tested), with the random draws cached
     per test-set size instead of redrawn for every study."""
     y = np.asarray(y)
     s = np.asarray(scores, dtype=np.float64)

@@ -17,7 +17,7 @@ from bench.baselines.geometa.models import (MIN_EXPRESSED_FRACTION, MODELS, N_TO
                                             synthetic_expression, top_variance_genes)
 from bench.baselines.report import Result, format_table, provenance, summary
 from bench.errors import BenchError
-from bench.family_records import GEOMETA_PREDICTIONS, bench_model, geometa_record, json_value
+from bench.family_records import GEOMETA_PREDICTIONS, as_text, bench_model, geometa_record
 from bench.loaders.geometa import archs4
 from bench.loaders.geometa import GeometaWarning, load_label_tables, target_column
 from bench.metrics.geometa import geometa_f1
@@ -87,7 +87,7 @@ def run(spec: TaskSpec, *, model: str, data_dir=None, seed: int = 42, limit_fold
     files = {f"predictions_{t}.csv": frame for t, frame in predictions.items()}
     if predictions:
         keyed = {t: dict(zip(f["GSM_ID"].astype(str), f["y_pred"].tolist())) for t, f in predictions.items()}
-        files[GEOMETA_PREDICTIONS] = json_value(keyed)
+        files[GEOMETA_PREDICTIONS] = as_text(keyed)
         files["record.json"] = geometa_record(
             spec, predictions=keyed, labels={t: dict(zip(f["GSM_ID"].astype(str), f["y_true"].tolist()))
                                              for t, f in predictions.items()},

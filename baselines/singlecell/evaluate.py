@@ -148,18 +148,15 @@ def gene_universe_alarms(spec, genes: list[str] | None, data_dir) -> list[dict]:
                                                      min_overlap=GENE_OVERLAP)]
 
 
-def score(name: str, X, labels, batches, *, tasks, seed: int, label_key: str, batch_key: str | None) -> list[dict]:
-    """score_embedding with errors naming the CLI inputs rather than the Python arguments."""
+def score(name: str, X, labels, batches, *, tasks, seed: int) -> list[dict]:
+    """score_embedding; an embedding error names which embedding (labels/batch errors keep their
+    ``field``, which the CLI prints as --label-key / --batch-key)."""
     try:
         return score_embedding(X, labels, batches=batches, tasks=tasks, random_state=seed)
     except BenchError as exc:
-        msg = str(exc)
-        for prefix, option in (("labels:", f"--label-key {label_key!r}:"), ("batch:", f"--batch-key {batch_key!r}:"),
-                               ("embedding:", f"EMB.npy {name}:")):
-            if msg.startswith(prefix):
-                msg = option + msg[len(prefix):]
-                break
-        raise BenchError(msg) from None
+        if getattr(exc, "field", None) != "embedding":
+            raise
+        raise BenchError(f"embedding {name!r}{str(exc)[len('embedding'):]}", field="predictions") from None
 
 
 def side_by_side(results: dict[str, list[dict]]) -> list[dict]:
@@ -192,8 +189,7 @@ def evaluate(spec, predictions, *, obs=None, obsm=None, label_key: str | None = 
     alarms = gene_universe_alarms(spec, genes, data_dir)
     labels = obs_column(table, label_key, option="--label-key", path=obs_name)
     batches = obs_column(table, batch_key, option="--batch-key", path=obs_name) if batch_key else None
-    results = {name: score(name, X, labels, batches, tasks=tasks, seed=seed, label_key=label_key, batch_key=batch_key)
-               for name, X in embeddings.items()}
+    results = {name: score(name, X, labels, batches, tasks=tasks, seed=seed) for name, X in embeddings.items()}
     metric = spec.metric["primary"] if spec is not None else "silhouette_score"
     values = {name: primary_value(rows, metric) for name, rows in results.items()}
     single = len(results) == 1

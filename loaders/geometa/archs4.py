@@ -413,8 +413,8 @@ def fill_plan(h5_path, kept_cols: np.ndarray, files: list[Path], file_of: np.nda
     sorted_cols = kept_cols[order]
     if len(sorted_cols) and np.any(np.diff(sorted_cols) == 0):
         raise BenchError("the requested ARCHS4 columns must be unique")
-    names = tuple(str(f) for f in files)
-    return [FillTask(str(h5_path), sorted_cols[a:b], names, file_of[order[a:b]], offsets[order[a:b]], gene_index,
+    names = tuple(str(Path(f).resolve()) for f in files)  # absolute: a worker may not share our cwd
+    return [FillTask(str(Path(h5_path).resolve()), sorted_cols[a:b], names, file_of[order[a:b]], offsets[order[a:b]], gene_index,
                      max_chunk_bytes)
             for a, b in chunk_bounds(sorted_cols, n_genes, chunk_cols=chunk_cols, max_chunk_bytes=max_chunk_bytes)]
 

@@ -1,7 +1,7 @@
 """lomo_auroc: leave-one-mission-out AUROC with bootstrap CI, permutation p and the GO/NO-GO verdict
 of the GeneLab spaceflight benchmark, computed exactly as its evaluator does.
 
-A thin Hugging Face ``evaluate`` wrapper around :mod:`bench.metrics.lomo` (plain numpy). Imports are
+A thin Hugging Face ``evaluate`` wrapper around :mod:`bench.metrics.genelab.lomo` (plain numpy). Imports are
 absolute (``bench...``) because ``evaluate`` copies this file into its modules cache.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ import evaluate
 import numpy as np
 
 from bench.errors import BenchError
-from bench.metrics import lomo
 from bench.metrics.checks import (RawInputChecks, check_binary_column, check_choice, check_number_column,
                                   check_string_column)
+from bench.metrics.genelab import lomo
 
 _DESCRIPTION = """\
 Leave-one-mission-out AUROC (GeneLab benchmark evaluator rules). Each example carries a score, a 0/1 label

@@ -50,6 +50,20 @@ def resolve(handler):
     return handler
 
 
+def with_option(exc: BenchError, args) -> str:
+    """The error message naming the command's option for ``exc.field`` (a command declares
+    ``field_options={field: "--option"}``): ``labels: ...`` from a metric core prints as
+    ``--label-key 'cell_type': ...``."""
+    msg = str(exc)
+    option = (getattr(args, "field_options", None) or {}).get(getattr(exc, "field", None))
+    if option is None:
+        return msg
+    value = getattr(args, option.lstrip("-").replace("-", "_").lower(), None)
+    label = f"{option} {value!r}" if isinstance(value, str) and option.startswith("--") else option
+    prefix = f"{exc.field}:"
+    return f"{label}:{msg[len(prefix):]}" if msg.startswith(prefix) else f"{label}: {msg}"
+
+
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     """CLI warnings as ``bench: warning: <message>`` (no source path or code line)."""
     return f"bench: warning: {message}\n"
@@ -76,7 +90,7 @@ def _run(argv: list[str] | None) -> int:
     try:
         return int(resolve(args.handler)(args) or 0)
     except BenchError as exc:
-        print(f"bench: error: {exc}", file=sys.stderr)
+        print(f"bench: error: {with_option(exc, args)}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # e.g. `bench list | head`
         return 0

@@ -111,6 +111,10 @@ def file_beside(path: Path, record: dict, key: str) -> Path:
 
 # ------------------------------------------------------------------------------------------ GEOmeta
 
+def as_text(by_target: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    return {str(t): {str(i): str(v) for i, v in ids.items()} for t, ids in by_target.items()}
+
+
 def geometa_value(spec, predictions: Mapping[str, Mapping[str, Any]], labels: Mapping[str, Mapping[str, Any]]) -> dict:
     """Per target the geometa_f1 leaderboard scores of the predicted GSMs (sorted by id), and the mean primary."""
     from bench.metrics.geometa import geometa_f1
@@ -136,8 +140,9 @@ def constant_prediction_alarms(predictions: Mapping[str, Mapping[str, Any]]) -> 
 def geometa_record(spec, *, predictions: Mapping[str, Mapping[str, Any]], labels: Mapping[str, Mapping[str, Any]],
                    model: dict, synthetic: bool, origin: str, runtime_seconds: float | None = None,
                    command: Sequence[str] | None = None) -> dict:
-    """The record of a GEOmeta run: ``predictions``/``labels`` ``{target: {GSM id: label}}`` of the test rows."""
-    predictions, labels = json_value(predictions), json_value(labels)
+    """The record of a GEOmeta run or evaluation: ``predictions``/``labels`` ``{target: {GSM id: label}}``
+    of the test rows (labels compared as text, as ``bench evaluate`` reads them)."""
+    predictions, labels = as_text(predictions), as_text(labels)
     return envelope(
         spec, metric={"id": "geometa_f1", "primary": spec.metric.get("primary", "macro_f1"),
                       "params": {"compat": "leaderboard", "targets": list(predictions)}},
@@ -162,7 +167,7 @@ def geometa_labels(spec, targets: Sequence[str], data_dir=None) -> dict[str, dic
     for target in targets:
         column = target_column(spec, target)
         rows = table[table[column].notna()].drop_duplicates("GSM_ID")
-        out[target] = json_value(dict(zip(rows["GSM_ID"].astype(str), rows[column].tolist())))
+        out[target] = dict(zip(rows["GSM_ID"].astype(str), rows[column].astype(str)))
     return out
 
 

@@ -101,7 +101,8 @@ def board_name(sweep_model: str) -> str:
 
 def load_task_inputs(records: list[Path], *, data_dir=None) -> dict[str, dict]:
     """Per task: folds, labels per fold and scores per model (``scores[model][fold]``: seeds x samples)."""
-    from bench.metrics.submission import read_submission, task_labels
+    from bench.loaders.genelab.labels import task_labels
+    from bench.metrics.genelab.submission import read_submission
     from bench.tasks import get_task
 
     tasks: dict[str, dict] = {}
@@ -118,7 +119,7 @@ def load_task_inputs(records: list[Path], *, data_dir=None) -> dict[str, dict]:
         entry["records"].append((path, record))
     for task, entry in sorted(tasks.items()):
         spec = get_task(task)
-        by_name = {f.name: f.test_y() for f in task_labels(spec, data_dir)[0]}
+        by_name = {f.name: f.labels for f in task_labels(spec, data_dir).folds}
         labels = {f: {str(k): float(v) for k, v in by_name[f].items()} for f in entry["folds"]}
         entry["labels"] = [np.array(list(labels[f].values())) for f in entry["folds"]]
         for path, record in entry["records"]:

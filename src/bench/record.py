@@ -197,7 +197,7 @@ def write_record(folder: str | os.PathLike, record: dict, predictions: Mapping[s
     """Write ``record.json`` into ``folder``, and with ``predictions`` also its predictions file
     (upstream submission format, the evaluated folds only). Without ``predictions`` the file the
     record names must already be there (e.g. the ``submission.json`` of ``bench run``)."""
-    from bench.metrics.submission import write_submission
+    from bench.metrics.genelab.submission import write_submission
 
     folder = Path(folder)
     pred_file = folder / record["predictions"]["file"]
@@ -312,8 +312,9 @@ def verify_record(path: str | os.PathLike, *, data_dir: str | os.PathLike | None
     AUROCs, constant or NaN scores, below the random floor, order dependence).
     """
     from bench.metrics import alarms as al
-    from bench.metrics import lomo
-    from bench.metrics.submission import read_submission, task_labels
+    from bench.loaders.genelab.labels import task_labels
+    from bench.metrics.genelab import lomo
+    from bench.metrics.genelab.submission import read_submission
     from bench.tasks import get_task
 
     path = record_path(path)
@@ -342,8 +343,7 @@ def verify_record(path: str | os.PathLike, *, data_dir: str | os.PathLike | None
         out.differences.append(f"predictions.sha256: record says {record['predictions'].get('sha256')}, "
                                f"{pred_path.name} hashes to {sha} (the predictions changed)")
 
-    folds, _ = task_labels(spec, data_dir)
-    by_name = {f.name: f.test_y() for f in folds}
+    by_name = {f.name: f.labels for f in task_labels(spec, data_dir).folds}
     unknown = [f for f in claimed_folds if f not in by_name]
     if unknown:
         raise BenchError(f"{path}: fold(s) {', '.join(unknown)} are not folds of task {spec.name}")
@@ -443,8 +443,7 @@ def evaluation_alarms(results: dict, labels: Mapping[str, Mapping[str, float]],
 
 def evaluated_labels(spec, folds_evaluated: Sequence[str], data_dir) -> dict[str, dict[str, float]]:
     """``{fold: {sample_id: label}}`` of the evaluated folds, read through the checked labels reader."""
-    from bench.metrics.submission import task_labels
+    from bench.loaders.genelab.labels import task_labels
 
-    folds, _ = task_labels(spec, data_dir)
-    by_name = {f.name: f.test_y() for f in folds}
+    by_name = {f.name: f.labels for f in task_labels(spec, data_dir).folds}
     return {f: {str(k): float(v) for k, v in by_name[f].items()} for f in folds_evaluated}

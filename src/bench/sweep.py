@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 from bench import __version__
 from bench.errors import BenchError
 from bench.io import write_json_atomic
@@ -101,7 +103,8 @@ def run_cell(cell: Cell, *, data_dir: str | None = None) -> dict:
         raise BenchError(f"{cell.task}: the worker's task spec differs from the client's "
                          f"(sha256 {spec.spec_hash[:12]} vs {cell.spec_sha256[:12]}); install the same bench")
     start = time.perf_counter()
-    with warnings.catch_warnings():
+    # one BLAS/OpenMP thread wherever the run happens (Dask workers start with one): same floats serial and on a cluster
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")  # synthetic data is recorded in the result ("synthetic")
         res = run_category_a(spec, model=cell.model, data_dir=data_dir, seed=cell.seed, progress=False)
     res["_runtime_seconds"] = time.perf_counter() - start
@@ -121,7 +124,7 @@ def run_cell(cell: Cell, *, data_dir: str | None = None) -> dict:
 
 def write_cell(out: Path, cell: Cell, result: dict, *, command: list[str]) -> None:
     """The run's folder (submission, then the record naming it), then the run file that marks it finished."""
-    from bench.metrics.submission import write_submission
+    from bench.metrics.genelab.submission import write_submission
     from bench.record import write_record
 
     result = dict(result)

@@ -44,8 +44,10 @@ def test_bench_run_on_real_pathway_config_writes_report(genelab_dir, tmp_path, c
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # `bench evaluate`'s reader/validator accepts the submission (labels from the upstream files)
     # and finds the same statistics
-    from bench.metrics.submission import evaluate_submission
-    ev = evaluate_submission(out / "submission.json", get_task("A6_eye_hallmark"), data_dir=genelab_dir)
+    from bench.loaders.genelab.labels import task_labels
+    from bench.metrics.genelab.submission import evaluate_submission
+    spec = get_task("A6_eye_hallmark")
+    ev = evaluate_submission(out / "submission.json", spec, labels=task_labels(spec, genelab_dir))
     assert ev["summary"]["mean_auroc"] == results["summary"]["mean_auroc"]
     assert ev["summary"]["mean_perm_p"] == results["summary"]["mean_perm_p"]
     # the submission is upstream-format and its scores give the reported AUROCs (sklearn as truth)

@@ -96,7 +96,7 @@ def test_nan_or_inf_in_embedding_exits_2(tmp_path, capsys):
     X[5, 2], X[9, 0] = np.nan, np.inf
     code, _, err = run_cli(write_case(tmp_path, X, obs) + ["--label-key", "cell_type"], capsys)
     assert code == 2 and "contains NaN or inf in 2 cell(s) (first rows: [5, 9])" in err
-    assert err.startswith("bench: error: EMB.npy ")
+    assert err.startswith("bench: error: PREDICTIONS: embedding 'e': ")   # BenchError.field -> the argument
 
 
 def test_missing_obs_key_exits_2_with_a_hint(tmp_path, capsys):

@@ -31,7 +31,8 @@ def register(sub) -> None:
     p.add_argument("--tasks", nargs="+", default=None)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--json", dest="json_out", default=None)
-    p.set_defaults(handler=f"{LEGACY}:cmd_evaluate_embedding")
+    p.set_defaults(handler=f"{LEGACY}:cmd_evaluate_embedding",
+                   field_options={"labels": "--label-key", "batch": "--batch-key"})
 
     p = sub.add_parser("build-genotex")
     p.add_argument("--root", required=True)

@@ -3,7 +3,8 @@ report writer (``--json FILE`` for results.json alone, ``--out DIR`` for the who
 
 PREDICTIONS by family: GeneLab a submission JSON (``TASK`` optional when the file has task_id);
 GenoTEX an output folder (reference from ``--data-dir``); single-cell an ``.npy`` embedding with
-``--obs`` or an ``.h5ad`` with one or more ``--obsm`` keys (scored side by side).
+``--obs`` or an ``.h5ad`` with one or more ``--obsm`` keys (scored side by side); GEOmeta a CSV of
+GSM_ID + one predicted label column per target (reference: the official test CSV under ``--data-dir``).
 
 ``bench install-metrics`` makes ``evaluate.load("<name>")`` find bench's metrics by bare name.
 """
@@ -22,22 +23,26 @@ from bench.io import write_json_atomic
 from bench.family_records import write_record_folder
 from bench.record import PREDICTIONS_FILE, write_record
 from bench.tasks import get_task
+from bench.tasks.families import FAMILIES, get_family
 
-# family -> evaluate module (until tasks/families.py carries the `evaluate` entries)
-EVALUATORS = {"genelab": "bench.baselines.genelab.evaluate", "genotex": "bench.baselines.genotex.evaluate",
-              "singlecell": "bench.baselines.singlecell.evaluate"}
 GENELAB_OPTIONS = ("include_holdout", "n_bootstrap", "n_permutations", "rng", "model_id", "model_revision",
                    "pretraining_corpus")
 GENOTEX_OPTIONS = ("compat", "subtasks", "task_info")
 SINGLECELL_OPTIONS = ("obs", "obsm", "label_key", "batch_key", "tasks")
 
 
+# BenchError.field of the cores -> this command's option (printed by the CLI)
+FIELD_OPTIONS = {"labels": "--label-key", "batch": "--batch-key", "data_dir": "--data-dir", "obs": "--obs",
+                 "obsm": "--obsm", "out": "--out", "task": "TASK", "predictions": "PREDICTIONS"}
+
+
 def register(sub) -> None:
     p = sub.add_parser("evaluate", help="score predictions for a task (GeneLab submission, GenoTEX output folder, "
-                                        "single-cell embedding) and print the report")
+                                        "single-cell embedding, GEOmeta predictions CSV) and print the report")
     p.add_argument("inputs", nargs="+", metavar="[TASK] PREDICTIONS",
                    help="task name and the predictions: GeneLab submission.json (TASK optional: its task_id), "
-                        "GenoTEX output folder, single-cell EMB.npy (with --obs) or cells.h5ad (with --obsm)")
+                        "GenoTEX output folder, single-cell EMB.npy (with --obs) or cells.h5ad (with --obsm), "
+                        "GEOmeta predictions.csv (GSM_ID + a label column per target)")
     p.add_argument("--task", default=None, help=argparse.SUPPRESS)  # old spelling of the TASK argument
     p.add_argument("--data-dir", default=None, help="data source holding the reference labels (GeneLab checkout or "
                                                     "built repo; GenoTEX root); default as `bench run`")
@@ -73,7 +78,7 @@ def register(sub) -> None:
     g.add_argument("--batch-key", default=None, help="obs column with batch/species labels (adds integration)")
     g.add_argument("--tasks", nargs="+", default=None, metavar="KIND",
                    help="subset of: clustering embedding label_prediction integration (default: the task's)")
-    p.set_defaults(handler=cmd_evaluate)
+    p.set_defaults(handler=cmd_evaluate, field_options=FIELD_OPTIONS)
 
     p = sub.add_parser("install-metrics",
                        help="register bench's evaluate metrics in the HF modules cache so evaluate.load('<name>') works")
@@ -82,10 +87,13 @@ def register(sub) -> None:
 
 
 def evaluator(family: str):
-    if family not in EVALUATORS:
-        raise BenchError(f"`bench evaluate` has no input format for family {family!r} yet "
-                         f"(families: {', '.join(EVALUATORS)})")
-    return importlib.import_module(EVALUATORS[family])
+    """The module of ``family``'s ``evaluate`` layer (the family table is the one dispatch point)."""
+    entry = get_family(family).evaluate
+    if entry is None:
+        able = ", ".join(name for name, row in FAMILIES.items() if row.evaluate)
+        raise BenchError(f"`bench evaluate` has no input format for family {family!r} yet (families: {able})",
+                         field="task")
+    return importlib.import_module(entry.partition(":")[0])
 
 
 def task_and_predictions(args) -> tuple:
@@ -108,7 +116,8 @@ def task_and_predictions(args) -> tuple:
 
 
 def family_options(family: str, args) -> dict:
-    names = {"genelab": GENELAB_OPTIONS, "genotex": GENOTEX_OPTIONS, "singlecell": SINGLECELL_OPTIONS}[family]
+    names = {"genelab": GENELAB_OPTIONS, "genotex": GENOTEX_OPTIONS, "singlecell": SINGLECELL_OPTIONS,
+             "geometa": ()}[family]
     options = {name: getattr(args, name) for name in names}
     if args.seed is not None:
         options["seed"] = args.seed

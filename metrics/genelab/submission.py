@@ -21,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from bench import __version__
 from bench.errors import BenchError
-from bench.io import read_json, sha256_file, write_json_atomic
+from bench.io import sha256_file, write_json_atomic
+from bench.metrics.genelab import lomo
 
 REQUIRED_FIELDS = ("task_id", "model_name", "predictions")
 MODEL_NAME_RE = re.compile(r"^[\w\-\.]+$")
@@ -214,109 +216,28 @@ def fold_scores(sub: Submission, fold: str, sample_ids: list[str]) -> np.ndarray
 
 
 # --------------------------------------------------------------------------------------------
-# Scoring a submission file against a task's upstream labels
+# Scoring a submission file against a task's checked labels
 # --------------------------------------------------------------------------------------------
 
-def resolve_labels_root(data_dir: str | Path | None) -> Path:
-    """The upstream-layout root holding ``tasks/``: ``data_dir``, else ``bench.loaders.resolve_data_dir``."""
-    if data_dir is not None:
-        return Path(data_dir)
-    import bench.loaders as loaders
-
-    resolve = getattr(loaders, "resolve_data_dir", None)
-    if resolve is None:
-        raise BenchError("no data directory given: pass --data-dir (data_dir=) pointing at a GeneLab_benchmark "
-                         "checkout (the folder containing tasks/<TASK_DIR>/.../test_y.csv)")
-    return Path(resolve(None))
+def check_scorable(spec) -> None:
+    """Refuse a task that is not scored with lomo_auroc (before any label is read)."""
+    if spec.metric.get("name") != "lomo_auroc":
+        raise BenchError(f"task {spec.name} is scored with {spec.metric.get('name')!r}; `bench evaluate` scores "
+                         "lomo_auroc tasks (GeneLab categories A and B)", field="task")
 
 
-@dataclass
-class BuiltFold:
-    """A fold read from a repository written by ``bench build`` (same interface as ``Fold`` here)."""
-
-    name: str
-    holdout: bool
-    labels: Any                 # pandas Series: label indexed by sample_id, in the split's row order
-
-    def test_y(self):
-        return self.labels
-
-
-def built_repo_folds(spec, repo: Path) -> list[BuiltFold]:
-    """The folds of config ``spec.name`` in a built repository, with labels from its test splits."""
-    from bench.loaders.repo import config_meta, read_built
-
-    dsd = read_built(repo, spec.name)
-    folds = []
-    for f in sorted(config_meta(dsd)["folds"], key=lambda f: f["name"]):
-        split = dsd[f["test_split"]]
-        labels = split.select_columns(["sample_id", "label"]).to_pandas().set_index("sample_id")["label"]
-        folds.append(BuiltFold(name=f["name"], holdout=bool(f.get("holdout")), labels=labels.astype(float)))
-    return folds
-
-
-def task_labels(spec, data_dir: str | Path | None) -> tuple[list, Path]:
-    """The task's folds (``bench.loaders.genelab.layout.Fold``, sorted by name) and the labels root.
-
-    ``data_dir`` may also be a repository written by ``bench build`` holding the config ``spec.name``.
-    """
-    from bench.loaders.repo import is_built_repo
-    from bench.loaders.genelab.layout import read_task_layout, task_dir_for
-
-    task_dir_name = (spec.params or {}).get("task_dir")
-    if not task_dir_name:
-        raise BenchError(f"task {spec.name}: its spec has no params.task_dir; cannot locate its labels")
-    root = resolve_labels_root(data_dir)
-    if is_built_repo(root):
-        return built_repo_folds(spec, root), root
-    layout = read_task_layout(task_dir_for(root, task_dir_name))
-    return layout.folds, root
-
-
-def labels_are_synthetic(spec, root: Path) -> bool:
-    """True when the task's labels under ``root`` come from bench's synthetic generator (its
-    ``task_info.json`` says ``"synthetic": true``); B tasks read their labels task's folder."""
-    from bench.loaders.genelab import labels_task_dir
-    from bench.loaders.repo import is_built_repo
-    from bench.loaders.genelab.layout import task_dir_for
-    from bench.loaders.repo import read_config_meta
-
-    try:
-        if is_built_repo(root):
-            meta = read_config_meta(root, spec.name)
-        else:
-            info = task_dir_for(root, labels_task_dir(spec)) / "task_info.json"
-            meta = read_json(info, what="task_info.json") if info.is_file() else {}
-    except (BenchError, OSError, UnicodeDecodeError):  # absent or unreadable metadata: not marked synthetic
-        return False
-    return isinstance(meta, dict) and meta.get("synthetic") is True
-
-
-def labels_origin(spec, root: Path, *, synthetic: bool, given: bool) -> str:
-    """Where the labels came from, as portable text (never a path): ``synthetic``, ``local`` /
-    ``local-built`` (a given data dir: upstream checkout / ``bench build`` repo) or ``hub:<repo>``."""
-    from bench.loaders.repo import is_built_repo
-
-    if synthetic:
-        return "synthetic"
-    if given:
-        return "local-built" if is_built_repo(root) else "local"
-    return f"hub:{(getattr(spec, 'source', None) or {}).get('hub_repo') or 'unknown'}"
-
-
-def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None = None, include_holdout: bool = False,
+def evaluate_submission(path: str | Path, spec, *, labels, include_holdout: bool = False,
                         n_bootstrap: int | None = None, n_permutations: int | None = None, seed: int | None = None,
                         rng: str = "default", thresholds: dict | None = None, large_test_min: int | None = None) -> dict:
     """Validate and score a submission file for task ``spec``; returns a self-describing results dict.
 
-    Defaults for the statistics come from the task spec's ``metric`` block (2,000 / 1,000 / 42).
+    ``labels``: the task's checked fold labels (``folds`` of (name, holdout, labels Series), ``root``,
+    ``synthetic``), as :func:`bench.loaders.genelab.labels.task_labels` reads them; this module reads
+    no label file itself. Defaults for the statistics come from the task spec's ``metric`` block
+    (2,000 / 1,000 / 42).
     """
-    from bench import __version__
-    from bench.metrics import lomo
 
-    if spec.metric.get("name") != "lomo_auroc":
-        raise BenchError(f"task {spec.name} is scored with {spec.metric.get('name')!r}; `bench evaluate` scores "
-                         "lomo_auroc tasks (GeneLab categories A and B)")
+    check_scorable(spec)
     metric = spec.metric
     n_bootstrap = metric.get("n_bootstrap", lomo.DEFAULT_N_BOOTSTRAP) if n_bootstrap is None else n_bootstrap
     n_permutations = (metric.get("n_permutations", lomo.DEFAULT_N_PERMUTATIONS)
@@ -337,9 +258,9 @@ def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None =
     category = str((spec.params or {}).get("category", "A"))
 
     sub = read_submission(path)
-    folds, root = task_labels(spec, data_dir)
-    synthetic = labels_are_synthetic(spec, root)
-    labels = {f.name: f.test_y() for f in folds}
+    folds, root = labels.folds, labels.root
+    synthetic = labels.synthetic
+    labels = {f.name: f.labels for f in folds}
     holdout = {f.name for f in folds if f.holdout}
     task_ids = {spec.name} | ({str(spec.upstream_id)} if spec.upstream_id else set())
     validate_submission(sub, task_name=spec.name, task_ids=task_ids,
@@ -365,7 +286,6 @@ def evaluate_submission(path: str | Path, spec, *, data_dir: str | Path | None =
         "n_bootstrap": n_bootstrap,
         "n_permutations": n_permutations,
         "include_holdout": bool(include_holdout),
-        "labels_origin": labels_origin(spec, root, synthetic=synthetic, given=data_dir is not None),
         "synthetic": synthetic,
         "submission": {"path": Path(sub.path).name, "sha256": sub.sha256, "task_id": sub.task_id,
                        "model_name": sub.model_name, "model_description": sub.model_description,
