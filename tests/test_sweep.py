@@ -105,7 +105,12 @@ def test_a_run_gives_the_same_floats_serial_and_on_a_cluster():
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0", silence_logs=50) as cluster:
         with distributed.Client(cluster) as client:
             remote = client.submit(run_cell, cell).result()
-    assert {k: v for k, v in remote.items() if k != "seconds"} == {k: v for k, v in serial.items() if k != "seconds"}
+    assert {k: v for k, v in remote.items() if k not in ("seconds", "files")} == \
+        {k: v for k, v in serial.items() if k not in ("seconds", "files")}
+    for got in (remote, serial):  # the cell's record: same predictions (sha256) and value; runtime/time differ
+        assert got["files"]["submission.json"]["predictions"] == serial["files"]["submission.json"]["predictions"]
+        assert got["files"]["record.json"]["predictions"] == serial["files"]["record.json"]["predictions"]
+        assert got["files"]["record.json"]["value"] == serial["files"]["record.json"]["value"]
 
 
 @pytest.mark.dask
