@@ -18,7 +18,7 @@ Everything here works on arrays and returns plain dicts (no Hugging Face types).
 * Legacy statistics (``rng="legacy"``; the upstream pathway-level, Category-B summary, C, D and NC
   scripts): the same loops with ``numpy.random.RandomState(seed)``: bootstrap draws
   ``rs.randint(0, n, size=n)`` (single-class draws skipped), and a NEW ``RandomState(seed)`` for
-  ``rs.permutation(y)``. Confirmed on real data (tests/test_lomo_parity.py): the bootstrap call
+  ``rs.permutation(y)``. Confirmed on real data (tests/genelab/test_lomo_parity.py): the bootstrap call
   reproduces the published Category-B "95% CI of the mean pair AUROC" (:func:`bootstrap_mean_ci`)
   to 3 decimals, and both calls reproduce the published A4 thymus hallmark verdict (legacy mean
   p 0.049 -> GO; evaluator rules 0.060/0.061 -> NO-GO) from refitted pathway-level models. Script-

@@ -15,7 +15,7 @@ da = pytest.importorskip("dask.array", reason="the dask extra is not installed (
 from bench.metrics import singlecell as sc_metrics  # noqa: E402
 from bench.metrics.singlecell import _knn as sc_knn  # noqa: E402
 from bench.scheduler import scheduler  # noqa: E402
-from test_singlecell_metrics import blobs, brute_force_entropy  # noqa: E402
+from .test_metrics import blobs, brute_force_entropy  # noqa: E402
 
 pytestmark = pytest.mark.dask
 

@@ -20,9 +20,9 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, s
 from bench.loaders.singlecell import read_source_anndata  # noqa: E402
 from bench.metrics import singlecell as sc_metrics  # noqa: E402
 from bench.tasks import get_task  # noqa: E402
-from test_singlecell_metrics import brute_force_entropy  # noqa: E402
+from .test_metrics import brute_force_entropy  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 METRICS = ["sc_silhouette", "sc_clustering", "sc_label_prediction", "sc_integration", "sc_perturbation"]
 
 

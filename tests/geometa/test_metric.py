@@ -12,7 +12,7 @@ from bench.errors import BenchError
 from bench.baselines.geometa.run import plain_scores_text as format_results
 from bench.metrics.geometa import f1_scores, geometa_f1, leaderboard_f1
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def sklearn_leaderboard(y_true, y_pred):

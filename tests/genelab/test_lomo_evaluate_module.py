@@ -18,7 +18,7 @@ from bench.errors import BenchError
 from bench.metrics import registration
 from bench.metrics.genelab import lomo
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 METRIC_DIR = REPO / "metrics" / "lomo_auroc"
 
 # The metric card's example (README.md and the module docstring): mean 0.875, fold AUROCs [1.0, 0.75].

@@ -8,7 +8,7 @@ import pytest
 from bench.errors import BenchError
 from bench.metrics import genotex as g
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

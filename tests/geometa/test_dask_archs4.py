@@ -14,7 +14,7 @@ h5py = pytest.importorskip("h5py", reason="the geometa extra (h5py) is not insta
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'bench[dask]')")
 
 from geometa_helpers import make_human_dir  # noqa: E402
-from test_geometa_archs4 import independent_log_cpm  # noqa: E402
+from .test_archs4 import independent_log_cpm  # noqa: E402
 
 from bench.io import sha256_file  # noqa: E402
 from bench.loaders.geometa import archs4, build_config, load_label_tables  # noqa: E402

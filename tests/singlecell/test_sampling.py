@@ -7,7 +7,7 @@ from sklearn.metrics import silhouette_samples
 
 from bench.errors import BenchError
 from bench.metrics import singlecell as sc_metrics
-from test_singlecell_metrics import blobs
+from .test_metrics import blobs
 
 
 def test_sampled_silhouette_is_the_mean_of_sklearns_per_cell_values_over_the_sample():

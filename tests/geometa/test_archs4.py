@@ -328,7 +328,7 @@ def test_benchmark_script_runs_at_tiny_scale(tmp_path):
     import sys
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_archs4.py"
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_archs4.py"
     done = subprocess.run([sys.executable, str(script), "--samples", "300", "--genes", "200", "--select", "120",
                            "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
