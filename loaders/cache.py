@@ -16,7 +16,7 @@ from bench.tasks import TaskSpec
 from bench.tasks.families import Source
 
 SYNTHETIC = "synthetic"   # the data_dir value that asks for the embedded synthetic data
-CACHE_VERSION = 3          # bump when a build's output changes for the same source files
+CACHE_VERSION = 4          # bump when a build's output changes for the same source files
 _SAFE_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 

@@ -797,6 +797,40 @@ def get_fold(dsd, fold: str):
     return train, dsd[f["test_split"]]
 
 
+def class_codes(values: pd.Series, names: list[str], *, where: str) -> pd.Series:
+    """``values`` (class names, missing allowed) as ClassLabel codes (nullable Int64, code i = ``names[i]``).
+
+    A value outside ``names`` is a :class:`BenchError` naming ``where`` and the values.
+
+    >>> class_codes(pd.Series(["RR", None, "MHU"]), ["MHU", "RR"], where="x").tolist()
+    [1, <NA>, 0]
+    """
+    index = {name: code for code, name in enumerate(names)}
+    present = values.notna().to_numpy()
+    text = values.astype(object).where(present, None)
+    unknown = sorted({str(v) for v in text[present]} - set(index))
+    if unknown:
+        raise BenchError(f"{where}: value(s) {unknown[:10]} are not among its classes {list(names)}")
+    return pd.Series([index[str(v)] if ok else None for v, ok in zip(text, present)], index=values.index,
+                     dtype="Int64")
+
+
+def class_names(ds, column: str) -> list[str] | None:
+    """The ClassLabel names of ``column`` in a Dataset or DatasetDict, None if it is not a ClassLabel."""
+    import datasets
+
+    first = next(iter(ds.values())) if isinstance(ds, datasets.DatasetDict) else ds
+    feature = first.features.get(column)
+    return list(feature.names) if isinstance(feature, datasets.ClassLabel) else None
+
+
+def decode_classes(codes: pd.Series, names: list[str]) -> pd.Series:
+    """ClassLabel ``codes`` (missing allowed) back to their names (object dtype, None where missing)."""
+    present = codes.notna().to_numpy()
+    return pd.Series([names[int(c)] if ok else None for c, ok in zip(codes, present)], index=codes.index,
+                     dtype=object)
+
+
 def to_numpy(ds, *, features: list[str] | None = None) -> tuple[np.ndarray, list[str], pd.DataFrame]:
     """(X float32 [n, p'], feature ids, obs) of one split or fold side.
 

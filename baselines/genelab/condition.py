@@ -21,6 +21,7 @@ from bench.baselines.genelab.data import all_samples, feature_level, fold_data, 
 from bench.baselines.genelab.models import fit_predict
 from bench.baselines.report import Result, config_provenance, format_table, summary
 from bench.errors import BenchError
+from bench.loaders.repo import class_names, decode_classes
 from bench.tasks import get_task
 
 
@@ -31,8 +32,10 @@ def _samples_with_target(dsd, target: str):
     X, _, obs, _ = all_samples(dsd, target=None)
     if target not in obs.columns:
         raise BenchError(f"target column {target!r} is not in the config (columns: {list(obs.columns)})")
-    keep = obs[target].notna().to_numpy()
-    return X[keep], obs[target].to_numpy()[keep].astype(str), obs[keep]
+    names = class_names(dsd, target)
+    values = obs[target] if names is None else decode_classes(obs[target], names)   # ClassLabel -> its names
+    keep = values.notna().to_numpy()
+    return X[keep], values.to_numpy()[keep].astype(str), obs[keep]
 
 
 def macro_f1_rows(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> np.ndarray:

@@ -9,6 +9,7 @@ tables is used (no builder script): a built config is a folder of parquet files 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -23,6 +24,8 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from bench.errors import BenchError
+from bench.io import read_yaml
+from bench.loaders.repo import class_codes
 from bench.loaders.genelab.layout import Fold, TaskLayout, read_task_layout, task_dir_for
 from bench.tasks import TaskSpec, get_task, split_name
 from bench.tasks.families import BuiltConfig, Source
@@ -34,7 +37,7 @@ HUB_REPO = "jang1563/genelab-benchmark"
 PATHWAY_DBS = ("hallmark", "kegg", "reactome", "mitocarta")
 FEATURE_COLUMN = "features"
 RESERVED_COLUMNS = ("sample_id", "mission", "label", FEATURE_COLUMN)
-LOADER_VERSION = 2   # 2: label as ClassLabel, data_files checksums, portable origin
+LOADER_VERSION = 3   # 2: label as ClassLabel, data_files checksums, portable origin; 3: Category D target as ClassLabel
 _ZSCORE_MEAN_TOL = 1e-2
 
 
@@ -524,12 +527,18 @@ def _arrow_splits(obs: pd.DataFrame, X: np.ndarray, meta: dict):
 
     p = X.shape[1]
     table = pa.Table.from_pandas(obs, preserve_index=False)
+    classes = meta.get("class_names") or {}
+    for column, names in classes.items():   # condition targets: names -> ClassLabel codes (same meaning)
+        codes = class_codes(obs[column], names, where=f"{meta['task']}: column {column!r} (label.classes)")
+        table = table.set_column(table.schema.get_field_index(column), column, pa.array(codes, type=pa.int64()))
     flat = pa.array(np.ascontiguousarray(X, dtype=np.float32).ravel(), type=pa.float32())
     table = table.append_column(FEATURE_COLUMN, pa.FixedSizeListArray.from_arrays(flat, p))
     features = datasets.Features.from_arrow_schema(table.schema)
     features[FEATURE_COLUMN] = datasets.List(datasets.Value("float32"), length=p)
     if meta.get("label_names"):   # the spec's encoding as a Hub-native ClassLabel (int64, same 0/1 values)
         features["label"] = datasets.ClassLabel(names=list(meta["label_names"]))
+    for column, names in classes.items():
+        features[column] = datasets.ClassLabel(names=list(names))
     table = table.cast(features.arrow_schema)
     description = json.dumps(meta, default=str)
     content = hashlib.sha256(np.ascontiguousarray(X).tobytes())
@@ -614,7 +623,8 @@ def build_config(name: str | TaskSpec, root: str | Path, *, synthetic: bool = Fa
         "spec_version": spec.version, "loader_version": LOADER_VERSION,
         "category": category, "level": spec.params.get("level"), "collection": spec.params.get("collection"),
         "tissue": spec.params.get("tissue"), "upstream_task_dir": spec.params.get("task_dir"),
-        "label_column": "label", "label_names": label_names(spec), "domain_column": "mission", "target": spec.params.get("target") or "label",
+        "label_column": "label", "label_names": label_names(spec),
+        "class_names": target_class_names(spec), "domain_column": "mission", "target": spec.params.get("target") or "label",
         "target_derivation": target_rule,
         "feature_column": FEATURE_COLUMN, "feature_kind": kind, "value_transform": value_transform,
         "n_features": len(feature_ids), "feature_ids": feature_ids,
@@ -640,9 +650,12 @@ def license_id(spec: TaskSpec) -> str:
 
 
 def label_names(spec: TaskSpec) -> list[str] | None:
-    """Class names by code from the spec's ``label.encoding`` ({1: Flight, 0: Ground} -> [Ground, Flight]);
+    """Class names by code of the ``label`` column (Flight/Ground) from the spec's ``label.encoding``
+    ({1: Flight, 0: Ground} -> [Ground, Flight]); a Category D spec's ``label`` block describes its
+    condition target, so its ``label`` column takes the family template's encoding (_genelab.yaml).
     None when the codes are not exactly 0..k-1."""
-    encoding = (spec.label or {}).get("encoding") or {}
+    label = spec.label or {}
+    encoding = (label.get("encoding") if label.get("column", "label") == "label" else _family_label_encoding()) or {}
     try:
         codes = {int(k): str(v) for k, v in encoding.items()}
     except (TypeError, ValueError):
@@ -650,6 +663,25 @@ def label_names(spec: TaskSpec) -> list[str] | None:
     if sorted(codes) != list(range(len(codes))) or len(codes) < 2:
         return None
     return [codes[i] for i in range(len(codes))]
+
+
+@functools.lru_cache(maxsize=1)
+def _family_label_encoding() -> dict:
+    return dict((read_yaml(TASKS_DIR / "genelab" / "_genelab.yaml", what="task template") or {})["label"]["encoding"])
+
+
+def target_class_names(spec: TaskSpec) -> dict[str, list[str]]:
+    """``{target column: class names}`` of a Category D spec (its ``label.classes``, code i = the i-th
+    name); empty for other categories. Raises naming the spec file when the list is missing or malformed."""
+    target = spec.params.get("target")
+    if spec.params.get("category") != "D" or not target:
+        return {}
+    classes = (spec.label or {}).get("classes")
+    if (not isinstance(classes, list) or len(classes) < 2 or len(set(map(str, classes))) != len(classes)
+            or (spec.label or {}).get("column") != target):
+        raise BenchError(f"{spec.path}: field 'label.classes' must list the distinct classes (at least two) of the "
+                         f"condition target {target!r} (and label.column must be {target!r}); got {classes!r}")
+    return {target: [str(c) for c in classes]}
 
 
 def _card_description(spec: TaskSpec, transform: str, unjoined: list, skipped: list, synthetic: bool) -> str:

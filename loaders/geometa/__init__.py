@@ -7,10 +7,10 @@ from bench.loaders.geometa.source import (
 )
 from bench.loaders.geometa.build import (
     SPLITS, MISSING_MARKER, EXPRESSION_COLUMN, GeometaWarning, target_column, normalise_whitespace,
-    read_label_csv, load_label_tables, target_view, report_lines, label_features, build_config, built_config,
+    read_label_csv, load_label_tables, target_view, report_lines, label_features, target_classes, encode_targets, build_config, built_config,
 )
 
 __all__ = ['Params', 'DATA_DIR_ENV', 'LAYOUT', 'resolve_data_dir', 'species_params', 'csv_paths', 'SPLITS',
     'MISSING_MARKER', 'EXPRESSION_COLUMN', 'GeometaWarning', 'target_column', 'normalise_whitespace',
-    'read_label_csv', 'load_label_tables', 'target_view', 'report_lines', 'label_features', 'build_config',
+    'read_label_csv', 'load_label_tables', 'target_view', 'report_lines', 'label_features', 'target_classes', 'encode_targets', 'build_config',
     'built_config']

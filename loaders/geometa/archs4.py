@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import warnings
 from dataclasses import dataclass
@@ -272,7 +273,8 @@ def read_log_cpm(path: str | os.PathLike, gsms: list[str], *, gene_index: np.nda
 def join_expression(tables: Mapping[str, pd.DataFrame], h5_path: str | os.PathLike, *,
                     genes: list[str] | None = None, column: str = "expression",
                     cache_dir: str | os.PathLike | None = None, progress: bool = True,
-                    max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES, max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES):
+                    max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES, max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
+                    label_features=None):
     """Join each label table to the file's log1p(CPM) columns: ``({split: Dataset}, info)``.
 
     Rows are written to Arrow files in the cache, in the label table's order (never the whole
@@ -283,6 +285,8 @@ def join_expression(tables: Mapping[str, pd.DataFrame], h5_path: str | os.PathLi
     exactly those files (``Dataset.from_file``), so :func:`streamed_splits` can hand it to
     ``write_config`` without memory-mapping it. GSMs absent from the file are left out with a
     :class:`~bench.loaders.geometa.GeometaWarning` naming them; ``info["missing"]`` lists them.
+    ``label_features``: the label columns' features (default: every one a string; ClassLabel columns
+    hold codes in the tables).
     """
     layout = read_layout(h5_path)
     gene_index = select_genes(layout, genes)
@@ -290,6 +294,7 @@ def join_expression(tables: Mapping[str, pd.DataFrame], h5_path: str | os.PathLi
     splits, missing = {}, {}
     for split, table in tables.items():
         splits[split], missing[split] = _join_split(layout, split, table, gene_index, len(gene_ids), column=column,
+                                                    label_features=label_features,
                                                     cache_dir=cache_dir, progress=progress,
                                                     max_chunk_bytes=max_chunk_bytes, max_shard_bytes=max_shard_bytes)
     symbols = layout.gene_symbols
@@ -315,7 +320,8 @@ def shard_bounds(n_rows: int, row_bytes: int, max_shard_bytes: int = DEFAULT_MAX
 
 
 def _join_split(layout: Archs4Layout, split: str, table: pd.DataFrame, gene_index, n_features: int, *,
-                column: str, cache_dir, progress: bool, max_chunk_bytes: int, max_shard_bytes: int):
+                column: str, cache_dir, progress: bool, max_chunk_bytes: int, max_shard_bytes: int,
+                label_features=None):
     import datasets
 
     from bench.loaders.geometa.build import GeometaWarning
@@ -330,10 +336,11 @@ def _join_split(layout: Archs4Layout, split: str, table: pd.DataFrame, gene_inde
         raise BenchError(f"none of the {len(table)} {split} GSMs is in {layout.path} "
                          "(wrong species file, or not an ARCHS4 file of GEO samples?)")
     kept_cols = cols[cols >= 0]
-    features = datasets.Features({c: datasets.Value("string") for c in kept.columns})
+    given = label_features or {}
+    features = datasets.Features({c: given.get(c, datasets.Value("string")) for c in kept.columns})
     features[column] = datasets.List(datasets.Value("float32"), length=n_features)
     shards = shard_bounds(len(kept), 4 * n_features, max_shard_bytes)
-    targets = _arrow_cache_paths(layout, split, kept, gene_index, cache_dir, shards)
+    targets = _arrow_cache_paths(layout, split, kept, gene_index, cache_dir, shards, features)
     if not all(t.is_file() for t in targets):
         _write_arrow(targets, shards, layout, kept, kept_cols, gene_index, features, column=column,
                      progress=progress, max_chunk_bytes=max_chunk_bytes, desc=f"{split}: reading ARCHS4")
@@ -359,7 +366,7 @@ def streamed_splits(splits: Mapping[str, object]) -> dict:
 
 
 def _arrow_cache_paths(layout: Archs4Layout, split: str, kept: pd.DataFrame, gene_index, cache_dir,
-                       shards: list[tuple[int, int]]) -> list[Path]:
+                       shards: list[tuple[int, int]], features=None) -> list[Path]:
     stat = layout.path.stat()
     h = hashlib.sha256()
     for part in (_ARROW_VERSION, str(layout.path.resolve()), str(stat.st_size), str(stat.st_mtime_ns), split,
@@ -367,6 +374,8 @@ def _arrow_cache_paths(layout: Archs4Layout, split: str, kept: pd.DataFrame, gen
         h.update(part.encode() + b"\0")
     h.update(pd.util.hash_pandas_object(kept, index=False).values.tobytes())
     h.update(b"all" if gene_index is None else np.asarray(gene_index).tobytes())
+    if features is not None:   # ClassLabel names live in the Arrow files' schema metadata
+        h.update(json.dumps(features.to_dict(), sort_keys=True).encode())
     stem = default_cache_dir(cache_dir) / "arrow" / f"{split}-{h.hexdigest()[:20]}"
     if len(shards) == 1:
         return [stem.with_suffix(".arrow")]
@@ -475,7 +484,8 @@ def _label_batches(kept: pd.DataFrame, features, column: str, rows_per_batch: in
     for start in range(0, len(kept), rows_per_batch):
         stop = min(start + rows_per_batch, len(kept))
         rows = kept.iloc[start:stop]
-        arrays = [pa.array(rows[c].tolist(), type=pa.string()) for c in kept.columns]
+        arrays = [pa.array(rows[c].tolist(), type=pa.string()) if schema.field(c).type == pa.string()
+                  else pa.array(rows[c], type=schema.field(c).type, from_pandas=True) for c in kept.columns]
         values = pa.array(values_for(start, stop).ravel(), type=pa.float32())
         arrays.append(pa.FixedSizeListArray.from_arrays(values, n_features))
         yield start, stop, pa.Table.from_arrays(arrays, schema=schema)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from bench.errors import BenchError, close_matches_hint
 from bench.loaders.geometa import archs4
-from bench.loaders.repo import write_configs
+from bench.loaders.repo import class_codes, write_configs
 from bench.tasks import TaskSpec
 from bench.tasks.families import BuiltConfig, Source
 from bench.loaders.geometa.source import csv_paths, resolve_data_dir, species_params
@@ -35,6 +35,7 @@ from bench.loaders.geometa.source import csv_paths, resolve_data_dir, species_pa
 SPLITS = ("train", "test")
 MISSING_MARKER = "NA"
 EXPRESSION_COLUMN = "expression"
+LOADER_VERSION = 2   # 2: target columns (Gender, Organ, Disease, Age) as ClassLabel (were strings)
 
 
 class GeometaWarning(UserWarning):
@@ -196,10 +197,35 @@ def report_lines(report: dict) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------ building
-def label_features(columns: list[str]):
+def label_features(columns: list[str], classes: dict[str, list[str]] | None = None):
+    """Strings, except the columns of ``classes`` ({column: names}): ClassLabel."""
     import datasets
 
-    return datasets.Features({c: datasets.Value("string") for c in columns})
+    classes = classes or {}
+    return datasets.Features({c: datasets.ClassLabel(names=classes[c]) if classes.get(c) else datasets.Value("string")
+                              for c in columns})
+
+
+def target_classes(spec: TaskSpec, tables: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """ClassLabel names of every target column: ``params.classes`` where the spec fixes the vocabulary,
+    else the sorted values found in ``tables`` (every split, so all configs of a species agree)."""
+    declared = spec.params.get("classes") or {}
+    out = {}
+    for column in species_params(spec)["targets"].values():
+        seen = sorted({str(v) for t in tables.values() if column in t.columns for v in t[column].dropna()})
+        names = [str(v) for v in declared[column]] if column in declared else seen
+        if names:
+            out[column] = names
+    return out
+
+
+def encode_targets(table: pd.DataFrame, classes: dict[str, list[str]], *, where: str) -> pd.DataFrame:
+    """``table`` with its target columns as ClassLabel codes (nullable Int64; missing stays missing)."""
+    out = table.copy()
+    for column, names in classes.items():
+        if column in out.columns:
+            out[column] = class_codes(out[column], names, where=f"{where}: column {column!r}")
+    return out
 
 
 def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
@@ -235,8 +261,12 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
     column = target_column(spec)
     tables = all_tables if column is None else {s: target_view(t, column) for s, t in all_tables.items()}
     meta = _base_meta(spec, column)
+    classes = target_classes(spec, all_tables)
+    meta["class_names"] = classes
+    tables = {s: encode_targets(t, classes, where=f"{spec.name} {s} (params.classes)") for s, t in tables.items()}
     if expression is None:
-        splits = {s: datasets.Dataset.from_pandas(t, features=label_features(list(t.columns)), preserve_index=False)
+        splits = {s: datasets.Dataset.from_pandas(t, features=label_features(list(t.columns), classes),
+                                                  preserve_index=False)
                   for s, t in tables.items()}
         meta["notes_labels_only"] = ("labels only: no expression file was given, so rows carry the label "
                                      "columns and no expression vector")
@@ -245,6 +275,8 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
         h5_path, synthetic = _expression_file(spec, expression, all_tables, seed=seed, n_genes=synthetic_genes,
                                               cache_dir=cache_dir, progress=progress)
         splits, join = archs4.join_expression(tables, h5_path, genes=genes, column=EXPRESSION_COLUMN,
+                                              label_features=label_features(list(next(iter(tables.values())).columns),
+                                                                            classes),
                                               cache_dir=cache_dir, progress=progress, max_shard_bytes=max_shard_bytes,
                                               max_chunk_bytes=max_chunk_bytes)
         report["missing_in_expression"] = join.pop("missing")
@@ -296,7 +328,7 @@ def _base_meta(spec: TaskSpec, column: str | None) -> dict:
         "spec_sha256": spec.spec_hash, "description": spec.description, "source": spec.source,
         "license": spec.license, "license_id": spec.params.get("license_id", "other"),
         "citation": spec.citation, "species": spec.params["species"], "target": spec.params.get("target"),
-        "target_column": column, "synthetic": False, "labels_synthetic": False,
+        "target_column": column, "synthetic": False, "labels_synthetic": False, "loader_version": LOADER_VERSION,
         "missing_marker": MISSING_MARKER, "feature_column": None, "feature_ids": None,
     }
 

@@ -14,6 +14,7 @@ class Params(_Base):
     species: str | None = None           # human | mouse
     target: str | None = None            # a key of ``targets`` (None: every target, labels config)
     targets: dict[str, str] | None = None
+    classes: dict[str, list] | None = None   # {column: ClassLabel names} where the vocabulary is fixed
     csv: dict[str, str] | None = None    # {split: label CSV file name}
     columns: list[str] | None = None
     id_columns: list[str] | None = None

@@ -142,7 +142,8 @@ def test_b_pairs_and_d_target(repo):
     assert set(train["mission"]) == {"RR-1"} and set(test["mission"]) == {"RR-9"}
     d4 = load("D4_thymus_strain", data_dir=repo)
     assert config_meta(d4)["target"] == "strain" and "rr_23" in d4
-    assert set(d4["mhu_1"]["strain"]) == {"C57BL/6J", "C57BL/6CR"}
+    strain = d4["mhu_1"].features["strain"]            # ClassLabel: names from the spec's label.classes
+    assert set(map(strain.int2str, d4["mhu_1"]["strain"])) == {"C57BL/6J", "C57BL/6CR"}
     assert get_fold(d4, "fold_RR-23_holdout")[1].num_rows == 16
 
 

@@ -26,6 +26,24 @@ def squash(value):
     return re.sub(r"\s+", " ", value.replace("\u00a0", " ")).strip() if value is not None else None
 
 
+def values(ds, col):
+    """A column's values as the CSV spells them: ClassLabel codes decoded to their names (None stays None)."""
+    import datasets
+
+    feature = ds.features[col]
+    if not isinstance(feature, datasets.ClassLabel):
+        return ds[col]
+    return [None if v is None else feature.int2str(v) for v in ds[col]]
+
+
+def frame(ds):
+    """``ds.to_pandas()`` with ClassLabel columns decoded to their names."""
+    table = ds.to_pandas()
+    for col in table.columns:
+        table[col] = values(ds, col)
+    return table
+
+
 @pytest.fixture(scope="module")
 def geometa_root():
     from conftest import shared_path
@@ -78,20 +96,20 @@ def test_test_split_sizes_match_the_files_and_seed(built, geometa_root, species,
 def test_counts_per_label_match_the_file(built, geometa_root, species):
     dsd, _ = built[species]
     rows = raw_rows(geometa_root.joinpath(*LAYOUT[1:], FILES[species]))
-    table = dsd["test"].to_pandas()
+    table = frame(dsd["test"])
     assert set(table.columns) == set(rows[0])  # every column, by name
     assert list(table["GSM_ID"]) == [r["GSM_ID"] for r in rows]
     for col in rows[0]:
         expected = collections.Counter(squash(r[col]) for r in rows)
-        got = collections.Counter(dsd["test"][col])  # from arrow: nulls are None (pandas 3 would give NaN)
+        got = collections.Counter(values(dsd["test"], col))  # from arrow: nulls are None (pandas 3 would give NaN)
         assert got == expected, col
     # NA stays missing, never the string "NA"
     assert "NA" not in set(table["Gender"].dropna())
 
 
 def test_vocabulary_facts_of_the_spec(built, geometa_root):
-    human = built["human"][0]["test"].to_pandas()
-    mouse = built["mouse"][0]["test"].to_pandas()
+    human = frame(built["human"][0]["test"])
+    mouse = frame(built["mouse"][0]["test"])
     assert set(human["Gender"].dropna()) == {"Female", "Male"}
     assert human["Age_Group"].dropna().nunique() == 12
     assert human["Organ"].dropna().nunique() == 29
@@ -130,7 +148,7 @@ def test_target_views_drop_missing_targets(geometa_root, task, column):
         dsd, meta = build_config(get_task(task), data_dir=geometa_root)
     kept = [r for r in rows if r[column] is not None]
     assert dsd["test"].num_rows == len(kept)
-    assert collections.Counter(dsd["test"][column]) == collections.Counter(squash(r[column]) for r in kept)
+    assert collections.Counter(values(dsd["test"], column)) == collections.Counter(squash(r[column]) for r in kept)
     assert meta["target_column"] == column
 
 
@@ -145,7 +163,7 @@ def test_config_round_trips_through_load_dataset(geometa_root, tmp_path):
         build_config(get_task("geometa_human_gender"), data_dir=geometa_root, repo_dir=tmp_path)
     assert list_configs(tmp_path) == ["geometa_human_gender"]
     ds = datasets.load_dataset(str(tmp_path), "geometa_human_gender", split="test")
-    assert ds.num_rows == 3619 and set(ds["Gender"]) == {"Female", "Male"}
+    assert ds.num_rows == 3619 and set(values(ds, "Gender")) == {"Female", "Male"}
     meta = read_config_meta(tmp_path, "geometa_human_gender")
     assert meta["synthetic"] is False and meta["feature_column"] is None
 
@@ -167,8 +185,8 @@ def test_train_test_overlap_and_duplicates_are_reported(tmp_path):
         '"GSM4","GSE3","mRNA-based","In Vivo","Primary Tissue","Lungs","Normal","Adult","Female"\n')
     with pytest.warns(GeometaWarning, match=r"1 duplicate GSM_ID row\(s\) dropped \(first kept\): GSM4"):
         dsd, meta = build_config(get_task("geometa_human"), data_dir=tmp_path)
-    assert dsd["train"]["Gender"] == ["Male", "Female"] and dsd["train"]["Age_Group"] == [None, "Adult"]
-    assert dsd["test"]["GSM_ID"] == ["GSM3", "GSM4"] and dsd["test"]["Organ"] == ["Blood", "Blood"]
+    assert values(dsd["train"], "Gender") == ["Male", "Female"] and values(dsd["train"], "Age_Group") == [None, "Adult"]
+    assert dsd["test"]["GSM_ID"] == ["GSM3", "GSM4"] and values(dsd["test"], "Organ") == ["Blood", "Blood"]
     assert meta["load_report"]["overlap"] == {"gse": ["GSE2"], "gsm": []}
     assert any("train/test overlap: 1 GSE, 0 GSM (GSE: GSE2)" in n for n in meta["notes"])
     assert any("duplicate GSM_ID(s) dropped, first row kept: GSM4" in n for n in meta["notes"])
@@ -199,7 +217,7 @@ def test_missing_column_unknown_target_and_absent_folder_are_clear_errors(tmp_pa
 ])
 def test_seed_table_of_unique_labels(built, geometa_root, species, expected):
     rows = raw_rows(geometa_root.joinpath(*LAYOUT[1:], FILES[species]))
-    table = built[species][0]["test"].to_pandas()
+    table = frame(built[species][0]["test"])
     for col, n in expected.items():
         raw = {r[col] for r in rows}  # raw spellings, None = NA
         seed_count = len(raw - {None}) if col == "Gender" else len(raw)
