@@ -11,7 +11,7 @@ from _hub_fixtures import DUMMY_TOKEN, fake_hub  # noqa: F401 (fixture)
 import bench.metrics
 from bench.cli import main
 from bench.errors import BenchError
-from bench.metrics.hub_space import (APP_TEMPLATE, metric_folders, plan_space, push_metric, read_requirements,
+from bench.hub_space import (APP_TEMPLATE, metric_folders, plan_space, push_metric, read_requirements,
                                      top_level_imports)
 
 MODULE = '''\

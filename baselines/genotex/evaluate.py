@@ -21,7 +21,7 @@ from bench.errors import BenchError
 from bench.family_records import GTA_FOLDER, genotex_record
 from bench.loaders import genotex as gl
 from bench.loaders.genotex.synthetic import build_genotex_root
-from bench.metrics import genotex_eval as ev
+from bench.baselines.genotex import folders as ev
 from bench.metrics.alarms import gene_universe_alarm
 
 PARTS = ("selection", "preprocessing", "analysis")

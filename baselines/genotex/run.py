@@ -13,7 +13,7 @@ from bench.errors import BenchError
 from bench.family_records import bench_model, genotex_record
 from bench.loaders import genotex as gl
 from bench.loaders.genotex.synthetic import build_genotex_root
-from bench.metrics import genotex_eval as ev
+from bench.baselines.genotex import folders as ev
 
 EVALUATION_ONLY = ("genotex_selection", "genotex_preprocessing")
 BRIEF_COLUMNS = ("success", "precision", "recall", "f1", "jaccard", "precision_at_50", "auroc", "gsea_es",

@@ -43,7 +43,7 @@ N_TOP_GENES = 2000
 MIN_EXPRESSED_FRACTION = 0.05
 FALLBACK_TEST_FRACTION = 0.2
 SYNTHETIC_GENES = 2000
-SYNTHETIC_SEED = 0  # the synthetic data are fixed (same as `bench geometa build --expression synthetic`)
+SYNTHETIC_SEED = 0  # the synthetic data are fixed (same as `bench build TASK --expression synthetic`)
 
 
 # ---------------------------------------------------------------------------------------- split

@@ -9,6 +9,7 @@ tables is used (no builder script): a built config is a folder of parquet files 
 """
 from __future__ import annotations
 
+import csv
 import functools
 import hashlib
 import json
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from tqdm.auto import tqdm
 
 from bench.errors import BenchError
@@ -96,46 +98,90 @@ def is_pathway(spec: TaskSpec) -> bool:
 # CSV readers with checked errors
 # --------------------------------------------------------------------------------------------
 
-def _fast_numeric_csv(path: Path) -> pd.DataFrame | None:
-    """Parse a plain numeric matrix CSV (``,<col>...`` header; ``id,v,v,...`` rows) ~4x faster than
-    pandas for 20k columns; None when the file is not that simple (pandas then reads and checks it)."""
-    ids, rows = [], []
+#: pandas' default missing-value strings (``read_csv`` ``na_values``): pyarrow reads them as NaN too.
+NA_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+             "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+
+
+#: Upper bound of pyarrow's block size (it must fit in an int32); larger files are read in several blocks.
+MAX_BLOCK_BYTES = 1 << 30
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header row (quotes resolved), or a BenchError naming the file when there is none."""
     try:
-        with open(path, encoding="utf-8") as fh, warnings.catch_warnings():
-            warnings.simplefilter("error", DeprecationWarning)
-            header = fh.readline().rstrip("\r\n").split(",")
-            if '"' in "".join(header[:3]):
-                return None
-            for line in fh:
-                line = line.rstrip("\r\n")
-                if not line:
-                    continue
-                sid, _, rest = line.partition(",")
-                row = np.fromstring(rest, sep=",", dtype=np.float64)
-                if row.size != len(header) - 1 or '"' in sid:
-                    return None
-                ids.append(sid)
-                rows.append(row)
-    except (ValueError, DeprecationWarning, UnicodeDecodeError):
-        return None
-    if not rows:
-        return None
-    return pd.DataFrame(np.vstack(rows), index=pd.Index(ids, name="sample_id"), columns=header[1:], copy=False)
+        with open(path, newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh), [])
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BenchError(f"{path}: cannot parse as CSV: {exc}") from None
+    if not header:
+        raise BenchError(f"{path}: cannot parse as CSV: the file is empty (expected a header row "
+                         "',<feature>,...' and one row per sample)")
+    return header
+
+
+def _field_count_error(path: Path, n_fields: int) -> str:
+    """``line N: expected K fields, saw M`` for the first row whose field count differs from the header's."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        for row in reader:
+            if row and len(row) != n_fields:
+                return f"line {reader.line_num}: expected {n_fields} fields, saw {len(row)}"
+    return "a row's field count differs from the header's"
+
+
+def _arrow_frame(table: pa.Table, header: list[str]) -> pd.DataFrame:
+    """Samples x features frame (float64 when every feature column is numeric; else as read, so the
+    checks name the non-numeric columns)."""
+    ids = pd.Index(table.column(0).to_numpy(zero_copy_only=False), name="sample_id")
+    features = table.columns[1:]
+    if not all(pa.types.is_integer(c.type) or pa.types.is_floating(c.type) or pa.types.is_null(c.type)
+               for c in features):
+        frame = pd.DataFrame({j: c.to_pandas() for j, c in enumerate(features)})
+        frame.index, frame.columns = ids, header[1:]
+        return frame
+    values = np.empty((table.num_rows, len(features)), dtype=np.float64)
+    for j, column in enumerate(features):
+        values[:, j] = np.nan if pa.types.is_null(column.type) else column.to_numpy()
+    return pd.DataFrame(values, index=ids, columns=header[1:], copy=False)
+
+
+def _arrow_read(path: Path, names: list[str], *, typed: bool) -> pa.Table:
+    """One pyarrow read: the whole file is one block (pyarrow's per-block, per-column cost dominates on
+    20k-column matrices; see benchmarks/bench_matrix_csv.py); ``typed`` reads every feature as float64."""
+    types = {"c0": pa.string(), **({n: pa.float64() for n in names[1:]} if typed else {})}
+    block = min(path.stat().st_size + 1, MAX_BLOCK_BYTES)
+    return pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block),
+                          convert_options=pacsv.ConvertOptions(column_types=types, null_values=NA_VALUES))
+
+
+def _read_numeric_csv(path: Path) -> pd.DataFrame:
+    """Read an ``id,v,v,...`` matrix CSV with pyarrow's C++ reader (floats correctly rounded, as
+    ``np.fromstring`` did; pandas' NA strings). A row with too few or too many fields is a BenchError
+    naming the file and line; a non-numeric feature column is read as text for the checks to name."""
+    header = _csv_header(path)
+    if len(header) < 2:
+        raise BenchError(f"{path}: no feature columns; expected one column per feature id")
+    names = [f"c{i}" for i in range(len(header))]  # header names may repeat or be empty; checked later
+    try:
+        try:
+            table = _arrow_read(path, names, typed=True)
+        except pa.ArrowInvalid as exc:
+            if "conversion error" not in str(exc):
+                raise
+            table = _arrow_read(path, names, typed=False)  # a text cell: infer types, the checks name the column
+    except pa.ArrowInvalid as exc:
+        if "Expected" in str(exc) and "columns, got" in str(exc):
+            raise BenchError(f"{path}: cannot parse as CSV: {_field_count_error(path, len(header))}") from None
+        raise BenchError(f"{path}: cannot parse as CSV: {exc}") from None
+    return _arrow_frame(table, header)
 
 
 def read_matrix_csv(path: Path, *, what: str, allow_duplicate_ids: bool = False) -> pd.DataFrame:
     """Read a samples x features CSV (index = sample id) as float32, checking ids and columns."""
     if not path.is_file():
         raise BenchError(f"{what} not found: {path}")
-    fast = _fast_numeric_csv(path)
-    if fast is not None:
-        return _check_matrix(path, fast, allow_duplicate_ids=allow_duplicate_ids)
-    try:
-        df = pd.read_csv(path, index_col=0)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise BenchError(f"{path}: cannot parse as CSV: {exc}") from None
-    df.index = pd.Index(df.index.astype(str), name="sample_id")
-    return _check_matrix(path, df, allow_duplicate_ids=allow_duplicate_ids)
+    return _check_matrix(path, _read_numeric_csv(path), allow_duplicate_ids=allow_duplicate_ids)
 
 
 def _check_matrix(path: Path, df: pd.DataFrame, *, allow_duplicate_ids: bool) -> pd.DataFrame:

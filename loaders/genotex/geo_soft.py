@@ -30,7 +30,6 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError
-from bench.io import read_json
 
 TCGA_COHORT_IDS = ("TCGA", "Xena")
 SYMBOL_COLUMNS = ("Gene Symbol", "GENE_SYMBOL", "Symbol", "SYMBOL", "gene_symbol", "ILMN_Gene",
@@ -307,18 +306,6 @@ def probe_to_gene(expression: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFra
     out = frame.groupby("Gene", sort=True).sum(min_count=1)
     out.index.name = "Gene"
     return out
-
-
-def read_gene_synonyms(path: str | os.PathLike) -> dict[str, str]:
-    """``gene_synonym.json``: ``{ALIAS_UPPER: OfficialSymbol}`` (validated)."""
-    path = Path(path)
-    data = read_json(path, what="gene synonym map")
-    if not isinstance(data, dict):
-        raise BenchError(f"{path}: expected a JSON object {{alias: official symbol}}")
-    for k, v in data.items():
-        if not isinstance(v, str):
-            raise BenchError(f"{path}: field {k!r} must map to a string symbol, got {type(v).__name__}")
-    return {k.upper(): v for k, v in data.items()}
 
 
 def synonyms_from_gene_info(path: str | os.PathLike, *, tax_id: str = "9606") -> dict[str, str]:

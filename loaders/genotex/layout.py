@@ -19,7 +19,6 @@ Configs written by :func:`build_repo` (config naming rule):
 """
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +28,9 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError, close_matches_hint
-from bench.io import read_csv_indexed, read_json
-from bench.metrics.genotex import check_trait_name, normalize_trait, problem_category
+from bench.io import read_csv_header, read_csv_indexed, read_json
+from bench.metrics.genotex import COVARIATES, check_trait_name, gene_columns, normalize_trait, problem_category
 
-COVARIATES = ("Age", "Gender")
 COHORT_FLAGS = ("is_usable", "is_gene_available", "is_trait_available", "is_available", "is_biased",
                 "has_age", "has_gender", "sample_size")
 REGRESS_PREFIX = "significant_genes_condition_"
@@ -236,17 +234,6 @@ def read_linked_table(path: str | os.PathLike, trait: str) -> pd.DataFrame:
                          f"{list(df.columns)[:4]})")
     return _numeric(df, path, "linked values")
 
-
-def read_csv_header(path: str | os.PathLike) -> list[str]:
-    """Column names of a CSV (first row minus the index column) without reading the body."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        row = next(csv.reader(fh), [])
-    return row[1:]
-
-
-def gene_columns(columns: Iterable[str], trait: str, condition: str | None = None) -> list[str]:
-    drop = {trait, *COVARIATES} | ({condition} if condition else set())
-    return [c for c in columns if c not in drop]
 
 # ------------------------------------------------------------------------------------------
 # HF configs

@@ -300,11 +300,11 @@ def built_config(spec: TaskSpec, dsd, meta: dict, *, data_dir=None) -> BuiltConf
 
 
 def build(spec: TaskSpec, source: Source) -> list[BuiltConfig]:
-    """The family contract: the labels-only config of ``spec`` (``bench geometa build --expression``
+    """The family contract: the labels-only config of ``spec`` (``bench build TASK --expression``
     adds ARCHS4 expression)."""
     dsd, meta = build_config(spec, data_dir=source.root)
     warnings.warn(f"{spec.name}: labels only, no expression column (for ARCHS4 expression run "
-                  "`bench geometa build --expression FILE|synthetic`)", GeometaWarning, stacklevel=2)
+                  f"`bench build {spec.name} --expression FILE|synthetic`)", GeometaWarning, stacklevel=2)
     return [built_config(spec, dsd, meta, data_dir=source.root)]
 
 

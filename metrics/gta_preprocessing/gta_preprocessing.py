@@ -6,12 +6,11 @@ from pathlib import Path
 
 import datasets
 import evaluate
-import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError
 from bench.metrics.checks import RawInputChecks, check_choice, check_string_column
-from bench.metrics.genotex import COMPAT_MODES, round2, table_similarity
+from bench.metrics.genotex import COMPAT_MODES, similarity_means, table_similarity, table_zero
 
 _CITATION = """\
 @article{liu2024genotex,
@@ -40,7 +39,6 @@ Examples:
     >>> m = evaluate.load("metrics/gta_preprocessing")  # doctest: +SKIP
 """
 SUBTASKS = ("gene", "clinical", "linked")
-_KEYS = ("attributes_jaccard", "samples_jaccard", "feature_correlation", "composite_similarity_correlation")
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
@@ -72,15 +70,10 @@ class GtaPreprocessing(RawInputChecks, evaluate.Metric):
             if pred is None:
                 if compat in ("v2", "legacy"):
                     continue
-                rows.append(dict.fromkeys(_KEYS, 0.0))
+                rows.append(table_zero())
                 continue
             rows.append(table_similarity(pred, ref))
-        out = {}
-        for k in _KEYS:
-            m = float(np.nanmean([row[k] for row in rows])) if rows else float("nan")
-            out[k] = m if compat == "bench" else round2(m)
-        out["n_files"] = len(rows)
-        return out
+        return similarity_means(rows, compat=compat)
 
 
 def _read(path, subtask, field, *, must_exist):

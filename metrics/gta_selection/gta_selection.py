@@ -1,16 +1,17 @@
 """GenoTEX dataset filtering and selection as a Hugging Face ``evaluate`` metric (thin wrapper
-over :mod:`bench.metrics.genotex` / :mod:`bench.metrics.genotex_eval`)."""
+over :func:`bench.metrics.genotex.score_selection`)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import datasets
 import evaluate
 
 from bench.errors import BenchError, BenchTypeError
 from bench.metrics.checks import RawInputChecks, check_choice, check_string_column, check_strings
-from bench.metrics.genotex import COMPAT_MODES
-from bench.metrics.genotex_eval import score_selection
+from bench.io import read_csv_header
+from bench.metrics.genotex import COMPAT_MODES, LinkedColumns, check_trait_name, score_selection
 
 _CITATION = """\
 @article{liu2024genotex,
@@ -84,12 +85,23 @@ class GtaSelection(RawInputChecks, evaluate.Metric):
         ref_infos = {t: _parse(r, f"references[{i}]") for i, (t, r) in enumerate(zip(traits, references))}
         pred_infos = {t: _parse(p, f"predictions[{i}]") for i, (t, p) in enumerate(zip(traits, predictions))}
         problems = task_info if task_info is not None else {t: {"related_genes": [], "conditions": []} for t in traits}
-        out = score_selection(ref_infos, pred_infos, problems, ref_pre=ref_preprocess_dir,
-                              pred_pre=pred_preprocess_dir, compat=compat)
+        out = score_selection(ref_infos, pred_infos, problems, ref_linked=_linked_columns(ref_preprocess_dir),
+                              pred_linked=_linked_columns(pred_preprocess_dir), compat=compat)
         result = out["results"]
         if task_info is None:
             result.pop("selection")
         return result
+
+
+def _linked_columns(preprocess_dir: str | None) -> LinkedColumns | None:
+    """Header of ``<preprocess_dir>/<trait>/<cohort>.csv`` (None if absent); None without a folder."""
+    if preprocess_dir is None:
+        return None
+
+    def linked(trait: str, cohort: str) -> list[str] | None:
+        path = Path(preprocess_dir) / check_trait_name(trait) / f"{cohort}.csv"
+        return read_csv_header(path) if path.is_file() else None
+    return linked
 
 
 def _parse(text, field):

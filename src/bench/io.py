@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import json
 import os
@@ -134,8 +135,11 @@ def read_csv_indexed(path: str | os.PathLike, *, what: str = "CSV file"):
     return df
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def read_csv_header(path: str | os.PathLike) -> list[str]:
+    """Column names of a CSV (first row minus the index column) without reading the body."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        row = next(csv.reader(fh), [])
+    return row[1:]
 
 
 def sha256_file(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:

@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression
 from bench.baselines.genotex import models as gb
 from bench.cli import main
 from bench.errors import BenchError
-from bench.metrics import genotex_eval as ev
+from bench.baselines.genotex import folders as ev
 
 from genotex_fixtures import PLANTED, build_genotex_root
 

@@ -6,10 +6,10 @@ import doctest
 import pytest
 
 import bench.loaders.genotex.geo_soft
-import bench.metrics.genotex
+import bench.metrics.genotex._problems
 
 
-@pytest.mark.parametrize("module", [bench.metrics.genotex, bench.loaders.genotex.geo_soft])
+@pytest.mark.parametrize("module", [bench.metrics.genotex._problems, bench.loaders.genotex.geo_soft])
 def test_docstring_examples(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

@@ -10,7 +10,7 @@ import pytest
 
 from bench.cli import main
 from bench.metrics import genotex as g
-from bench.metrics import genotex_eval as ev
+from bench.baselines.genotex import folders as ev
 
 from genotex_fixtures import TASK_INFO, build_genotex_root
 

@@ -38,7 +38,7 @@ def test_gene_set_module_rejects_non_string_genes(gta_gene_set):
 def test_selection_module_matches_directory_evaluator(tmp_path):
     import evaluate
 
-    from bench.metrics import genotex_eval as ev
+    from bench.baselines.genotex import folders as ev
     from genotex_fixtures import TASK_INFO, build_genotex_root
 
     root = build_genotex_root(tmp_path / "r")

@@ -113,8 +113,10 @@ def test_docstring_examples_run():
 
     import bench.loaders.geometa.archs4
     import bench.loaders.geometa.build
-    import bench.metrics.geometa
+    import bench.metrics.geometa._f1
+    import bench.metrics.geometa._leaderboard
 
-    for module in (bench.metrics.geometa, bench.loaders.geometa.build, bench.loaders.geometa.archs4):
+    for module in (bench.metrics.geometa._f1, bench.metrics.geometa._leaderboard, bench.loaders.geometa.build,
+                   bench.loaders.geometa.archs4):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__

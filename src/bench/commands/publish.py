@@ -92,7 +92,7 @@ def cmd_push(args) -> int:
 
 
 def cmd_push_metric(args) -> int:
-    from bench.metrics.hub_space import format_space_plan, push_metric
+    from bench.hub_space import format_space_plan, push_metric
 
     plan = push_metric(args.name, args.repo, private=args.private, dry_run=args.dry_run)
     print(format_space_plan(plan, dry_run=args.dry_run))

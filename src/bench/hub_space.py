@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-
+import bench.metrics
 from bench.errors import BenchError, close_matches_hint
 from bench.hub import Upload, check_online, check_repo_id, commit_operations, require_token
 from bench.loaders.repo import parse_front_matter
@@ -50,8 +50,6 @@ class SpacePlan:
 
 def metric_folders() -> dict[str, Path]:
     """``{name: folder}`` for every ``metrics/<name>/<name>.py`` of the installed ``bench.metrics``."""
-    import bench.metrics
-
     found: dict[str, Path] = {}
     for root in bench.metrics.__path__:
         for folder in sorted(Path(root).iterdir()):

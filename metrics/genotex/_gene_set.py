@@ -28,86 +28,15 @@ Matching is exact, case-sensitive string equality, as upstream.
 """
 from __future__ import annotations
 
-import math
-import re
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from bench.errors import BenchError, BenchTypeError
+from bench.errors import BenchError
 from bench.metrics.checks import check_bool, check_int, check_strings
-
-COMPAT_MODES = ("v2", "legacy", "genomas", "bench")
-N_GENES_APPROX = 20000
-#: Resource bound of ``n_genes`` (arrays of this length are built per problem; ~20k human genes).
-MAX_N_GENES = 1_000_000
-UNCONDITIONAL, CONDITIONAL, TWO_STEP, OVERALL = ("unconditional one-step", "conditional one-step",
-                                                 "two-step", "overall")
-CATEGORIES = (UNCONDITIONAL, CONDITIONAL, TWO_STEP)
-
-# ------------------------------------------------------------------------------------------
-# names, problems, categories
-
-
-def normalize_trait(name: str) -> str:
-    """Upstream trait-name normalisation: whitespace runs → ``_``, apostrophes deleted.
-
-    >>> normalize_trait("Crohn's Disease"), normalize_trait("Large B-cell Lymphoma")
-    ('Crohns_Disease', 'Large_B-cell_Lymphoma')
-    """
-    if not isinstance(name, str):
-        raise BenchError(f"trait name must be a string, got {type(name).__name__}: {name!r}")
-    return "_".join(name.split()).replace("'", "")
-
-
-_UNSAFE_RE = re.compile(r"[/\\\x00]")
-
-
-def check_trait_name(name: str, *, field: str = "trait") -> str:
-    """Return ``name`` if it is a safe single path component, else raise naming ``field``."""
-    if not isinstance(name, str) or not name:
-        raise BenchError(f"{field}: expected a non-empty trait name string, got {name!r}")
-    if _UNSAFE_RE.search(name) or name in (".", "..") or ".." in name or name.startswith("."):
-        raise BenchError(f"{field}: trait name {name!r} would escape the data folder "
-                         "(no path separators, no '..', no leading '.')")
-    return name
-
-
-def problem_category(condition: str | None) -> str:
-    """Category of a condition (case-insensitive): None/'none' → unconditional one-step,
-    'age'/'gender' → conditional one-step, anything else → two-step."""
-    if condition is None or str(condition).lower() == "none":
-        return UNCONDITIONAL
-    if str(condition).lower() in ("age", "gender"):
-        return CONDITIONAL
-    return TWO_STEP
-
-
-def category_label(category: str, compat: str) -> str:
-    """Legacy labels are lower-case; v2/GenoMAS/bench capitalise the first letter."""
-    return category if compat == "legacy" else category[:1].upper() + category[1:]
-
-
-def check_compat(compat: str) -> str:
-    if compat not in COMPAT_MODES:
-        raise BenchError(f"compat: expected one of {', '.join(COMPAT_MODES)}, got {compat!r}")
-    return compat
-
-
-def check_gene_list(genes, *, field: str) -> list[str]:
-    """A list of gene symbol strings (tuples/arrays accepted), else BenchError naming ``field``."""
-    if isinstance(genes, (str, bytes)) or not isinstance(genes, (list, tuple, np.ndarray)):
-        raise BenchTypeError(f"{field}: expected a list of gene symbols, got {type(genes).__name__}")
-    out = list(genes)
-    for i, g in enumerate(out):
-        if not isinstance(g, str):
-            raise BenchTypeError(f"{field}[{i}]: gene symbols must be strings, got {type(g).__name__} {g!r}")
-    return out
-
-
-def dedupe(genes: Iterable[str]) -> list[str]:
-    """Drop repeated genes, keeping the first occurrence (rank order preserved)."""
-    return list(dict.fromkeys(genes))
+from bench.metrics.genotex._problems import (
+    CATEGORIES, MAX_N_GENES, N_GENES_APPROX, OVERALL, category_label, check_compat, check_gene_list, dedupe,
+    problem_category, round2)
 
 # ------------------------------------------------------------------------------------------
 # set metrics
@@ -352,11 +281,6 @@ def _score_bench(pred, ref, *, all_genes, n_genes) -> dict:
 # aggregation
 
 
-def round2(x: float) -> float:
-    """``float(round(np.float64(x), 2))`` as upstream (numpy rounding, NaN stays NaN)."""
-    return float(np.round(np.float64(x), 2))
-
-
 def _mean(values: list[float], compat: str) -> float:
     arr = np.asarray(values, dtype=float)
     if arr.size == 0:
@@ -445,152 +369,70 @@ def evaluate_gene_sets(predictions: Sequence[Sequence[str] | None], references: 
     return result
 
 
-def nan_to_none(obj):
-    """Recursively replace NaN floats by None (for strict JSON output)."""
-    if isinstance(obj, float) and math.isnan(obj):
-        return None
+# ------------------------------------------------------------------------------------------
+# analysis problems from parsed significant_genes*.json documents (eval.py -t analysis)
+
+
+def _cv_prediction(doc: dict) -> dict:
+    pred = ((doc.get("cv_performance") or {}).get("prediction") or {}) if isinstance(doc, dict) else {}
+    return {"trait_pred_accuracy": pred.get("accuracy"), "trait_pred_f1": pred.get("f1")}
+
+
+def _zeroed(obj):
     if isinstance(obj, dict):
-        return {k: nan_to_none(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [nan_to_none(v) for v in obj]
-    return obj
-
-# ------------------------------------------------------------------------------------------
-# dataset filtering and selection (spec §3.3)
+        return {k: _zeroed(v) for k, v in obj.items()}
+    return 0.0
 
 
-def _pct(num: float, den: float) -> float:
-    return 100.0 * num / den if den else 0.0
-
-
-def filtering_scores(ref_info: Mapping[str, Mapping], pred_info: Mapping[str, Mapping]) -> dict:
-    """Filtering P/R/F1/accuracy (×100) of ``is_available`` over the union of cohort IDs.
-
-    A cohort missing on one side counts as not available there; a 0 denominator gives 0, so a
-    trait with no available cohort anywhere scores P=R=F1=0 and accuracy 100.
-    """
-    tp = fp = tn = fn = 0
-    for cohort in dict.fromkeys(list(ref_info) + list(pred_info)):
-        truth = bool((ref_info.get(cohort) or {}).get("is_available", False))
-        guess = bool((pred_info.get(cohort) or {}).get("is_available", False))
-        tp += truth and guess
-        fp += guess and not truth
-        fn += truth and not guess
-        tn += not truth and not guess
-    precision, recall = _pct(tp, tp + fp), _pct(tp, tp + fn)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "accuracy": _pct(tp + tn, tp + tn + fp + fn)}
-
-
-def is_one_step(condition: str | None) -> bool:
-    return condition is None or str(condition).lower() in ("none", "age", "gender")
-
-
-def select_one_step(info: Mapping[str, Mapping], condition: str | None) -> str | None:
-    """Usable cohort with the largest ``sample_size`` (first in JSON order on ties); for a
-    condition exactly 'Age'/'Gender' it must also have ``has_age``/``has_gender``."""
-    best, best_size = None, None
-    need = {"Age": "has_age", "Gender": "has_gender"}.get(condition)
-    for cohort, rec in info.items():
-        if not rec.get("is_usable") or (need and not rec.get(need)):
-            continue
-        size = rec.get("sample_size") or 0
-        if best_size is None or size > best_size:
-            best, best_size = cohort, size
-    return best
-
-
-def ranked_cohort_pairs(trait_info: Mapping[str, Mapping], cond_info: Mapping[str, Mapping]) -> list[tuple[str, str]]:
-    """usable(trait) × usable(condition) pairs by ``size_t · size_c`` descending (stable)."""
-    pairs = [(t, c, (tr.get("sample_size") or 0) * (cr.get("sample_size") or 0))
-             for t, tr in trait_info.items() if tr.get("is_usable")
-             for c, cr in cond_info.items() if cr.get("is_usable")]
-    pairs.sort(key=lambda p: -p[2])
-    return [(t, c) for t, c, _ in pairs]
-
-
-def select_two_step(trait_info, cond_info, *, pair_ok) -> tuple[str, str] | None:
-    """First ranked pair for which ``pair_ok(trait_cohort, cond_cohort)`` (CSVs exist and share a
-    gene regressor); None if the condition has no cohort_info or nothing qualifies."""
-    if cond_info is None:
-        return None
-    for t, c in ranked_cohort_pairs(trait_info, cond_info):
-        if pair_ok(t, c):
-            return (t, c)
-    return None
-
-# ------------------------------------------------------------------------------------------
-# preprocessing similarity (spec §3.4)
-
-
-def _jaccard_names(a, b) -> float:
-    a, b = set(map(str, a)), set(map(str, b))
-    return len(a & b) / len(a | b) if a | b else 0.0
-
-
-class IncomparableTable(ValueError):
-    """Preprocessed tables whose common cells cannot be compared (non-numeric values, duplicate labels)."""
-
-
-def _as_float(frame, side: str) -> np.ndarray:
-    try:
-        return frame.apply(lambda s: s.astype(float)).to_numpy(dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise IncomparableTable(f"{side} table has a non-numeric value in a common column ({exc})") from None
-
-
-def feature_correlation(pred, ref) -> float:
-    """Mean population Pearson r over common columns and common samples (rows).
-
-    NaN is filled with the column mean, then 0; columns constant on either side are skipped;
-    0 when nothing is comparable; :class:`IncomparableTable` for non-numeric cells or duplicate labels.
-    """
-    rows = [r for r in pred.index if r in set(ref.index)]
-    cols = [c for c in pred.columns if c in set(ref.columns)]
-    if not rows or not cols:
-        return 0.0
-    p = _as_float(pred.loc[rows, cols], "predicted")
-    r = _as_float(ref.loc[rows, cols], "reference")
-    if p.shape != r.shape:  # duplicate row or column labels: the common cells do not line up
-        raise IncomparableTable(f"duplicate sample or feature labels: {p.shape} predicted vs {r.shape} reference "
-                                "values over the common samples and features")
-    p = _fill_col_mean(p)
-    r = _fill_col_mean(r)
-    ok = (np.ptp(p, axis=0) > 0) & (np.ptp(r, axis=0) > 0)
-    if not ok.any():
-        return 0.0
-    pc = p[:, ok] - p[:, ok].mean(axis=0)
-    rc = r[:, ok] - r[:, ok].mean(axis=0)
-    corr = (pc * rc).sum(axis=0) / np.sqrt((pc ** 2).sum(axis=0) * (rc ** 2).sum(axis=0))
-    value = float(np.nanmean(corr)) if np.isfinite(corr).any() else 0.0
-    return 0.0 if math.isnan(value) else value
-
-
-def _fill_col_mean(a: np.ndarray) -> np.ndarray:
-    """Replace NaN by the column mean (all-NaN columns become 0)."""
-    import warnings
-
-    a = a.copy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # mean of an all-NaN column
-        means = np.nanmean(a, axis=0)
-    idx = np.where(np.isnan(a))
-    a[idx] = np.take(means, idx[1])
-    return np.nan_to_num(a, nan=0.0)
-
-
-def table_similarity(pred, ref) -> dict:
-    """Jaccard of columns (attributes) and of rows (samples), mean Pearson r and their product.
-
-    Both frames must already be samples × features. Fractions, not ×100. Empty → all 0.
-    """
-    zero = {"attributes_jaccard": 0.0, "samples_jaccard": 0.0, "feature_correlation": 0.0,
-            "composite_similarity_correlation": 0.0}
-    if pred.empty or ref.empty:
-        return zero
-    out = {"attributes_jaccard": _jaccard_names(pred.columns, ref.columns),
-           "samples_jaccard": _jaccard_names(pred.index, ref.index),
-           "feature_correlation": feature_correlation(pred, ref)}
-    out["composite_similarity_correlation"] = (out["attributes_jaccard"] * out["samples_jaccard"]
-                                               * out["feature_correlation"])
+def _flatten(obj, prefix=""):
+    out = {}
+    for k, v in (obj or {}).items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[key] = float(v)
     return out
+
+
+def score_analysis_problem(pred_genes: Sequence[str] | None, pred_doc: dict | None, ref_genes: Sequence[str],
+                           ref_doc: dict, *, compat: str = "v2") -> tuple[dict, dict | None]:
+    """One analysis problem: ``(row, legacy_cv)``.
+
+    ``row`` is :func:`score_problem` plus, except in legacy mode, the prediction's
+    ``cv_performance.prediction`` accuracy/F1 (``trait_pred_accuracy``/``trait_pred_f1``; NaN in
+    v2/bench and 0 in GenoMAS when absent). Legacy returns the flattened ``cv_performance`` of the
+    prediction (else the reference's, zeroed) as ``legacy_cv``; the others return None.
+    """
+    row = score_problem(pred_genes, ref_genes, compat=compat)
+    if compat == "legacy":
+        cv = _zeroed(ref_doc.get("cv_performance") or {})
+        if pred_doc is not None and isinstance(pred_doc.get("cv_performance"), dict):
+            cv = pred_doc["cv_performance"]
+        return row, _flatten(cv)
+    fail = float("nan") if compat in ("v2", "bench") else 0.0
+    extra = _cv_prediction(pred_doc) if pred_doc is not None else {}
+    for key in ("trait_pred_accuracy", "trait_pred_f1"):
+        value = extra.get(key)
+        row[key] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else fail
+    return row, None
+
+
+def aggregate_analysis(rows: Sequence[Mapping[str, float]], categories: Sequence[str], *, compat: str = "v2",
+                       legacy_cv: Sequence[Mapping[str, float]] | None = None) -> dict:
+    """:func:`aggregate`, plus in legacy mode each group's mean ``cv_performance`` (rounded to 2)."""
+    result = aggregate(rows, categories, compat=compat)
+    if compat == "legacy":
+        _add_legacy_cv(result, list(legacy_cv or []), list(categories))
+    return result
+
+
+def _add_legacy_cv(result: dict, cvs: list[dict], cats: list[str]) -> None:
+    for cat in list(CATEGORIES) + [OVERALL]:
+        idx = [i for i, c in enumerate(cats) if c == cat or cat == OVERALL]
+        label = category_label(cat, "legacy")
+        if not idx or label not in result:
+            continue
+        keys = list(dict.fromkeys(k for i in idx for k in cvs[i]))
+        result[label]["cv_performance"] = {k: round2(np.mean([cvs[i][k] for i in idx if k in cvs[i]]))
+                                           for k in keys}
