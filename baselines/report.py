@@ -37,7 +37,7 @@ import pandas as pd
 
 from bench import __version__
 from bench.errors import BenchError
-from bench.io import sha256_file
+from bench.io import pid_alive, sha256_file
 
 MARKER = ".bench-run.json"
 RESULTS = "results.json"
@@ -309,6 +309,21 @@ def report_files(result: Result) -> dict[str, Any]:
     return files
 
 
+
+STAGING_PREFIX = ".bench-staging-"   # + <pid>-<random>: where a report is staged inside --out
+
+
+def sweep_dead_report_staging(out: Path) -> list[Path]:
+    """Remove report staging folders in ``out`` left by killed bench processes (live ones are left)."""
+    removed = []
+    for entry in sorted(out.glob(f"{STAGING_PREFIX}*")):
+        pid = entry.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        if entry.is_dir() and pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
 def write_report(result: Result, out) -> Path:
     """Write ``result`` into ``out`` under the --out policy (see the module docstring)."""
     out = check_out(out, result.task)
@@ -324,7 +339,8 @@ def write_report(result: Result, out) -> Path:
                          "overwrite a user's file (choose a new folder)")
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".bench-staging-", dir=out))
+    sweep_dead_report_staging(out)
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
     try:
         for name, content in files.items():
             _write_file(stage / name, content)

@@ -21,8 +21,8 @@ from pathlib import Path
 import yaml
 
 from bench.errors import BenchError, close_matches_hint
-from bench.hub import (Upload, check_online, check_repo_id, commit_operations, format_size, is_missing_error,
-                       require_token)
+from bench.hub import (Upload, check_online, check_repo_id, commit_operations, connect_hub, format_size,
+                       is_missing_error, require_token)
 from bench.loaders.repo import (CONFIG_META, LICENSE_FILE, REPO_ID_PLACEHOLDER, merge_dataset_info, parse_front_matter,
                                 check_config_name, list_configs, merge_config_entries,
                                     read_readme, render_readme)
@@ -310,9 +310,7 @@ def push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] | None
         return plan
     token = require_token()
     check_online()
-    from huggingface_hub import HfApi
-
-    api = HfApi(token=token)
+    api = connect_hub(token, repo_id, repo_type=REPO_TYPE)
     remote = fetch_remote_readme(api, repo_id, revision=revision)
     plan = plan_push(repo_dir, repo_id, remote_readme=remote, **options)
     api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)

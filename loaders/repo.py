@@ -34,7 +34,7 @@ import pandas as pd
 import yaml
 
 from bench import __version__
-from bench.errors import BenchError, close_matches_hint
+from bench.errors import BenchError, BenchTypeError, close_matches_hint
 from bench.io import atomic_path, read_json, sha256_file, write_text_atomic
 
 
@@ -629,6 +629,8 @@ def is_built_repo(path: str | os.PathLike) -> bool:
     try:
         configs = list_configs(p)
     except BenchError:
+        if any(p.glob(f"*/{CONFIG_META}")):
+            raise  # a built repository whose README is broken: say so (not "no task folder")
         return False
     return any((p / c / CONFIG_META).is_file() for c in configs)
 
@@ -788,6 +790,9 @@ def get_fold(dsd, fold: str):
     import datasets
 
     meta = config_meta(dsd)
+    if not isinstance(fold, str):
+        names = ", ".join(f["name"] for f in meta.get("folds") or [])
+        raise BenchTypeError(f"fold: expected a fold name (str), got {type(fold).__name__} {fold!r}; folds: {names}")
     f = _find_fold(meta, fold)
     missing = [s for s in [f["test_split"], *f["train_splits"]] if s not in dsd]
     if missing:

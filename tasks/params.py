@@ -45,8 +45,9 @@ class Params(Mapping):
                                  f"{close_matches_hint(str(key), fields)} Known keys: {', '.join(sorted(fields))}",
                                  field=f"params.{key}")
             if not _matches(value, fields[key]):
-                raise BenchError(f"{where}: params.{key} must be {_type_text(fields[key])}, got "
-                                 f"{type(value).__name__} {value!r}", field=f"params.{key}")
+                name, item, annotation = _first_mismatch(f"params.{key}", value, fields[key])
+                raise BenchError(f"{where}: {name} must be {_type_text(annotation)}, got "
+                                 f"{type(item).__name__} {item!r}", field=name)
         return cls(**dict(data), given=frozenset(data))
 
     @classmethod
@@ -92,6 +93,19 @@ def _matches(value: Any, annotation: Any) -> bool:
         key, item = typing.get_args(annotation) or (Any, Any)
         return isinstance(value, dict) and all(_matches(k, key) and _matches(v, item) for k, v in value.items())
     return isinstance(value, annotation)
+
+
+def _first_mismatch(name: str, value: Any, annotation: Any) -> tuple[str, Any, Any]:
+    """(dotted name, value, annotation) of the innermost mapping entry of ``value`` that does not fit
+    ``annotation`` (``params.synthetic.n_modules`` rather than ``params.synthetic``)."""
+    options = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else (annotation,)
+    mapping = next((a for a in options if typing.get_origin(a) is dict), None)
+    if isinstance(value, dict) and mapping is not None:
+        _, item_type = typing.get_args(mapping) or (Any, Any)
+        for key, item in value.items():
+            if not _matches(item, item_type):
+                return _first_mismatch(f"{name}.{key}", item, item_type)
+    return name, value, annotation
 
 
 def _type_text(annotation: Any) -> str:

@@ -147,6 +147,47 @@ def _find_include(including: Path, inc: str) -> Path:
                      f"{', '.join(str(c) for c in dict.fromkeys(candidates))})")
 
 
+#: metric keys holding counts/seeds/thresholds: (kind, minimum) checked when a task file loads
+_METRIC_NUMBERS = {"n_bootstrap": ("int", 0), "n_permutations": ("int", 0), "large_test_min": ("int", 1),
+                   "n_neighbors": ("int", 1), "seed": ("seed", 0)}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) != float("inf")
+
+
+def _check_numbers(path: Path, data: dict) -> None:
+    """``version`` and the numeric ``metric`` keys have numeric values (a string or a float count is an
+    error naming the file and the key, not a traceback or a silently different run)."""
+    def bad(key, value, expected):
+        raise BenchError(f"{path}: {key} must be {expected}, got {type(value).__name__} {value!r}", field=key)
+
+    if "version" in data and not _is_int(data["version"]):
+        bad("version", data["version"], "an integer")
+    metric = data.get("metric") if isinstance(data.get("metric"), dict) else {}
+    for key, (kind, minimum) in _METRIC_NUMBERS.items():
+        value = metric.get(key)
+        if value is None:
+            continue
+        if kind == "seed" and not (_is_int(value) and 0 <= value < 2 ** 32):
+            bad(f"metric.{key}", value, "an integer in [0, 4294967295]")
+        if kind == "int" and not (_is_int(value) and value >= minimum):
+            bad(f"metric.{key}", value, f"an integer >= {minimum}")
+    thresholds = metric.get("thresholds")
+    if thresholds is not None and not isinstance(thresholds, dict):
+        bad("metric.thresholds", thresholds, "a mapping of name: number")
+    for name, value in (thresholds or {}).items():
+        if not _is_real(value):
+            bad(f"metric.thresholds.{name}", value, "a finite number")
+    top_k = metric.get("top_k")
+    if top_k is not None and not (isinstance(top_k, list) and all(_is_int(k) and k >= 1 for k in top_k)):
+        bad("metric.top_k", top_k, "a list of positive integers")
+
+
 def _is_builtin(path: Path) -> bool:
     return Path(path).resolve().is_relative_to(TASKS_DIR)
 
@@ -200,6 +241,7 @@ def _spec_from_yaml(path: Path) -> TaskSpec:
             raise BenchError(f"{path}: field {key!r} must be a mapping, got {type(data[key]).__name__}")
     if "name" not in data["metric"] or "primary" not in data["metric"]:
         raise BenchError(f"{path}: field 'metric' needs 'name' and 'primary'")
+    _check_numbers(path, data)
     return TaskSpec(
         name=name, family=str(data["family"]), version=int(data["version"]),
         description=str(data["description"]).strip(), source=data["source"], label=data["label"],
@@ -271,6 +313,7 @@ def _pattern_from_yaml(path: Path, data: dict) -> TaskPattern:
     missing = [k for k in REQUIRED_KEYS if k not in data and k != "task"]
     if missing:
         raise BenchError(f"{path}: pattern task is missing required key(s) {missing}")
+    _check_numbers(path, data)
     if str(data["family"]) in FAMILIES:
         params_class(str(data["family"])).from_mapping(data.get("params"), where=str(path))
     return TaskPattern(pattern=pattern, family=str(data["family"]), fields=fields, path=path)

@@ -65,6 +65,11 @@ class FakeApi:
         self.calls: list[tuple] = []
         FakeApi.instances.append(self)
 
+    endpoint = "https://fake-hub.invalid"
+
+    def repo_exists(self, repo_id, **kw):  # bench's reachability check before the first real call
+        return True
+
     def create_repo(self, repo_id, **kw):
         self.calls.append(("create_repo", repo_id, kw))
 

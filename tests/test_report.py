@@ -166,3 +166,20 @@ def test_every_family_writes_the_same_provenance_keys_and_no_absolute_path(tmp_p
         pass
     assert {"genelab", "genotex", "genotex evaluate"} <= set(seen)
     assert seen["genelab"]["provenance"]["synthetic"] is True and len(seen["genelab"]["tables"]["per_fold"]) == 1
+
+
+def test_staging_debris_of_a_killed_run_is_swept_and_a_live_one_kept(tmp_path):
+    import subprocess
+    import sys
+
+    write_report(result(), tmp_path / "run")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()   # a process that has exited: its pid is free
+    stale = tmp_path / "run" / f".bench-staging-{dead}-abc"
+    live = tmp_path / "run" / f".bench-staging-{os.getppid()}-xyz"   # the parent of this test: alive
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "results.json").write_text("{}")
+    write_report(result(), tmp_path / "run")
+    assert not stale.exists() and live.exists()
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["task"] == "A5_skin"

@@ -65,6 +65,9 @@ def evaluate_analysis(pred_dir, ref_dir, *, compat: str = "v2", traits: Iterable
             rows.append(row)
             cats.append(core.problem_category(cond))
             problems.append({"trait": tdir.name, "condition": cond, **row})
+    if not rows and warnings:  # v2: every predicted file was unreadable, so every problem was dropped
+        raise BenchError(f"{pred_regress}: no problem could be scored, {len(warnings)} predicted file(s) unreadable; "
+                         f"first: {warnings[0]}")
     if not rows:
         raise BenchError(f"{ref_regress}: no significant_genes*.json reference files")
     result = core.aggregate_analysis(rows, cats, compat=compat, legacy_cv=legacy_cv)

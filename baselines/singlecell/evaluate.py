@@ -36,8 +36,8 @@ def read_embedding(path: str | Path) -> np.ndarray:
         raise BenchError(f"EMB.npy: file not found: {path}")
     try:
         arr = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise BenchError(f"EMB.npy: {path} is not a numeric .npy array ({exc})") from None
+    except (ValueError, OSError, EOFError) as exc:  # EOFError: an empty or cut-short file
+        raise BenchError(f"EMB.npy: {path} is not a numeric .npy array ({exc or type(exc).__name__})") from None
     return check_matrix(arr, f"EMB.npy: {path}")
 
 
@@ -66,8 +66,9 @@ def read_h5ad(path: Path, keys: list[str]) -> tuple[dict[str, np.ndarray], pd.Da
 
     try:
         adata = anndata.read_h5ad(path, backed="r")
-    except (OSError, KeyError, ValueError) as exc:
-        raise BenchError(f"PREDICTIONS: {path} is not a readable .h5ad file ({exc})") from None
+    except Exception as exc:  # anndata raises anything on a foreign HDF5 layout (AttributeError, TypeError, ...)
+        raise BenchError(f"PREDICTIONS: {path} is not a readable .h5ad file ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else 'no details'})") from None
     if not keys:
         raise BenchError(f"--obsm: name the embedding(s) to score in {path.name}; it has: "
                          f"{', '.join(adata.obsm.keys()) or 'no obsm entries'}")

@@ -184,6 +184,7 @@ def read_matrix_csv(path: Path, *, what: str, allow_duplicate_ids: bool = False)
     return _check_matrix(path, _read_numeric_csv(path), allow_duplicate_ids=allow_duplicate_ids)
 
 
+
 def _check_matrix(path: Path, df: pd.DataFrame, *, allow_duplicate_ids: bool) -> pd.DataFrame:
     if df.shape[1] == 0:
         raise BenchError(f"{path}: no feature columns; expected one column per feature id")

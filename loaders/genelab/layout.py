@@ -72,7 +72,15 @@ class Fold:
     info: dict = field(default_factory=dict)
 
     def test_y(self) -> pd.Series:
-        return read_labels(self.path / "test_y.csv")
+        """The test labels; fewer or more rows than ``fold_info.json``'s ``n_test`` is an error naming
+        ``test_y.csv`` (a truncated label file, not a submission with unknown samples)."""
+        path = self.path / "test_y.csv"
+        y = read_labels(path)
+        n_test = self.info.get("n_test")
+        if isinstance(n_test, int) and not isinstance(n_test, bool) and n_test != len(y):
+            raise BenchError(f"{path}: {len(y)} sample(s) but {self.path / 'fold_info.json'} says n_test {n_test}; "
+                             "the label file is truncated or damaged (restore it from the upstream checkout)")
+        return y
 
     def train_y(self) -> pd.Series | None:
         p = self.path / "train_y.csv"

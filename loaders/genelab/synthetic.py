@@ -93,6 +93,10 @@ class SyntheticParams:
         unknown = sorted(set(given) - names)
         if unknown:
             raise BenchError(f"params.synthetic: unknown generator parameter(s) {unknown}; known: {sorted(names)}")
+        for f in dataclasses.fields(cls):
+            value = given.get(f.name)
+            if isinstance(f.default, int) and f.name in given and (not isinstance(value, int) or isinstance(value, bool)):
+                raise BenchError(f"params.synthetic.{f.name}: expected an integer, got {type(value).__name__} {value!r}")
         for key in ("mission_strength", "pathway_purity", "pathway_size"):
             if key in given:
                 given[key] = tuple(given[key])

@@ -100,6 +100,19 @@ def _first_key(handle, keys) -> str | None:
     return next((k for k in keys if k in handle), None)
 
 
+@contextlib.contextmanager
+def unreadable_h5_named(path: Path):
+    """h5py's OSErrors (a truncated file, a corrupted chunk) carry no file name: re-raise them as a
+    :class:`BenchError` naming ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        if getattr(exc, "filename", None):
+            raise
+        raise BenchError(f"{path}: cannot read this HDF5 file ({exc}); it is truncated or corrupted: "
+                         "download it again") from None
+
+
 def read_layout(path: str | os.PathLike) -> Archs4Layout:
     """Open ``path`` and check it has the ARCHS4 datasets; raise naming any that are missing."""
     h5py = require_h5py()
@@ -108,7 +121,7 @@ def read_layout(path: str | os.PathLike) -> Archs4Layout:
         raise BenchError(f"ARCHS4 expression file not found: {path}")
     if not h5py.is_hdf5(path):
         raise BenchError(f"{path}: not an HDF5 file (expected an ARCHS4 gene-level .h5)")
-    with h5py.File(path, "r") as fh:
+    with unreadable_h5_named(path), h5py.File(path, "r") as fh:
         sym_key, ens_key = _first_key(fh, SYMBOL_KEYS), _first_key(fh, ENSEMBL_KEYS)
         missing = [k for k in (EXPRESSION_KEY, GSM_KEY) if k not in fh]
         if sym_key is None and ens_key is None:
@@ -239,7 +252,7 @@ def iter_log_cpm(path: str | os.PathLike, cols: np.ndarray, *, gene_index: np.nd
     sorted_cols = cols[order]
     if len(sorted_cols) and np.any(np.diff(sorted_cols) == 0):
         raise BenchError("iter_log_cpm: the requested columns must be unique")
-    with h5py.File(path, "r", rdcc_nbytes=16 << 20) as fh:
+    with unreadable_h5_named(path), h5py.File(path, "r", rdcc_nbytes=16 << 20) as fh:
         dset = fh[EXPRESSION_KEY]
         chunk_cols = dset.chunks[1] if dset.chunks else None
         bounds = chunk_bounds(sorted_cols, dset.shape[0], chunk_cols=chunk_cols, max_chunk_bytes=max_chunk_bytes)

@@ -44,8 +44,9 @@ def read_source_anndata(spec, *, data_dir: str | os.PathLike | None = None):
         with warnings.catch_warnings():  # old-format files (pbmc68k_reduced): anndata's upgrade notices
             warnings.filterwarnings("ignore", module=r"anndata(\.|$)")
             return anndata.read_h5ad(path)
-    except (OSError, KeyError, ValueError) as exc:
-        raise BenchError(f"{path}: not a readable .h5ad file ({exc})") from None
+    except Exception as exc:  # anndata raises anything on a foreign HDF5 layout (AttributeError, TypeError, ...)
+        raise BenchError(f"{path}: not a readable .h5ad file ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else 'no details'})") from None
 
 
 def source(spec, data_dir: str | os.PathLike | None = None) -> Source:

@@ -23,7 +23,7 @@ import numpy as np
 
 from bench import __version__
 from bench.errors import BenchError
-from bench.io import sha256_file, write_json_atomic
+from bench.io import TOO_DEEP, sha256_file, write_json_atomic
 from bench.metrics.genelab import lomo
 
 REQUIRED_FIELDS = ("task_id", "model_name", "predictions")
@@ -77,6 +77,8 @@ def read_submission(path: str | Path) -> Submission:
                          "expected a submission object {\"task_id\", \"model_name\", \"predictions\"}") from None
     except UnicodeDecodeError as exc:
         raise BenchError(f"{path}: not UTF-8 text ({exc.reason}); expected a JSON submission") from None
+    except RecursionError:
+        raise BenchError(f"{path}: {TOO_DEEP}; expected a submission object") from None
     if not isinstance(data, dict):
         raise BenchError(f"{path}: top level must be a JSON object with fields {list(REQUIRED_FIELDS)}, "
                          f"got {type(data).__name__}")

@@ -109,6 +109,8 @@ def _parse(text, field):
         data = json.loads(text)
     except (TypeError, json.JSONDecodeError) as exc:
         raise BenchError(f"{field}: expected cohort_info.json text, got malformed JSON ({exc})") from None
+    except RecursionError:
+        raise BenchError(f"{field}: expected cohort_info.json text, got JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise BenchError(f"{field}: expected a JSON object {{cohort: record}}")
     return data

@@ -9,8 +9,11 @@ exit code 2 (never a traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
+import threading
 import warnings
 
 from bench import __version__
@@ -69,10 +72,42 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     return f"bench: warning: {message}\n"
 
 
+class _Interrupt:
+    """Whether Ctrl-C was pressed during this command."""
+
+    seen = False
+
+
+def _note_sigint(signum, frame):
+    _Interrupt.seen = True
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigint_noted():
+    """Note every Ctrl-C while a command runs: a library that swallows the KeyboardInterrupt (pandas' C
+    reader turns it into 'Calling read(nbytes) on source failed') is still reported as interrupted."""
+    _Interrupt.seen = False
+    own = (threading.current_thread() is threading.main_thread()
+           and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    if own:
+        signal.signal(signal.SIGINT, _note_sigint)
+    try:
+        yield
+    finally:
+        if own:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _interrupted() -> int:
+    print("bench: interrupted", file=sys.stderr)
+    return 130
+
+
 def main(argv: list[str] | None = None) -> int:
     previous, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
-        with warnings.catch_warnings():
+        with _sigint_noted(), warnings.catch_warnings():
             # pandas < 2.1 warns from its own cast while formatting NaN floats in to_csv (output correct)
             warnings.filterwarnings("ignore", "invalid value encountered in cast", RuntimeWarning, r"pandas\.")
             return _run(argv)
@@ -90,18 +125,21 @@ def _run(argv: list[str] | None) -> int:
     try:
         return int(resolve(args.handler)(args) or 0)
     except BenchError as exc:
+        if _Interrupt.seen:  # the error is an interrupted read in disguise
+            return _interrupted()
         print(f"bench: error: {with_option(exc, args)}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # e.g. `bench list | head`
         return 0
     except OSError as exc:  # a file system refusal (read-only or virtual folder, permissions, disk full)
+        if _Interrupt.seen:
+            return _interrupted()
         if exc.filename is None:
             raise
         print(f"bench: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("bench: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
 
 
 if __name__ == "__main__":  # pragma: no cover

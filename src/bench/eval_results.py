@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from bench.errors import BenchError
-from bench.hub import Upload, check_online, check_repo_id, commit_operations, require_token
+from bench.hub import Upload, check_online, check_repo_id, commit_operations, connect_hub, require_token
 from bench.record import read_record, record_path
 
 EVAL_RESULTS_DIR = ".eval_results"
@@ -133,9 +133,7 @@ def publish_result(record_file, model: str, *, benchmark: str | None = None, var
         raise BenchError(f"{plan.record}: computed on SYNTHETIC data; refusing to publish it to the Hub")
     token = require_token()
     check_online()
-    from huggingface_hub import HfApi
-
-    api = HfApi(token=token)
+    api = connect_hub(token, model, repo_type="model", remote=f"--model {model}")
     existing = set(api.list_repo_files(model, repo_type="model"))
     if plan.path_in_repo in existing:
         raise BenchError(f"{model} already has {plan.path_in_repo}; bench never overwrites a result: publish this one "

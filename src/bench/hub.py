@@ -7,6 +7,8 @@ and is never printed, logged or written by bench.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,10 +86,81 @@ def commit_operations(uploads: list[Upload], deletions: list[str] = ()) -> list:
 
 
 def is_missing_error(exc: Exception) -> bool:
-    """True for huggingface_hub's 'repository / revision / file does not exist' errors."""
+    """True for huggingface_hub's 'repository / revision / file does not exist' errors (not for
+    ``LocalEntryNotFoundError``: the Hub could not be asked at all)."""
     from huggingface_hub import errors
 
     kinds = tuple(getattr(errors, n) for n in ("EntryNotFoundError", "RepositoryNotFoundError",
                                                "RevisionNotFoundError", "RemoteEntryNotFoundError")
                   if hasattr(errors, n))
-    return isinstance(exc, kinds)
+    return isinstance(exc, kinds) and not _is_network_error(exc)
+
+
+_NETWORK_MODULES = ("httpx", "httpx2", "httpcore", "httpcore2", "requests", "urllib3", "socket", "ssl")
+
+
+def _is_network_error(exc: BaseException) -> bool:
+    """A failure to talk to the Hub at all (DNS, refused or dropped connection, timeout, offline mode)."""
+    from huggingface_hub import errors
+
+    local = tuple(getattr(errors, n) for n in ("LocalEntryNotFoundError", "OfflineModeIsEnabled") if hasattr(errors, n))
+    return (isinstance(exc, (ConnectionError, TimeoutError, *local))
+            or type(exc).__module__.split(".")[0] in _NETWORK_MODULES)
+
+
+def _redacted(text: str, token: str | None) -> str:
+    if token:
+        text = text.replace(token, "***")
+    return re.sub(r"hf_[A-Za-z0-9]{8,}", "hf_***", text)
+
+
+@contextlib.contextmanager
+def hub_call(remote: str, *, token: str | None = None, endpoint: str | None = None):
+    """Turn a network failure or an HTTP refusal of the Hub inside the block into a
+    :class:`BenchError` naming ``remote`` (never the token). 'Does not exist' errors pass through."""
+    from huggingface_hub import errors
+
+    try:
+        yield
+    except BenchError:
+        raise
+    except Exception as exc:
+        if is_missing_error(exc):
+            raise
+        if _is_network_error(exc):
+            what = f"cannot reach the Hugging Face Hub{f' at {endpoint}' if endpoint else ''}"
+            hint = "; check the network (or HF_ENDPOINT), or use --dry-run"
+        elif isinstance(exc, errors.HfHubHTTPError):
+            what, hint = "the Hugging Face Hub refused the request", ""
+        else:
+            raise
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "no details"
+        raise BenchError(_redacted(f"{remote}: {what} ({type(exc).__name__}: {detail}){hint}", token)) from None
+
+
+class GuardedApi:
+    """An ``HfApi`` whose every call runs inside :func:`hub_call` for one remote."""
+
+    def __init__(self, api, remote: str, token: str | None):
+        self._api, self._remote, self._token = api, remote, token
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._api, name)
+        if not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args, **kwargs):
+            with hub_call(self._remote, token=self._token, endpoint=self._api.endpoint):
+                return attr(*args, **kwargs)
+        return call
+
+
+def connect_hub(token: str, repo_id: str, *, repo_type: str, remote: str | None = None) -> GuardedApi:
+    """A guarded ``HfApi`` after one quick request (without huggingface_hub's download retries) that
+    shows the Hub answers: no network fails at once, naming ``remote`` (default ``--repo REPO_ID``)."""
+    from huggingface_hub import HfApi
+
+    api = GuardedApi(HfApi(token=token), remote or f"--repo {repo_id}", token)
+    api.repo_exists(repo_id, repo_type=repo_type)
+    return api

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import bench.metrics
 from bench.errors import BenchError, close_matches_hint
-from bench.hub import Upload, check_online, check_repo_id, commit_operations, require_token
+from bench.hub import Upload, check_online, check_repo_id, commit_operations, connect_hub, require_token
 from bench.loaders.repo import parse_front_matter
 
 REPO_TYPE = "space"
@@ -253,9 +253,7 @@ def push_metric(name_or_path: str | os.PathLike, repo_id: str, *, private: bool 
         return plan
     token = require_token()
     check_online()
-    from huggingface_hub import HfApi
-
-    api = HfApi(token=token)
+    api = connect_hub(token, repo_id, repo_type=REPO_TYPE)
     api.create_repo(repo_id, repo_type=REPO_TYPE, space_sdk=SPACE_SDK, private=private, exist_ok=True)
     api.create_commit(repo_id, commit_operations(plan.uploads), repo_type=REPO_TYPE,
                       commit_message=f"bench push-metric: {plan.name}")

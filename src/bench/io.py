@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,6 +26,8 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
     nothing is ever half-written. With ``directory=True`` an existing folder is replaced.
     """
     target = Path(target)
+    if target.is_symlink():  # write through the link: update what it points to, keep the link
+        target = Path(os.path.realpath(target))
     if not directory and target.is_dir():
         raise BenchError(f"{target} is a directory; expected a file path to write")
     try:
@@ -32,25 +35,80 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
     except (FileExistsError, NotADirectoryError):
         raise BenchError(f"cannot write {target}: a parent path is a file, not a folder") from None
     sweep_stale_staging(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise BenchError(f"{target}: cannot write it, {target.parent} refuses new files ({exc.strerror or exc})") from None
     out = tmp if directory else tmp / target.name
     try:
-        yield out
-        if directory:
-            old = None
-            if target.exists():
-                old = target.with_name(f".{target.name}.old-{os.getpid()}")
-                os.replace(target, old)
-            os.replace(out, target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(out, target)
+        with _staging_errors_named(target, tmp):
+            yield out
+            if directory:
+                out.chmod(_mode_for(target, 0o777))  # mkdtemp made it 0700
+                _swap_folder(out, target)
+            else:
+                if target.is_file():
+                    out.chmod(_mode_for(target, 0o666))
+                os.replace(out, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _pid_alive(pid: int) -> bool:
+def current_umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(target: Path, default: int) -> int:
+    """The permission bits of the ``target`` being replaced, else ``default`` under the umask."""
+    if target.exists():
+        return stat.S_IMODE(target.stat().st_mode)
+    return default & ~current_umask()
+
+
+def link_or_copy(src: str, dst: str) -> str:
+    """``shutil.copytree``'s copy function for a staging copy: parquet data are hard-linked (bench only
+    ever replaces them, never writes into one), everything else is copied; a copy where links fail."""
+    if src.endswith(".parquet"):
+        try:
+            os.link(src, dst)
+            return dst
+        except OSError:
+            pass
+    return shutil.copy2(src, dst)
+
+
+@contextlib.contextmanager
+def _staging_errors_named(target: Path, tmp: Path) -> Iterator[None]:
+    """An OSError about a file inside the staging folder ``tmp`` (disk full, quota, a refused rename) is
+    reported as a :class:`BenchError` naming ``target``, the user's path, never bench's staging path."""
+    try:
+        yield
+    except OSError as exc:
+        name = str(exc.filename or "")
+        if not name.startswith(str(tmp)):
+            raise
+        inner = Path(name).relative_to(tmp)
+        where = "" if inner in (Path("."), Path(target.name)) else f" ({inner})"
+        raise BenchError(f"{target}: cannot write it{where}: {exc.strerror or exc}") from None
+
+
+def _swap_folder(new: Path, target: Path) -> None:
+    """Replace the folder ``target`` by ``new`` (two renames; a kill between them is repaired by
+    :func:`sweep_stale_staging`)."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def pid_alive(pid: int) -> bool:
+    """True while process ``pid`` exists (or cannot be signalled by us)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -75,7 +133,7 @@ def sweep_stale_staging(target: str | os.PathLike) -> list[Path]:
     removed = []
     for entry in sorted(target.parent.iterdir()):
         match = pattern.match(entry.name)
-        if not match or _pid_alive(int(match.group(1) or match.group(2))):
+        if not match or pid_alive(int(match.group(1) or match.group(2))):
             continue
         if match.group(2) and not target.exists() and not target.is_symlink():
             os.replace(entry, target)  # a swap killed between its two renames: restore the old version
@@ -97,6 +155,10 @@ def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
     return write_text_atomic(path, json.dumps(obj, indent=2, allow_nan=False) + "\n")
 
 
+#: Message for JSON nested deeper than Python's reader allows (RecursionError).
+TOO_DEEP = "JSON nested too deeply (arrays/objects within each other more than ~1,000 levels); not a valid input"
+
+
 def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
     """Read JSON, raising :class:`BenchError` naming the file on a missing or malformed file."""
     path = Path(path)
@@ -106,6 +168,10 @@ def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise BenchError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise BenchError(f"{path}: {TOO_DEEP}") from None
+    except UnicodeDecodeError as exc:
+        raise BenchError(f"{path}: not UTF-8 text ({exc.reason}); expected JSON") from None
 
 
 def read_yaml(path: str | os.PathLike, *, what: str = "YAML file") -> Any:

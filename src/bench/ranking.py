@@ -61,7 +61,7 @@ def find_inputs(paths: Sequence[str | os.PathLike], *, required: bool = True) ->
 def _is_sweep_run(path: Path) -> bool:
     try:
         run = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RecursionError):
         return False
     return isinstance(run, dict) and isinstance(run.get("key"), dict) and isinstance(run.get("per_fold_auroc"), dict)
 

@@ -225,7 +225,11 @@ def read_record(path: str | os.PathLike) -> dict:
     missing = [k for k in ("benchmark", "predictions", "metric", "value", "splits") if k not in record]
     if missing:
         raise BenchError(f"{path}: record lacks field(s) {', '.join(missing)}")
-    name = str((record["predictions"] or {}).get("file", ""))
+    for key in ("benchmark", "predictions", "metric", "value", "splits", "model"):
+        if key in record and not isinstance(record[key], dict):
+            raise BenchError(f"{path}: field {key!r} must be a JSON object, got {type(record[key]).__name__} "
+                             f"{str(record[key])[:60]!r}")
+    name = str(record["predictions"].get("file", ""))
     if not name or Path(name).name != name or name in (".", ".."):
         raise BenchError(f"{path}: predictions.file must be a file name beside the record, got {name!r}")
     return record

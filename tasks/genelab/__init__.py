@@ -24,6 +24,6 @@ class Params(_Base):
     n_genes_before_var_filter: int | None = None
     n_genes_after_var_filter: int | None = None
     var_percentile_cutoff: float | None = None
-    synthetic: dict | None = None        # generator parameters (bench.loaders.genelab.synthetic.SyntheticParams)
+    synthetic: dict[str, float | list[float]] | None = None  # generator parameters (bench.loaders.genelab.synthetic.SyntheticParams)
     domain_column: str | None = None     # bench new-task: the user's column each fold holds out (stored as mission)
     license_id: str | None = None        # the card's licence id when the spec's licence text is not one

@@ -7,6 +7,8 @@ EMB.npy --obs``; ``build-genotex`` and ``geometa build`` -> ``bench build``. ``g
 """
 from __future__ import annotations
 
+from bench.commands import seed_type
+
 GENOTEX_PARTS = ("selection", "preprocessing", "analysis")
 LEGACY = "bench.commands.legacy"
 
@@ -29,7 +31,7 @@ def register(sub) -> None:
     p.add_argument("--label-key", required=True)
     p.add_argument("--batch-key", default=None)
     p.add_argument("--tasks", nargs="+", default=None)
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--seed", type=seed_type, default=42)
     p.add_argument("--json", dest="json_out", default=None)
     p.set_defaults(handler=f"{LEGACY}:cmd_evaluate_embedding",
                    field_options={"labels": "--label-key", "batch": "--batch-key"})
@@ -47,13 +49,13 @@ def register(sub) -> None:
     b.add_argument("--out", required=True)
     b.add_argument("--data-dir", default=None)
     b.add_argument("--expression", default=None)
-    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--seed", type=seed_type, default=0)
     b.set_defaults(handler=f"{LEGACY}:cmd_geometa_build")
     s = gsub.add_parser("synth-archs4", help="write a seeded synthetic ARCHS4-format .h5 for a label task")
     s.add_argument("task", help="a geometa task whose GSMs (and labels, for signal) go into the file")
     s.add_argument("--out", required=True, help="output .h5 path")
     s.add_argument("--data-dir", default=None)
     s.add_argument("--genes", type=int, default=2000)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=seed_type, default=0)
     s.set_defaults(handler=f"{LEGACY}:cmd_synth")
     p.set_defaults(handler=lambda args: (p.print_help(), 2)[1])

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from bench.commands import seed_type
 from bench.errors import BenchError
-from bench.io import atomic_path
+from bench.io import atomic_path, link_or_copy
 from bench.loaders.families import write_task
 from bench.loaders.geometa import build_config as build_geometa_config
-from bench.loaders.repo import read_config_meta
+from bench.loaders.repo import read_config_meta, read_readme
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.tasks import get_task, list_tasks
 from bench.tasks.families import FAMILIES
@@ -40,7 +41,7 @@ def register(sub) -> None:
     g = p.add_argument_group("GEOmeta")
     g.add_argument("--expression", default=None, metavar="FILE|synthetic",
                    help="add ARCHS4 expression to geometa configs: an ARCHS4 .h5 file or 'synthetic' (default: labels only)")
-    g.add_argument("--expression-seed", type=int, default=0, help="seed of the synthetic expression (default 0)")
+    g.add_argument("--expression-seed", type=seed_type, default=0, help="seed of the synthetic expression (default 0)")
     add_scheduler_argument(p)  # GEOmeta expression: sample chunks and parquet shards as tasks (same bytes)
     p.set_defaults(handler=cmd_build)
 
@@ -103,15 +104,21 @@ def check_repo_out(out) -> Path:
     if out.is_dir() and any(out.iterdir()) and not (out / "README.md").is_file():
         raise BenchError(f"--out {out}: folder exists, is not empty and has no README.md; refusing to "
                          "write a dataset repository into it (choose a new or an existing bench repo folder)")
+    if (out / "README.md").is_file():
+        read_readme(out)  # a broken card is reported now, under the user's path, not after the whole build
     return out
 
 
 @contextlib.contextmanager
 def staged_repo(out: Path):
-    """A copy of the repository at ``out`` to write into; it replaces ``out`` only if no error occurs."""
+    """A copy of the repository at ``out`` to write into; it replaces ``out`` only if no error occurs.
+
+    The copy hard-links the parquet data (no bytes copied: O(files), not O(repository size)); every
+    config written replaces its folder, so a linked file is never written into.
+    """
     with atomic_path(out, directory=True) as tmp:
         if out.is_dir():
-            shutil.copytree(out, tmp, dirs_exist_ok=True)
+            shutil.copytree(out, tmp, dirs_exist_ok=True, copy_function=link_or_copy)
         yield tmp
 
 

@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+from bench.commands import seed_type
 from bench.baselines.report import Result, check_out, emit
 from bench.errors import BenchError
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
@@ -48,7 +49,7 @@ def register(sub) -> None:
                                                     "built repo; GenoTEX root); default as `bench run`")
     p.add_argument("--json", dest="json_out", default=None, metavar="FILE", help="also write results.json here")
     p.add_argument("--out", default=None, metavar="DIR", help="also write the report folder here (--out policy of run)")
-    p.add_argument("--seed", type=int, default=None, help="seed (GeneLab: task spec, 42; single-cell: 42)")
+    p.add_argument("--seed", type=seed_type, default=None, help="seed (GeneLab: task spec, 42; single-cell: 42)")
     g = p.add_argument_group("GeneLab")
     g.add_argument("--include-holdout", action="store_true", help="also score holdout folds present in the submission")
     g.add_argument("--n-bootstrap", type=int, default=None, help="bootstrap draws (default: task spec, 2000)")

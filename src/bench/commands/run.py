@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from bench.commands import seed_type
 from bench.baselines.report import check_out, default_out, emit
 from bench.errors import BenchError
 from bench.record import portable_command
@@ -52,7 +53,7 @@ def register(sub) -> None:
     p.add_argument("--data-dir", default=None, help="local upstream checkout (default: embedded/synthetic or Hub)")
     p.add_argument("--out", default=None, help="report folder: new, empty, or a previous bench run of the same "
                                                "task (default: ./bench_runs/<task>_<model>)")
-    p.add_argument("--seed", type=int, default=42, help="seed for every random step (default 42)")
+    p.add_argument("--seed", type=seed_type, default=42, help="seed for every random step (default 42)")
     p.add_argument("--limit-folds", type=positive_int, default=None, metavar="N",
                    help="quick smoke run: only the first N folds (GenoTEX: problems; GEOmeta: targets)")
     add_scheduler_argument(p)

@@ -2,6 +2,7 @@
 GeneLab GO rule on SYNTHETIC studies in the task's layout (see bench.baselines.genelab.simulate)."""
 from __future__ import annotations
 
+from bench.commands import seed_type
 from bench.baselines.report import check_out, default_out, emit
 
 
@@ -19,7 +20,7 @@ def register(sub) -> None:
     p.add_argument("--scheduler", default=None,
                    help="where studies run: serial (default), or local[:N] / tcp://host:port when bench.scheduler "
                         "(Dask) is installed; also $BENCH_SCHEDULER")
-    p.add_argument("--seed", type=int, default=0, help="seed of the simulated studies (default 0)")
+    p.add_argument("--seed", type=seed_type, default=0, help="seed of the simulated studies (default 0)")
     p.add_argument("--out", default=None, help="report folder (default: ./bench_runs/<task>_simulate)")
     p.set_defaults(handler=cmd_simulate)
 

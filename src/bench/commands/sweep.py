@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.commands import seed_type
 from bench.errors import BenchError
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 
@@ -13,7 +14,7 @@ def register(sub) -> None:
                                      "and write a leaderboard")
     p.add_argument("tasks", nargs="+", metavar="TASK", help="GeneLab Category A/B tasks or globs (A5_skin, 'A*')")
     p.add_argument("--models", nargs="+", required=True, metavar="MODEL", help="baseline models (pca_lr rf random ...)")
-    p.add_argument("--seeds", nargs="+", type=int, required=True, metavar="SEED", help="seeds, e.g. 0 1 2")
+    p.add_argument("--seeds", nargs="+", type=seed_type, required=True, metavar="SEED", help="seeds, e.g. 0 1 2")
     p.add_argument("--out", required=True, help="sweep folder: runs/ (one JSON per finished run) and the "
                                                 "leaderboard; rerunning into it skips finished runs")
     p.add_argument("--data-dir", default=None, help="local upstream checkout (default: embedded synthetic or Hub)")
@@ -39,7 +40,7 @@ def add_leaderboard_arguments(p) -> None:
     p.add_argument("--scale", choices=("raw", "controls"), default="raw",
                    help="raw mean AUROC, or the share of the gap from the best floor to the perfect control")
     p.add_argument("--n-bootstrap", type=int, default=1000, help="paired bootstrap draws (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    p.add_argument("--seed", type=seed_type, default=0, help="seed of the resampling (default 0)")
     p.add_argument("--alpha", type=float, default=0.05, help="family-wise level of the tie groups (default 0.05)")
     p.set_defaults(handler=cmd_leaderboard)
 
