@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -56,3 +58,26 @@ finite_scores = st.one_of(
 #: Values a fuzzer sends where a number is expected.
 bad_scalars = st.one_of(st.just(float("nan")), st.just(float("inf")), st.just(-float("inf")), st.booleans(),
                         st.none(), st.text(max_size=3), st.just([1.0]), st.just({"a": 1}))
+
+
+def exact_silhouette_and_tolerance(X, labels) -> tuple[float, float]:
+    """sklearn's silhouette over exact (scipy) distances, and the bound of the float64 rounding of a
+    silhouette computed from the Gram expansion |x|^2 - 2xy + |y|^2 (bench, like scib-metrics): each
+    distance is off by at most delta = sqrt(8 eps max|x|^2), so each s_i by at most 3 delta / max(a_i, b_i)."""
+    from scipy.spatial.distance import pdist, squareform
+    from sklearn.metrics import silhouette_score
+
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(labels)
+    D = squareform(pdist(X))
+    exact = silhouette_score(D, labels, metric="precomputed")
+    delta = math.sqrt(8 * np.finfo(np.float64).eps * float(np.max(np.sum(X * X, axis=1), initial=0.0)))
+    scale = math.inf
+    for i in range(len(X)):
+        same = labels == labels[i]
+        same[i] = False
+        a = D[i, same].mean() if same.any() else 0.0
+        b = min(D[i, labels == c].mean() for c in set(labels.tolist()) if c != labels[i])
+        if max(a, b) > 0:
+            scale = min(scale, max(a, b))
+    return exact, 1e-9 + (4 * delta / scale if math.isfinite(scale) else 0.0)

@@ -37,10 +37,11 @@ def test_help_lists_the_verbs_and_hides_the_old_ones(capsys):
     listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\noptions:")[0].splitlines()
               if line.startswith("    ") and not line.startswith("     ")]
     assert listed == ["list", "info", "build", "run", "simulate", "sweep", "leaderboard", "evaluate", "install-metrics",
-                      "new-task", "validate", "push", "push-metric", "verify", "publish-result", "rank"]
-    # sweep/leaderboard: issue 15
+                      "new-task", "validate", "push", "push-metric", "verify", "publish-result"]
+    # sweep/leaderboard: issue 15; leaderboard with the significance columns: issue 17
     for old in ("evaluate-gta", "evaluate-embedding", "build-genotex", "geometa"):
         assert old not in out
+    assert "rank" not in listed  # a hidden alias of leaderboard
 
 
 def test_run_help_lists_each_familys_models(capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import statistics
 from pathlib import Path
 
 import numpy as np
@@ -223,7 +224,7 @@ def _truth_for_task(labels: dict, preds_dir: Path, task: str, n_bootstrap: int, 
 def test_leaderboard_of_a_sweep_equals_brute_force(sweep, tmp_path, capsys, scale):
     root, data, all_labels = sweep
     out = tmp_path / "board"
-    code = main(["rank", str(root / "runs"), "--data-dir", str(data), "--out", str(out), "--n-bootstrap", "40",
+    code = main(["leaderboard", str(root / "runs"), "--data-dir", str(data), "--out", str(out), "--n-bootstrap", "40",
                  "--seed", "3", "--scale", scale, "--weights", "A5_skin=2,A6_eye=1"])
     assert code == 0, capsys.readouterr().err
     result = json.loads((out / "leaderboard.json").read_text())
@@ -265,13 +266,13 @@ def test_leaderboard_of_a_sweep_equals_brute_force(sweep, tmp_path, capsys, scal
 
 def test_leaderboard_bad_input_is_clear(sweep, tmp_path, capsys):
     root, data, _ = sweep
-    code = main(["rank", str(root / "runs"), "--data-dir", str(data), "--out", str(tmp_path / "o"),
+    code = main(["leaderboard", str(root / "runs"), "--data-dir", str(data), "--out", str(tmp_path / "o"),
                  "--tasks", "B9"])
     assert code == 2 and "--tasks: no records for B9" in capsys.readouterr().err
-    code = main(["rank", str(root / "runs"), "--data-dir", str(data), "--out", str(tmp_path / "o"),
+    code = main(["leaderboard", str(root / "runs"), "--data-dir", str(data), "--out", str(tmp_path / "o"),
                  "--weights", "A5_skin=x"])
     assert code == 2 and "is not a number" in capsys.readouterr().err
-    code = main(["rank", str(tmp_path / "empty_nothing"), "--out", str(tmp_path / "o")])
+    code = main(["leaderboard", str(tmp_path / "empty_nothing"), "--out", str(tmp_path / "o")])
     assert code == 2 and "no such file or folder" in capsys.readouterr().err
 
 
@@ -286,11 +287,11 @@ def test_sweep_folder_per_fold_values_resampled_by_missions(tmp_path, capsys):
             run = {"key": {"task": "A5_skin", "spec_sha256": "x", "model": model, "seed": seed}, "value": float(np.mean(values)),
                    "per_fold_auroc": dict(zip(folds, values))}
             (tmp_path / "sweep" / "runs" / f"A5_skin__{model}__seed{seed}.json").write_text(json.dumps(run))
-    assert main(["rank", str(tmp_path / "sweep"), "--out", str(tmp_path / "o"), "--n-bootstrap", "80",
+    assert main(["leaderboard", str(tmp_path / "sweep"), "--out", str(tmp_path / "o"), "--n-bootstrap", "80",
                  "--seed", "4"]) == 0, capsys.readouterr().err
     got = json.loads((tmp_path / "o" / "leaderboard.json").read_text())["tasks"]["A5_skin"]
     assert got["resampled"] == "missions (per-fold values)"
-    values = {"lr": np.mean([per_fold["lr"][0], per_fold["lr"][1]], axis=0), "rf": np.array(per_fold["rf"][0]),
+    values = {"bench/lr": np.mean([per_fold["lr"][0], per_fold["lr"][1]], axis=0), "bench/rf": np.array(per_fold["rf"][0]),
               "control:random": np.array(per_fold["random"][0]), "control:constant": np.full(4, 0.5),
               "control:perfect": np.ones(4)}
     rng = np.random.default_rng(4)
@@ -307,40 +308,121 @@ def test_sweep_folder_per_fold_values_resampled_by_missions(tmp_path, capsys):
         assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
 
 
-@pytest.mark.slow
-def test_bench_run_sweep_three_models_two_tasks_verify_and_rank(tmp_path, capsys):
-    """`bench run` of three models on two GeneLab tasks (embedded synthetic data): every record verifies
-    as MATCH, and the leaderboard's ranks equal the brute-force loop on the runs' own predictions."""
+@pytest.mark.slow  # about a minute on an idle machine; must finish in < 3 min
+def test_sweep_three_models_two_tasks_verify_and_leaderboard(tmp_path, capsys):
+    """The done criterion end to end: `bench sweep` of three models on two GeneLab tasks (embedded synthetic
+    data), `bench verify` MATCH on every cell's record, and `bench leaderboard SWEEP` whose ranks, rank
+    intervals, tie groups and p-values equal the brute-force loop on the cells' own submissions."""
     from bench.loaders.genelab.labels import task_labels
-    from bench.record import verify_record
     from bench.tasks import get_task
 
     tasks, models = ["A5_skin_hallmark", "A6_eye_hallmark"], ["pca_lr", "rf", "confound"]
-    for task in tasks:
-        for model in models:
-            assert main(["run", task, "--model", model, "--out", str(tmp_path / "runs" / f"{task}_{model}")]) == 0
-            assert verify_record(tmp_path / "runs" / f"{task}_{model}").status == "MATCH"
+    sweep_dir = tmp_path / "sweep"
+    assert main(["sweep", *tasks, "--models", *models, "--seeds", "0", "--out", str(sweep_dir)]) == 0
+    cells = sorted(p for p in (sweep_dir / "runs").iterdir() if p.is_dir())
+    assert len(cells) == 6
     capsys.readouterr()
-    assert main(["rank", str(tmp_path / "runs"), "--out", str(tmp_path / "board"), "--n-bootstrap", "40",
+    for cell in cells:
+        assert main(["verify", str(cell)]) == 0
+        assert capsys.readouterr().out.startswith("MATCH")
+    assert main(["leaderboard", str(sweep_dir), "--out", str(tmp_path / "board"), "--n-bootstrap", "40",
                  "--seed", "1"]) == 0
     result = json.loads((tmp_path / "board" / "leaderboard.json").read_text())
     for i, task in enumerate(tasks):
+        got = result["tasks"][task]
+        assert got["resampled"] == "missions, then samples"
         folds = task_labels(get_task(task), None).folds
         labels = {f.name: f.labels for f in folds if not f.holdout}
         names = sorted(labels)
         ys = [labels[f].to_numpy(float) for f in names]
         scores = {}
         for model in models:
-            sub = json.loads((tmp_path / "runs" / f"{task}_{model}" / "submission.json").read_text())["predictions"]
+            sub = json.loads((sweep_dir / "runs" / f"{task}__{model}__seed0" / "submission.json").read_text())
             name = "control:confound" if model == "confound" else f"bench/{model}"
-            scores[name] = [np.array([sub[f][s] for s in labels[f].index]) for f in names]
+            scores[name] = [np.array([sub["predictions"][f][s] for s in labels[f].index]) for f in names]
         rng = np.random.default_rng(1 + i)
         scores["control:constant"] = [np.full(y.size, 0.5) for y in ys]
         scores["control:random"] = [rng.random(y.size) for y in ys]
         scores["control:perfect"] = [y.copy() for y in ys]
         draws = brute_force_draws(ys, scores, 40, 1 + i)
         observed = {m: np.mean([roc_auc_score(y, s) for y, s in zip(ys, scores[m])]) for m in scores}
-        rows, _ = brute_force_board(observed, draws)
-        for r in result["tasks"][task]["rows"]:
+        rows, pairs = brute_force_board(observed, draws)
+        assert {r["model"] for r in got["rows"]} == set(observed)
+        for r in got["rows"]:
+            assert r["value"] == pytest.approx(observed[r["model"]], abs=1e-12)
             assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
                 tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
+        for p in got["pairs"]:
+            assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
+    assert {r["model"] for r in result["aggregate"]["rows"]} >= {"bench/pca_lr", "bench/rf", "control:confound"}
+    md = (tmp_path / "board" / "leaderboard.md").read_text()
+    assert "## Sweep: mean ± std over seeds" in md and "rank 95% interval" in md and "tie group" in md
+
+def test_sweep_cells_keep_records_so_the_board_resamples_samples(tmp_path, capsys):
+    """`bench sweep` writes record.json + submission.json per (task, model, seed): every record verifies as
+    MATCH, and `bench leaderboard SWEEP` resamples samples within missions, equal to the brute-force loop
+    on the submissions (two seeds of a model: the mean over seeds, as documented)."""
+    from bench.loaders.genelab.labels import task_labels
+    from bench.record import verify_record
+    from bench.tasks import get_task
+
+    task, sweep_dir = "A6_eye_hallmark", tmp_path / "sweep"
+    assert main(["sweep", task, "--models", "pca_lr", "random", "--seeds", "0", "1", "--out", str(sweep_dir)]) == 0
+    cells = sorted(p for p in (sweep_dir / "runs").iterdir() if p.is_dir())
+    assert [c.name for c in cells] == [f"{task}__{m}__seed{s}" for m in ("pca_lr", "random") for s in (0, 1)]
+    for cell in cells:
+        assert {p.name for p in cell.iterdir()} == {"record.json", "submission.json"}
+        assert verify_record(cell).status == "MATCH"
+        assert json.loads((cell / "record.json").read_text())["command"][:2] == ["bench", "sweep"]
+    capsys.readouterr()
+    assert main(["leaderboard", str(sweep_dir), "--out", str(tmp_path / "board"), "--n-bootstrap", "40",
+                 "--seed", "2"]) == 0, capsys.readouterr().err
+    got = json.loads((tmp_path / "board" / "leaderboard.json").read_text())["tasks"][task]
+    assert got["resampled"] == "missions, then samples"
+    labels = {f.name: f.labels for f in task_labels(get_task(task), None).folds if not f.holdout}
+    names = sorted(labels)
+    ys = [labels[f].to_numpy(float) for f in names]
+    scores = {}
+    for model, name in (("pca_lr", "bench/pca_lr"), ("random", "control:random")):
+        subs = [json.loads((sweep_dir / "runs" / f"{task}__{model}__seed{s}" / "submission.json").read_text())
+                ["predictions"] for s in (0, 1)]
+        scores[name] = [np.array([[sub[f][s] for s in labels[f].index] for sub in subs]) for f in names]
+    scores["control:constant"] = [np.full(y.size, 0.5) for y in ys]
+    scores["control:perfect"] = [y.copy() for y in ys]
+    draws = brute_force_draws(ys, scores, 40, 2)
+    observed = {m: np.mean([np.mean([roc_auc_score(y, s) for s in np.atleast_2d(sc)]) for y, sc in zip(ys, scores[m])])
+                for m in scores}
+    rows, pairs = brute_force_board(observed, draws)
+    assert {r["model"] for r in got["rows"]} == set(observed)
+    for r in got["rows"]:
+        assert r["value"] == pytest.approx(observed[r["model"]], abs=1e-12)
+        assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
+            tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
+    for p in got["pairs"]:
+        assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
+    # one verb: the sweep's mean ± std over seeds (hand-computed from the run files) joined into the same rows
+    runs = {m: [json.loads((sweep_dir / "runs" / f"{task}__{m}__seed{s}.json").read_text())["value"] for s in (0, 1)]
+            for m in ("pca_lr", "random")}
+    with open(tmp_path / "board" / "leaderboard.csv", newline="") as fh:
+        table = {(r["scope"], r["model"]): r for r in csv.DictReader(fh)}
+    for model, name in (("pca_lr", "bench/pca_lr"), ("random", "control:random")):
+        row = table[(task, name)]
+        assert float(row["mean"]) == pytest.approx(statistics.mean(runs[model]), abs=1e-12)
+        assert float(row["std"]) == pytest.approx(statistics.stdev(runs[model]), abs=1e-12)
+        assert row["n_seeds"] == "2" and row["seeds"] == "0 1" and row["rank_lower"] and row["tie_group"]
+    assert table[(task, "control:perfect")]["mean"] == ""  # a generated control has no sweep runs
+    md = (tmp_path / "board" / "leaderboard.md").read_text()
+    assert "## Sweep: mean ± std over seeds" in md and "rank 95% interval" in md and "SYNTHETIC" in md
+    assert {p.name for p in (tmp_path / "board").iterdir()} == {"leaderboard.md", "leaderboard.csv",
+                                                                "leaderboard.json", "leaderboard.png", "ranks.png"}
+
+
+def test_rank_is_a_hidden_alias_of_leaderboard(sweep, tmp_path, capsys):
+    root, data, _ = sweep
+    outputs = {}
+    for verb in ("leaderboard", "rank"):
+        out = tmp_path / verb
+        assert main([verb, str(root / "runs"), "--data-dir", str(data), "--out", str(out), "--n-bootstrap", "20"]) == 0
+        outputs[verb] = capsys.readouterr().out.replace(str(out), "OUT")
+    assert outputs["rank"] == outputs["leaderboard"] and "rank 95% interval" in outputs["rank"]
+    assert (tmp_path / "rank" / "leaderboard.json").read_text() == (tmp_path / "leaderboard" / "leaderboard.json").read_text()

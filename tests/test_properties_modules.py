@@ -13,9 +13,9 @@ import evaluate
 import numpy as np
 import pytest
 from hypothesis import strategies as st
-from property_helpers import bad_scalars, clear_error_or_result, fast_and_thorough, finite_scores, same_float
-from scipy.spatial.distance import pdist, squareform
-from sklearn.metrics import accuracy_score, f1_score, roc_auc_score, silhouette_score
+from property_helpers import (bad_scalars, clear_error_or_result, exact_silhouette_and_tolerance, fast_and_thorough,
+                              finite_scores, same_float)
+from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
 METRICS = Path(__file__).resolve().parents[1] / "metrics"
 NO_STATS = {"n_bootstrap": 0, "n_permutations": 0}
@@ -266,14 +266,6 @@ def sc_embeddings(draw):
     return rows, labels
 
 
-def _gram_rounding(X, distances) -> float:
-    """Bound of the float64 rounding of distances from the Gram expansion |x|^2 - 2xy + |y|^2 (used by
-    the module, as by scib-metrics), relative to the smallest distance: 8 eps max|x|^2 / min d."""
-    if X.size == 0 or not np.any(distances > 0):
-        return 0.0
-    return 8 * np.finfo(np.float64).eps * float(np.max(np.sum(X * X, axis=1))) / float(np.min(distances[distances > 0]))
-
-
 def _check_silhouette_module(data):
     rows, labels = data
     out, exc = clear_error_or_result(
@@ -283,11 +275,9 @@ def _check_silhouette_module(data):
         return
     X = np.asarray(rows, dtype=np.float64)
     if len(np.unique(X, axis=0)) == len(X):
-        # exact pairwise distances (scipy) into sklearn's silhouette: sklearn's own euclidean path uses the
-        # |x|^2 - 2xy + |y|^2 expansion, which loses ~1e-8 near coincident points (seen with sklearn 1.3)
-        distances = pdist(X)
-        exact = silhouette_score(squareform(distances), labels, metric="precomputed")
-        assert out["silhouette_score"] == pytest.approx(exact, abs=1e-9 + _gram_rounding(X, distances))
+        # sklearn over exact (scipy) distances; sklearn's own euclidean path loses ~1e-8 near coincident points
+        exact, tolerance = exact_silhouette_and_tolerance(X, labels)
+        assert out["silhouette_score"] == pytest.approx(exact, abs=tolerance)
 
 
 test_silhouette_module_equals_sklearn, test_silhouette_module_equals_sklearn_thorough = fast_and_thorough(

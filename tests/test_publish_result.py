@@ -136,7 +136,7 @@ def test_readme_results_section_commands_parse_with_the_real_cli():
     section = text[text.index("## Results you can check"):text.index("## Publishing and adding a new split")]
     block = section.split("```bash\n", 1)[1].split("```", 1)[0]
     cmds = [shlex.split(line.split("#")[0])[1:] for line in block.splitlines() if line.startswith("bench ")]
-    assert [c[0] for c in cmds] == ["evaluate", "verify", "run", "rank", "publish-result", "push"]
+    assert [c[0] for c in cmds] == ["evaluate", "verify", "run", "leaderboard", "publish-result", "push"]
     parser = build_parser()
     for argv in cmds:
         assert parser.parse_args(argv).handler is not None, argv

@@ -217,3 +217,31 @@ def test_evaluate_report_folder_holds_a_verifiable_record(tmp_path, capsys):
     capsys.readouterr()
     assert {"record.json", "predictions.json", "results.json"} <= {p.name for p in (tmp_path / "report").iterdir()}
     assert verify_record(tmp_path / "report", data_dir=data).status == "MATCH"
+
+
+def _files_text(folder: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in sorted(folder.rglob("*"))
+                     if p.is_file() and p.suffix in (".json", ".tsv", ".csv", ".md", ".txt"))
+
+
+def test_evaluate_outputs_hold_no_absolute_path(tmp_path, capsys):
+    """results.json, the report folder and the record name the labels' origin as portable text, never tmp paths."""
+    from bench.loaders.genelab.labels import task_labels
+    from bench.metrics.genelab.submission import evaluate_submission
+    from bench.tasks import get_task
+
+    data = _layout(tmp_path / "data")
+    sub = tmp_path / "sub.json"
+    sub.write_text(json.dumps({"task_id": "A5", "model_name": "m1", "predictions": _predictions()}))
+    assert main(["evaluate", "A5_skin", str(sub), "--data-dir", str(data), "--json", str(tmp_path / "results.json"),
+                 "--out", str(tmp_path / "report"), "--record", str(tmp_path / "rec"), "--n-bootstrap", "20",
+                 "--n-permutations", "20"]) == 0
+    assert "statistics   seed 42, 20 bootstrap, 20 permutations, rng default" in capsys.readouterr().out
+    written = (tmp_path / "results.json").read_text() + _files_text(tmp_path / "report") + _files_text(tmp_path / "rec")
+    assert str(tmp_path) not in written and "/tmp" not in written
+    spec = get_task("A5_skin")
+    res = evaluate_submission(sub, spec, labels=task_labels(spec, data), n_bootstrap=20, n_permutations=20)
+    assert "labels_root" not in res and res["submission"]["path"] == "sub.json"
+    assert json.loads((tmp_path / "rec" / "record.json").read_text())["dataset"]["origin"] == "local"
+    assert json.loads((tmp_path / "results.json").read_text())["settings"]["labels_origin"] == "local"
+    assert str(tmp_path) not in json.dumps(res, default=str)

@@ -42,6 +42,7 @@ SEED_COMMANDS = [
     (["simulate", "A5_skin", "--seed"], "--seed"),
     (["sweep", "A5_skin", "--models", "lr", "--out", "sw", "--seeds", "0"], "--seeds"),
     (["rank", "x", "--out", "rk", "--seed"], "--seed"),
+    (["leaderboard", "x", "--out", "lb", "--seed"], "--seed"),
     (["build", "geometa_human", "--out", "r", "--expression", "synthetic", "--expression-seed"], "--expression-seed"),
     (["evaluate-embedding", "e.npy", "--obs", "o.csv", "--label-key", "c", "--seed"], "--seed"),
     (["geometa", "build", "geometa_human", "--out", "r", "--seed"], "--seed"),

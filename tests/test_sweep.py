@@ -14,7 +14,7 @@ import pytest
 
 from bench.cli import main
 from bench.errors import BenchError
-from bench.leaderboard import collect_runs, leaderboard_rows, write_leaderboard
+from bench.leaderboard import build_board, collect_runs, leaderboard_rows, write_board
 from bench.scheduler import scheduler
 from bench.sweep import RUNS, Cell, plan_cells, run_cell, run_sweep
 
@@ -49,13 +49,18 @@ def test_sweep_is_resumable_and_a_failed_run_does_not_stop_the_others(tmp_path, 
         first = run_sweep(good + [bad], tmp_path)
     assert first["done"] == good and [c for c, _ in first["failed"]] == [bad]
     assert "FAILED A6_eye_hallmark · random · seed 2" in capsys.readouterr().out
-    assert sorted(p.name for p in (tmp_path / RUNS).iterdir()) == [c.file_name for c in good]
+    assert sorted(p.name for p in (tmp_path / RUNS).iterdir()) == sorted([c.file_name for c in good] +
+                                                                         [c.stem for c in good])
     stored = json.loads((tmp_path / RUNS / good[0].file_name).read_text())
     rerun = json.loads(json.dumps(run_cell(good[0])))
+    assert set(rerun.pop("files")) == {"submission.json", "record.json"}  # written into runs/<stem>/
     assert stored.pop("seconds") > 0 and rerun.pop("seconds") > 0
     assert stored == rerun  # deterministic: the same result when rerun
     again = run_sweep(good, tmp_path)
     assert again["skipped"] == good and again["done"] == []
+    (tmp_path / RUNS / good[1].stem / "record.json").unlink()  # a run without its record (older sweep) is rerun
+    assert run_sweep(good, tmp_path)["done"] == [good[1]]
+    assert (tmp_path / RUNS / good[1].stem / "record.json").is_file()
     changed = Cell(good[0].task, "f" * 64, good[0].model, good[0].seed)  # a changed spec is not "finished"
     assert run_sweep([changed], tmp_path)["failed"]
 
@@ -64,11 +69,14 @@ def test_leaderboard_mean_std_and_verdict_by_hand(tmp_path):
     write_runs(tmp_path / "s1", [fake_run("T1", "rf", 0, 0.8, "GO"), fake_run("T1", "rf", 1, 0.6, "NO-GO")])
     write_runs(tmp_path / "s2", [fake_run("T1", "rf", 2, 0.7, "GO"), fake_run("T1", "random", 0, 0.5, "NO-GO"),
                                  fake_run("T1", "rf", 0, 0.8, "GO")])  # a duplicate of s1's run is merged
-    board = write_leaderboard([tmp_path / "s1", tmp_path / "s2"], tmp_path / "board")
-    rf = next(r for r in board["rows"] if r["model"] == "rf")
+    board = build_board([tmp_path / "s1", tmp_path / "s2"])
+    assert board["significance"] is None and "neither predictions nor per-fold values" in board["why_not"]
+    write_board(board, tmp_path / "board")
+    rf = next(r for r in board["sweep"] if r["model"] == "rf")
     assert rf["mean"] == pytest.approx(0.7) and rf["std"] == pytest.approx(0.1)  # sd of 0.8, 0.6, 0.7
     assert rf["n_seeds"] == 3 and rf["verdict"] == "GO 2/3"
-    assert {p.name for p in (tmp_path / "board").iterdir()} == {"leaderboard.csv", "leaderboard.md", "leaderboard.png"}
+    assert {p.name for p in (tmp_path / "board").iterdir()} == {"leaderboard.csv", "leaderboard.md", "leaderboard.json",
+                                                                "leaderboard.png"}
     md = (tmp_path / "board" / "leaderboard.md").read_text()
     assert "| T1 | rf | 0.700 ± 0.100 | 3 | GO 2/3 |" in md and "SYNTHETIC" in md
     assert (tmp_path / "board" / "leaderboard.png").read_bytes()[:4] == b"\x89PNG"
@@ -97,7 +105,12 @@ def test_a_run_gives_the_same_floats_serial_and_on_a_cluster():
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0", silence_logs=50) as cluster:
         with distributed.Client(cluster) as client:
             remote = client.submit(run_cell, cell).result()
-    assert {k: v for k, v in remote.items() if k != "seconds"} == {k: v for k, v in serial.items() if k != "seconds"}
+    assert {k: v for k, v in remote.items() if k not in ("seconds", "files")} == \
+        {k: v for k, v in serial.items() if k not in ("seconds", "files")}
+    for got in (remote, serial):  # the cell's record: same predictions (sha256) and value; runtime/time differ
+        assert got["files"]["submission.json"]["predictions"] == serial["files"]["submission.json"]["predictions"]
+        assert got["files"]["record.json"]["predictions"] == serial["files"]["record.json"]["predictions"]
+        assert got["files"]["record.json"]["value"] == serial["files"]["record.json"]["value"]
 
 
 @pytest.mark.dask

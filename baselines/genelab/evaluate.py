@@ -7,7 +7,7 @@ import time
 
 from bench.baselines.genelab import scoring
 from bench.baselines.report import Result, provenance
-from bench.loaders.genelab.labels import task_labels
+from bench.loaders.genelab.labels import labels_origin, task_labels
 from bench.loaders.repo import is_built_repo
 from bench.metrics.genelab.submission import check_scorable, evaluate_submission, read_submission
 from bench.record import PREDICTIONS_FILE, canonical_predictions, dataset_info, evaluated_labels, evaluation_alarms, \
@@ -31,20 +31,23 @@ def evaluate(spec, predictions, *, data_dir=None, include_holdout: bool = False,
     record: ``record.json`` + ``predictions.json`` in the report folder (``--out``)."""
     started = time.perf_counter()
     check_scorable(spec)
-    res = evaluate_submission(predictions, spec, labels=task_labels(spec, data_dir), include_holdout=include_holdout,
+    task = task_labels(spec, data_dir)  # read once: the scores and the record use the same labels
+    res = evaluate_submission(predictions, spec, labels=task, include_holdout=include_holdout,
                               n_bootstrap=n_bootstrap, n_permutations=n_permutations, seed=seed, rng=rng)
+    res["labels_origin"] = labels_origin(spec, task, given=data_dir is not None)
     evaluation = {"per_fold": res["per_fold"], "summary": res["summary"], "thresholds": res["thresholds"],
                   "transfer_pattern": res.get("transfer_pattern"),
-                  "settings": {"category": "B" if res["category"] == "B" else "A"}}
+                  "settings": {"category": "B" if res["category"] == "B" else "A",
+                               **{k: res[k] for k in ("seed", "n_bootstrap", "n_permutations", "rng")}}}
     sub = res["submission"]
     submitted = read_submission(predictions).predictions
-    labels = evaluated_labels(spec, res["folds_evaluated"], res["labels_root"])  # the root already resolved
+    labels = evaluated_labels(spec, res["folds_evaluated"], task.root)
     alarms = [a.to_dict() for a in evaluation_alarms(res, labels, submitted)]
     model = {"id": model_id or sub["model_name"], "revision": model_revision, "pretraining_corpus": pretraining_corpus,
              "description": sub["model_description"] or None}
     record = genelab_record(spec, res, predictions=submitted, labels=labels, model=model,
                             dataset=dataset_info(spec, synthetic=res["synthetic"],
-                                                 built_repo=is_built_repo(res["labels_root"])),
+                                                 built_repo=is_built_repo(task.root)),
                             alarms=alarms, runtime_seconds=time.perf_counter() - started, command=command)
     evaluated = set(res["folds_evaluated"])
     canonical = {f: s for f, s in canonical_predictions(submitted).items() if f in evaluated}
@@ -58,7 +61,7 @@ def evaluate(spec, predictions, *, data_dir=None, include_holdout: bool = False,
                   "submission_date": sub["submission_date"], "task_id": sub["task_id"],
                   "upstream_id": spec.upstream_id, "category": res["category"], "statistics": res["statistics"],
                   "rng": res["rng"], "n_bootstrap": res["n_bootstrap"], "n_permutations": res["n_permutations"],
-                  "include_holdout": res["include_holdout"], "folds_evaluated": res["folds_evaluated"],
+                  "include_holdout": res["include_holdout"], "labels_origin": res["labels_origin"], "folds_evaluated": res["folds_evaluated"],
                   "ignored_holdout_folds": res["ignored_holdout_folds"], "thresholds": res["thresholds"],
                   "alarms": alarms},
         files={"record.json": record,

@@ -151,7 +151,7 @@ def run_record(spec, results: dict, sub: dict) -> dict:
     return genelab_record(
         spec, results, predictions=sub["predictions"], labels=labels,
         model={"id": f"bench/{model}", "revision": __version__, "pretraining_corpus": None,
-               "description": sub["model_description"]},
+               "description": sub["model_description"], "seed": results.get("seed")},
         dataset=dataset_info(spec, synthetic=bool(results.get("synthetic"))), alarms=alarms,
         runtime_seconds=results.get("_runtime_seconds"), predictions_file="submission.json")
 

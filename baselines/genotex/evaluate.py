@@ -4,21 +4,29 @@ bench's synthetic root), with the upstream eval.py rules; one :class:`bench.base
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from bench.baselines.genotex.run import BRIEF_COLUMNS, analysis_table
 from bench.baselines.report import Result, format_table, provenance, sha256_tree, summary
 from bench.errors import BenchError
+from bench.family_records import GTA_FOLDER, genotex_record
 from bench.loaders import genotex as gl
 from bench.loaders.genotex.synthetic import build_genotex_root
 from bench.baselines.genotex import folders as ev
+from bench.metrics.alarms import gene_universe_alarm
 
 PARTS = ("selection", "preprocessing", "analysis")
+#: A trait whose predicted genes are less than this share genes of its data raises the gene_universe alarm.
+GENE_OVERLAP = 0.9
 PART_OF_TASK = {"genotex_selection": "selection", "genotex_preprocessing": "preprocessing"}
 
 
@@ -75,9 +83,43 @@ TITLES = {"selection": "Dataset filtering and selection", "preprocessing": "Prep
           "analysis": "Statistical analysis (compat={compat})"}
 
 
+def trait_genes(ref_dir: Path, trait: str) -> set[str] | None:
+    """The genes of a trait's data: the row ids of the reference's ``preprocess/<trait>/gene_data/*.csv``
+    (None when the reference has no gene data for the trait)."""
+    folder = Path(ref_dir) / "preprocess" / trait / "gene_data"
+    tables = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    if not tables:
+        return None
+    return {str(g) for path in tables for g in pd.read_csv(path, usecols=[0]).iloc[:, 0].dropna()}
+
+
+def gene_universe_alarms(pred_dir: Path, ref_dir: Path, traits=None) -> list[dict]:
+    """Per trait, the predicted significant genes against the genes of the trait's data: an alarm when
+    fewer than :data:`GENE_OVERLAP` of them are (symbols vs Ensembl ids, another organism, another trait's genes)."""
+    regress = Path(pred_dir) / "regress"
+    alarms = []
+    for tdir in sorted(p for p in regress.iterdir() if p.is_dir()) if regress.is_dir() else []:
+        if traits and tdir.name not in traits:
+            continue
+        universe = trait_genes(ref_dir, tdir.name)
+        predicted = []
+        for path in sorted(tdir.glob("significant_genes*.json")):
+            try:
+                predicted += gl.read_significant_genes(path)
+            except BenchError:
+                continue  # reported by the evaluator
+        if universe is not None and predicted:
+            alarms += [a.to_dict() for a in gene_universe_alarm(
+                predicted, universe, what=f"trait {tdir.name}: predicted significant genes", min_overlap=GENE_OVERLAP)]
+    return alarms
+
+
 def evaluate(spec, predictions, *, data_dir=None, ref=None, parts=None, subtasks=ev.SUBTASKS, compat: str = "v2",
-             task_info=None, seed: int = 42) -> Result:
-    """Score the output folder ``predictions`` against ``ref`` (default: the data source's output/)."""
+             task_info=None, seed: int = 42, command=None) -> Result:
+    """Score the output folder ``predictions`` against ``ref`` (default: the data source's output/); the
+    Result carries the gene-universe alarms and the verifiable record (``record.json`` + the scored part
+    folder, ``regress/`` or ``preprocess/``)."""
+    started = time.perf_counter()
     pred = Path(predictions)
     if not pred.is_dir():
         raise BenchError(f"PREDICTIONS: folder not found: {pred} (expected a GenoTEX output folder with "
@@ -89,6 +131,14 @@ def evaluate(spec, predictions, *, data_dir=None, ref=None, parts=None, subtasks
         info = Path(task_info) if task_info else (ref_dir.resolve().parent / "metadata" / "task_info.json")
         scored = score_parts(pred, ref_dir, parts=parts, task_info_path=info, subtasks=subtasks, compat=compat,
                              traits=traits)
+        alarms = gene_universe_alarms(pred, ref_dir, traits) if "analysis" in parts else []
+        record = None
+        if spec is not None and len({GTA_FOLDER[p] for p in parts}) == 1:
+            record = genotex_record(
+                spec, scored=scored, settings={"compat": compat, "subtasks": list(subtasks), "traits": traits},
+                pred_dir=pred, ref_dir=ref_dir, primary=spec.metric.get("primary", "f1"),
+                model={"id": pred.name}, synthetic=synthetic, origin="synthetic:genotex-seed42" if synthetic else "local",
+                alarms=alarms, runtime_seconds=time.perf_counter() - started, command=command)
     tables = {part: analysis_table(res["results"], columns=metric_columns(res["results"]))
               for part, res in scored.items()}
     texts = [format_table(analysis_table(res["results"], columns=BRIEF_COLUMNS if part == "analysis"
@@ -96,13 +146,17 @@ def evaluate(spec, predictions, *, data_dir=None, ref=None, parts=None, subtasks
                           title=TITLES[part].format(compat=compat), digits=2)
              for part, res in scored.items()]
     notes = [w for res in scored.values() for w in res.get("warnings", [])]
+    notes += [f"alarm [{a['id']}] {a['message']}" for a in alarms]
     primary = spec.metric.get("primary") if spec is not None else "f1"
     task = spec.name if spec is not None else "genotex"
     files = {"analysis.png": plot_analysis(scored["analysis"]["results"])} if "analysis" in scored else {}
+    if record is not None:
+        folder = record["predictions"]["file"]
+        files.update({"record.json": record, folder: functools.partial(copy_folder, pred / folder)})
     return Result(
         task=task, family="genotex",
         summary=summary(primary, headline(scored, primary), **{part: res["results"] for part, res in scored.items()}),
-        settings={"parts": parts, "compat": compat, "subtasks": list(subtasks), "traits": traits},
+        settings={"parts": parts, "compat": compat, "subtasks": list(subtasks), "traits": traits, "alarms": alarms},
         tables={**tables, **{f"{part}_per_problem": res["per_problem"] for part, res in scored.items()
                             if res.get("per_problem")}},
         files=files, notes=notes, text="\n\n".join(texts),
@@ -110,6 +164,11 @@ def evaluate(spec, predictions, *, data_dir=None, ref=None, parts=None, subtasks
                               origin="synthetic:genotex-seed42" if synthetic else "local", data_dir=data_dir,
                               inputs={"predictions": sha256_tree(pred)}),
     )
+
+
+def copy_folder(source: Path, target: Path) -> None:
+    """Copy the scored output folder (never move the user's files)."""
+    shutil.copytree(source, target)
 
 
 def metric_columns(results: dict) -> list[str]:

@@ -4,11 +4,13 @@ one :class:`bench.baselines.report.Result` whose files hold the upstream ``regre
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 from bench.baselines.genotex.models import MODELS, solve_problems, write_regress
 from bench.baselines.report import Result, format_table, provenance, summary
 from bench.errors import BenchError
+from bench.family_records import bench_model, genotex_record
 from bench.loaders import genotex as gl
 from bench.loaders.genotex.synthetic import build_genotex_root
 from bench.baselines.genotex import folders as ev
@@ -49,6 +51,7 @@ def run(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | N
                          f"use `bench evaluate {spec.name} OUTPUT_DIR` on your outputs")
     if model not in MODELS:
         raise BenchError(f"unknown model {model!r} for task {spec.name}; choices: {', '.join(MODELS)}")
+    started = time.perf_counter()
     synthetic = data_dir is None
     with tempfile.TemporaryDirectory(prefix="bench-genotex-") as scratch:
         root = Path(data_dir) if data_dir is not None else build_genotex_root(Path(scratch) / "root", seed=seed)
@@ -56,8 +59,15 @@ def run(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | N
         log, docs = solve_problems(root, traits=traits, model=model, seed=seed, limit=limit_folds)
         write_regress(docs, Path(scratch) / "pred" / "regress")
         ref = gl.root_paths(root)["regress"]
-        analysis = {compat: ev.evaluate_analysis(Path(scratch) / "pred", ref.parent, compat=compat, traits=traits)
-                    ["results"] for compat in ("v2", "bench")} if ref.is_dir() else {}
+        scored = {compat: ev.evaluate_analysis(Path(scratch) / "pred", ref.parent, compat=compat, traits=traits)
+                  for compat in ("v2", "bench")} if ref.is_dir() else {}
+        analysis = {compat: res["results"] for compat, res in scored.items()}
+        record = genotex_record(
+            spec, scored={"analysis": scored["v2"]}, settings={"compat": "v2", "subtasks": [], "traits": traits},
+            pred_dir=Path(scratch) / "pred", ref_dir=ref.parent, primary=spec.metric.get("primary", "f1"),
+            model=bench_model(model, MODELS[model], seed), synthetic=synthetic,
+            origin=f"synthetic:genotex-seed{seed}" if synthetic else "local",
+            runtime_seconds=time.perf_counter() - started) if scored else None
     lines = [f"{spec.name} / {model}: solved {len(log['solved'])}, skipped {len(log['skipped'])} problems"
              + (" · SYNTHETIC data (bench's seeded GenoTEX generator; no --data-dir): these numbers say nothing "
                 "about real cohorts" if synthetic else "")]
@@ -73,7 +83,7 @@ def run(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | N
         tables={"solved": log["solved"], "skipped": log["skipped"],
                 **{f"analysis_{compat}": analysis_table(res, columns=list(next(iter(res.values()), {})))
                    for compat, res in analysis.items()}},
-        files={"regress": lambda path: write_regress(docs, path)},
+        files={"regress": lambda path: write_regress(docs, path), **({"record.json": record} if record else {})},
         text="\n\n".join(lines),
         provenance=provenance(spec, seed=seed, synthetic=synthetic,
                               origin=f"synthetic:genotex-seed{seed}" if synthetic else "local", data_dir=data_dir),

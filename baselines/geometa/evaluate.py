@@ -10,6 +10,7 @@ ids); predictions for other samples are ignored and counted in a note.
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,18 +19,21 @@ import pandas as pd
 from bench.baselines.geometa.run import target_rows
 from bench.baselines.report import Result, provenance, summary
 from bench.errors import BenchError
+from bench.family_records import GEOMETA_PREDICTIONS, as_text, geometa_record
 from bench.loaders.geometa import load_label_tables, target_column
 from bench.metrics.geometa import geometa_f1
 from bench.tasks import TaskSpec
 
 
-def evaluate(spec: TaskSpec, predictions, *, data_dir=None, seed: int | None = None) -> Result:
-    """Score ``predictions`` (CSV path) for every target of ``spec`` on its official test split."""
+def evaluate(spec: TaskSpec, predictions, *, data_dir=None, seed: int | None = None, command=None) -> Result:
+    """Score ``predictions`` (CSV path) for every target of ``spec`` on its official test split; the
+    Result carries the verifiable record (``record.json`` + ``predictions.json`` keyed by target and GSM id)."""
+    started = time.perf_counter()
     path = Path(predictions)
     submitted = read_predictions(path)
     test = official_test(spec, data_dir)
     targets = [spec.params["target"]] if spec.params.get("target") else list(spec.params["targets"])
-    results, notes = {}, []
+    results, notes, keyed, truth = {}, [], {}, {}
     for target in targets:
         column = target_column(spec, target)
         predicted = prediction_column(submitted, path, column, target)
@@ -38,6 +42,8 @@ def evaluate(spec: TaskSpec, predictions, *, data_dir=None, seed: int | None = N
         y_pred = aligned_predictions(rows["GSM_ID"], predicted, path, predicted.name)
         results[target] = {**geometa_f1(rows[column].astype(str).tolist(), y_pred, compat="leaderboard"),
                            "n_test": len(rows), "column": column, "excluded_values": exclude}
+        keyed[target] = dict(zip(rows["GSM_ID"].astype(str), y_pred))
+        truth[target] = dict(zip(rows["GSM_ID"].astype(str), rows[column].astype(str)))
     extra = sorted(set(submitted["GSM_ID"]) - set(test["GSM_ID"]))
     if extra:
         notes.append(f"{len(extra)} prediction row(s) for samples outside the test split ignored: "
@@ -54,6 +60,9 @@ def evaluate(spec: TaskSpec, predictions, *, data_dir=None, seed: int | None = N
         tables={"per_class": [{"target": t, "class": c, "support": r["support"][c], "f1": r["per_class_f1"][c]}
                               for t, r in results.items() for c in r["support"]]},
         notes=notes,
+        files={GEOMETA_PREDICTIONS: as_text(keyed), "record.json": geometa_record(
+            spec, predictions=keyed, labels=truth, model={"id": path.stem}, synthetic=False, origin="local",
+            runtime_seconds=time.perf_counter() - started, command=command)},
         provenance=provenance(spec, seed=seed, synthetic=False, origin="local", data_dir=data_dir,
                               inputs={"predictions": path}),
     )

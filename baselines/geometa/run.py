@@ -4,6 +4,7 @@ with the leaderboard-style table, per-target predictions and a per-class F1 plot
 from __future__ import annotations
 
 import hashlib
+import time
 import warnings
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from bench.baselines.geometa.models import (MIN_EXPRESSED_FRACTION, MODELS, N_TO
                                             synthetic_expression, top_variance_genes)
 from bench.baselines.report import Result, format_table, provenance, summary
 from bench.errors import BenchError
+from bench.family_records import GEOMETA_PREDICTIONS, as_text, bench_model, geometa_record
 from bench.loaders.geometa import archs4
 from bench.loaders.geometa import GeometaWarning, load_label_tables, target_column
 from bench.metrics.geometa import geometa_f1
@@ -35,6 +37,7 @@ def run(spec: TaskSpec, *, model: str, data_dir=None, seed: int = 42, limit_fold
     """Train ``model`` per target of ``spec`` (``limit_folds``: the first N targets) and score it."""
     if model not in MODELS:
         raise BenchError(f"unknown model {model!r} for task {spec.name}; choices: {', '.join(MODELS)}")
+    started = time.perf_counter()
     targets = ([spec.params["target"]] if spec.params.get("target") else list(spec.params["targets"]))[:limit_folds]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GeometaWarning)
@@ -82,6 +85,15 @@ def run(spec: TaskSpec, *, model: str, data_dir=None, seed: int = 42, limit_fold
     primary = spec.metric.get("primary", "macro_f1")
     values = {t: r[primary] for t, r in results.items()}
     files = {f"predictions_{t}.csv": frame for t, frame in predictions.items()}
+    if predictions:
+        keyed = {t: dict(zip(f["GSM_ID"].astype(str), f["y_pred"].tolist())) for t, f in predictions.items()}
+        files[GEOMETA_PREDICTIONS] = as_text(keyed)
+        files["record.json"] = geometa_record(
+            spec, predictions=keyed, labels={t: dict(zip(f["GSM_ID"].astype(str), f["y_true"].tolist()))
+                                             for t, f in predictions.items()},
+            model=bench_model(model, MODELS[model], seed), synthetic=synthetic,
+            origin=f"synthetic:geometa-archs4-seed{SYNTHETIC_SEED}" if synthetic else "local",
+            runtime_seconds=time.perf_counter() - started)
     if results:
         files["per_class_f1.png"] = plot_per_class_f1(spec.name, model, results, synthetic=synthetic,
                                                       fallback=split["kind"] != "official")

@@ -10,6 +10,8 @@ integration metrics.
 """
 from __future__ import annotations
 
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,12 @@ from bench.baselines.report import Result, format_table, provenance, summary
 from bench.baselines.singlecell.models import subtasks
 from bench.baselines.singlecell.run import primary_value, rows_text
 from bench.errors import BenchError, close_matches_hint
+from bench.family_records import SC_CELLS, SC_EMBEDDING, cells_table, singlecell_record
+from bench.metrics.alarms import gene_universe_alarm
 from bench.metrics.singlecell import score_embedding
+
+#: An .h5ad whose genes are less than this share genes of the task's data raises the gene_universe alarm.
+GENE_OVERLAP = 0.5
 
 
 def read_embedding(path: str | Path) -> np.ndarray:
@@ -52,8 +59,9 @@ def read_obs(path: str | Path) -> pd.DataFrame:
         raise BenchError(f"--obs: {path} is not a readable CSV ({exc})") from None
 
 
-def read_h5ad(path: Path, keys: list[str]) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    """``{key: adata.obsm[key]}`` and ``adata.obs`` of an .h5ad (anndata reads HDF5; nothing is unpickled)."""
+def read_h5ad(path: Path, keys: list[str]) -> tuple[dict[str, np.ndarray], pd.DataFrame, list[str]]:
+    """``{key: adata.obsm[key]}``, ``adata.obs`` (with its index as ``cell_id`` when obs has no such
+    column) and ``adata.var_names`` of an .h5ad (anndata reads HDF5; nothing is unpickled)."""
     import anndata  # optional extra: bench[singlecell]
 
     try:
@@ -69,8 +77,10 @@ def read_h5ad(path: Path, keys: list[str]) -> tuple[dict[str, np.ndarray], pd.Da
         raise BenchError(f"--obsm {missing[0]!r} is not in {path.name}.{close_matches_hint(missing[0], adata.obsm.keys())} "
                          f"obsm keys: {', '.join(adata.obsm.keys())}")
     embeddings = {k: check_matrix(np.asarray(adata.obsm[k]), f"--obsm {k!r} in {path.name}") for k in keys}
-    obs = adata.obs.astype(str).where(adata.obs.notna(), None).reset_index(drop=True)
-    return embeddings, obs
+    obs = adata.obs.astype(str).where(adata.obs.notna(), None)
+    if "cell_id" not in obs.columns:
+        obs.insert(0, "cell_id", [str(c) for c in adata.obs_names])
+    return embeddings, obs.reset_index(drop=True), [str(g) for g in adata.var_names]
 
 
 def obs_column(obs: pd.DataFrame, key: str, *, option: str, path) -> np.ndarray:
@@ -84,14 +94,15 @@ def obs_column(obs: pd.DataFrame, key: str, *, option: str, path) -> np.ndarray:
     return col.to_numpy(dtype=object)
 
 
-def read_inputs(predictions, *, obs=None, obsm=None) -> tuple[dict[str, np.ndarray], pd.DataFrame, str]:
-    """(embeddings by name, obs table, obs source name) from an .npy + --obs, or an .h5ad + --obsm."""
+def read_inputs(predictions, *, obs=None, obsm=None) -> tuple[dict[str, np.ndarray], pd.DataFrame, str, list | None]:
+    """(embeddings by name, obs table, obs source name, the .h5ad's genes or None) from an .npy + --obs,
+    or an .h5ad + --obsm."""
     path = Path(predictions)
     if path.suffix == ".h5ad":
         if obs is not None:
             raise BenchError("--obs is for an .npy embedding; an .h5ad carries its own obs table")
-        embeddings, table = read_h5ad(path, list(obsm or []))
-        return embeddings, table, path.name
+        embeddings, table, genes = read_h5ad(path, list(obsm or []))
+        return embeddings, table, path.name, genes
     if obsm:
         raise BenchError(f"--obsm needs an .h5ad file; {path.name} is not one (an .npy is scored with --obs)")
     if obs is None:
@@ -101,7 +112,41 @@ def read_inputs(predictions, *, obs=None, obsm=None) -> tuple[dict[str, np.ndarr
     if len(table) != len(X):
         raise BenchError(f"EMB.npy has {len(X)} rows but --obs {obs} has {len(table)} rows; "
                          "they must describe the same cells in the same order")
-    return {path.stem: X}, table, str(obs)
+    return {path.stem: X}, table, str(obs), None
+
+
+def cell_ids(table: pd.DataFrame) -> list[str]:
+    """Cell ids of the obs rows: its ``cell_id`` column, else its first column when unique (a saved
+    index), else the row numbers (``row0``, ``row1``, ...)."""
+    for column in (["cell_id"] if "cell_id" in table.columns else []) + list(table.columns[:1]):
+        values = table[column].astype(str)
+        if values.is_unique and table[column].notna().all():
+            return values.tolist()
+    return [f"row{i}" for i in range(len(table))]
+
+
+def data_genes(spec, data_dir) -> list[str] | None:
+    """The genes of the task's data (None when the data cannot be read here)."""
+    from bench.loaders.singlecell.source import read_source_anndata
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return [str(g) for g in read_source_anndata(spec, data_dir=data_dir).var_names]
+    except (BenchError, OSError, ImportError, KeyError, ValueError):
+        return None
+
+
+def gene_universe_alarms(spec, genes: list[str] | None, data_dir) -> list[dict]:
+    """The .h5ad's genes against the task data's: an alarm when fewer than half are genes of the data
+    (another identifier type or organism; an embedding of other data)."""
+    if not genes or spec is None:
+        return []
+    universe = data_genes(spec, data_dir)
+    if universe is None:
+        return []
+    return [a.to_dict() for a in gene_universe_alarm(genes, universe, what=f"genes (var_names) of the .h5ad",
+                                                     min_overlap=GENE_OVERLAP)]
 
 
 def score(name: str, X, labels, batches, *, tasks, seed: int) -> list[dict]:
@@ -127,8 +172,10 @@ def side_by_side(results: dict[str, list[dict]]) -> list[dict]:
 
 
 def evaluate(spec, predictions, *, obs=None, obsm=None, label_key: str | None = None, batch_key: str | None = None,
-             tasks=None, seed: int = 42) -> Result:
-    """Score every embedding of ``predictions`` on the task's metrics (or ``tasks``)."""
+             tasks=None, seed: int = 42, data_dir=None, command=None) -> Result:
+    """Score every embedding of ``predictions`` on the task's metrics (or ``tasks``). With one
+    embedding the Result carries its verifiable record (``record.json``, ``embedding.npy``, ``obs.csv``)."""
+    started = time.perf_counter()
     label_key = label_key or (spec.label.get("column") if spec is not None else None)
     if not label_key:
         raise BenchError("--label-key is required (the obs column with the cell labels)")
@@ -139,7 +186,8 @@ def evaluate(spec, predictions, *, obs=None, obsm=None, label_key: str | None = 
             raise BenchError(f"task {spec.name} scores perturbation predictions, not embeddings; use `bench run "
                              f"{spec.name} --model control_median` (no evaluate input format yet)")
         tasks = [k for k in dict.fromkeys(kinds) if k != "integration" or batch_key]
-    embeddings, table, obs_name = read_inputs(predictions, obs=obs, obsm=obsm)
+    embeddings, table, obs_name, genes = read_inputs(predictions, obs=obs, obsm=obsm)
+    alarms = gene_universe_alarms(spec, genes, data_dir)
     labels = obs_column(table, label_key, option="--label-key", path=obs_name)
     batches = obs_column(table, batch_key, option="--batch-key", path=obs_name) if batch_key else None
     results = {name: score(name, X, labels, batches, tasks=tasks, seed=seed) for name, X in embeddings.items()}
@@ -147,6 +195,16 @@ def evaluate(spec, predictions, *, obs=None, obsm=None, label_key: str | None = 
     values = {name: primary_value(rows, metric) for name, rows in results.items()}
     single = len(results) == 1
     inputs = {"predictions": Path(predictions)} | ({"obs": Path(obs)} if obs is not None else {})
+    files, notes = {}, [f"alarm [{a['id']}] {a['message']}" for a in alarms]
+    if single and spec is not None:
+        (name, X), = embeddings.items()
+        cells = cells_table(cell_ids(table), labels, batches, label_key, batch_key)
+        files = {SC_EMBEDDING: np.asarray(X), SC_CELLS: cells, "record.json": singlecell_record(
+            spec, X=np.asarray(X), cells=cells, rows=results[name], tasks=tasks, seed=seed, label_key=label_key,
+            batch_key=batch_key, metric=metric, model={"id": name}, synthetic=False, origin="local", alarms=alarms,
+            runtime_seconds=time.perf_counter() - started, command=command)}
+    elif not single:
+        notes.append("no result record: a record holds one embedding (score one --obsm key to get one)")
     return Result(
         task=spec.name if spec is not None else "embedding", family="singlecell",
         summary=summary(metric, next(iter(values.values())), per_fold={} if single else values,
@@ -154,8 +212,8 @@ def evaluate(spec, predictions, *, obs=None, obsm=None, label_key: str | None = 
                                            + (f"[{r['params']['classifier']}]" if "classifier" in r["params"] else ""):
                                            r["value"] for r in rows} for name, rows in results.items()}),
         settings={"label_key": label_key, "batch_key": batch_key, "tasks": tasks,
-                  "embeddings": {name: list(X.shape) for name, X in embeddings.items()}},
-        tables={"results": side_by_side(results)},
+                  "embeddings": {name: list(X.shape) for name, X in embeddings.items()}, "alarms": alarms},
+        tables={"results": side_by_side(results)}, files=files, notes=notes,
         text=rows_text(next(iter(results.values()))) if single else format_table(side_by_side(results), digits=4),
         provenance=provenance(spec, seed=seed, synthetic=False, origin="local", inputs=inputs),
     )

@@ -3,12 +3,15 @@
 
     results.json, results.tsv   the scores (task, kind, metric, classifier, value)
     scatter.png                 first two principal components of the embedding, coloured by label
-    embedding.npy, obs.csv      the embedding and its cell ids + labels (re-score with `bench evaluate`)
+    embedding.npy, obs.csv      the embedding and its cell ids + labels (+ batches) (re-score with `bench evaluate`)
+    record.json                 the verifiable result record (`bench verify`)
 
 Perturbation tasks (``bench run adamson_perturbation --model control_median --data-dir DIR``)
 score the legacy cz-benchmarks baseline, the control cells' per-gene median, per condition.
 """
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pandas as pd
@@ -19,6 +22,7 @@ from bench.baselines.report import Result, config_provenance, format_table, summ
 from bench.baselines.singlecell.models import (EMBEDDING_KINDS, EMBEDDING_MODELS, MODELS, PERTURBATION_MODELS,
                                                embed, subtasks)
 from bench.errors import BenchError
+from bench.family_records import SC_CELLS, SC_EMBEDDING, bench_model, cells_table, singlecell_record
 from bench.loaders.singlecell import load_config_anndata
 from bench.metrics.singlecell import perturbation_metrics, score_embedding
 
@@ -98,8 +102,16 @@ def run(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | N
     labels = adata.obs[label_key].astype(str).to_numpy()
     batches = adata.obs[batch_key].astype(str).to_numpy() if batch_key else None
     normalised = "log1p" in str(spec.params.get("expression_unit", ""))
+    started = time.perf_counter()
     X = embed(adata, model=model, seed=seed, normalised=normalised)
-    rows = score_embedding(X, labels, batches=batches, tasks=list(dict.fromkeys(kinds)), random_state=seed)
+    kinds_scored = list(dict.fromkeys(kinds))
+    rows = score_embedding(X, labels, batches=batches, tasks=kinds_scored, random_state=seed)
+    cells = cells_table(adata.obs_names, labels, batches, label_key, batch_key)
+    provenance = config_provenance(spec, meta, seed=seed, data_dir=data_dir)
+    record = singlecell_record(spec, X=X, cells=cells, rows=rows, tasks=kinds_scored, seed=seed, label_key=label_key,
+                               batch_key=batch_key, metric=spec.metric["primary"],
+                               model=bench_model(model, MODELS[model], seed), synthetic=provenance["synthetic"],
+                               origin=provenance["data_origin"], runtime_seconds=time.perf_counter() - started)
     by_kind = {t.params.get("kind"): t for t in tasks}
     for row in rows:
         row["task_name"] = by_kind[row["task"]].name
@@ -118,11 +130,11 @@ def run(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | N
                   "limit_folds": "not applicable (label-prediction CV is part of the metric)" if limit_folds else None},
         tables={"results": [{"task": r["task_name"], "kind": r["task"], "metric": r["metric"],
                              "classifier": r["params"].get("classifier", ""), "value": r["value"]} for r in rows]},
-        files={"embedding.npy": X, "obs.csv": pd.DataFrame({"cell_id": adata.obs_names, label_key: labels}),
+        files={SC_EMBEDDING: X, SC_CELLS: cells, "record.json": record,
                "scatter.png": scatter_figure(X, labels, title=f"{spec.name}: {model} embedding ({adata.n_obs} cells), "
                                                               f"coloured by {label_key}\n{headline}")},
         text=rows_text(rows),
-        provenance=config_provenance(spec, meta, seed=seed, data_dir=data_dir),
+        provenance=provenance,
     )
 
 

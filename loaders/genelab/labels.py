@@ -89,3 +89,13 @@ def task_labels(spec: TaskSpec, data_dir: str | Path | None) -> TaskLabels:
     layout = read_task_layout(task_dir_for(root, spec.params.task_dir))
     folds = [FoldLabels(f.name, f.holdout, f.test_y()) for f in layout.folds]
     return TaskLabels(folds, root, labels_are_synthetic(spec, root))
+
+
+def labels_origin(spec: TaskSpec, labels: TaskLabels, *, given: bool) -> str:
+    """Where a task's labels came from, as portable text (never a path): ``synthetic``, ``local`` /
+    ``local-built`` (a given data dir: upstream checkout / ``bench build`` repo) or ``hub:<repo>``."""
+    if labels.synthetic:
+        return "synthetic"
+    if given:
+        return "local-built" if is_built_repo(labels.root) else "local"
+    return f"hub:{(getattr(spec, 'source', None) or {}).get('hub_repo') or 'unknown'}"

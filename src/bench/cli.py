@@ -25,10 +25,10 @@ COMMAND_MODULES = (
     "bench.commands.data",        # build
     "bench.commands.run",         # run
     "bench.commands.simulate",    # simulate (GeneLab GO-rule power on synthetic studies)
-    "bench.commands.sweep",       # sweep, leaderboard
+    "bench.commands.sweep",       # sweep, leaderboard (hidden alias: rank)
     "bench.commands.evaluate",    # evaluate, install-metrics
     "bench.commands.publish",     # validate, push, push-metric
-    "bench.commands.results",     # verify, leaderboard, publish-result
+    "bench.commands.results",     # verify, publish-result
     "bench.commands.aliases",     # hidden old verbs: evaluate-gta, evaluate-embedding, build-genotex, geometa
 )
 

@@ -1,6 +1,7 @@
 """``bench leaderboard DIR…``: a significance-aware board from result records (``bench run`` report
-folders, ``bench evaluate --record`` folders, or any folder holding them) and from sweep folders
-(``runs/*.json`` of ``bench sweep``, which store per-fold values: resampled by missions only).
+folders, ``bench evaluate --record`` folders, ``bench sweep`` folders, whose runs keep their record
+and submission in ``runs/<stem>/``, or any folder holding them) and from runs of older sweeps
+(``runs/*.json`` with per-fold values only: resampled by missions only).
 
 Per task: the records' predictions (keyed by sample id) and the task's labels read through the
 checked labels reader (their sha256 must equal the record's), the floors (constant and seeded random
@@ -13,8 +14,6 @@ the combined draws. Every choice (tasks, weights, scale, seed, draws) is written
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 from dataclasses import asdict
@@ -24,7 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from bench.errors import BenchError
-from bench.io import atomic_path, write_json_atomic, write_text_atomic
+from bench.io import atomic_path
 from bench.metrics import leaderboard as lb
 from bench.record import RECORD_FILE, labels_sha256, read_record
 
@@ -38,9 +37,10 @@ CSV_COLUMNS = ["scope", "model", "value", "ci_lower", "ci_upper", "rank", "rank_
 SWEEP_RUNS = "runs"
 
 
-def find_inputs(paths: Sequence[str | os.PathLike]) -> tuple[list[Path], list[Path]]:
+def find_inputs(paths: Sequence[str | os.PathLike], *, required: bool = True) -> tuple[list[Path], list[Path]]:
     """``(records, sweep run files)``: every ``record.json`` given or under the given folders, and the
-    ``runs/*.json`` of sweep folders (``bench sweep``) that hold per-fold values but no record."""
+    ``runs/*.json`` of sweep folders (``bench sweep``) that hold per-fold values. ``required``: a
+    BenchError when there are neither."""
     records, runs = [], []
     for p in map(Path, paths):
         if p.is_file():
@@ -52,7 +52,7 @@ def find_inputs(paths: Sequence[str | os.PathLike]) -> tuple[list[Path], list[Pa
             raise BenchError(f"{p}: no such file or folder (expected result records or folders holding them)")
     records = list(dict.fromkeys(f.resolve() for f in records))
     runs = list(dict.fromkeys(f.resolve() for f in runs))
-    if not records and not runs:
+    if required and not records and not runs:
         raise BenchError(f"no {RECORD_FILE} and no sweep runs found under {', '.join(map(str, paths))} (write records "
                          "with `bench run` or `bench evaluate --record DIR`, or runs with `bench sweep`)")
     return records, runs
@@ -73,8 +73,7 @@ def load_sweep_runs(runs: list[Path]) -> dict[str, dict]:
         run = json.loads(path.read_text(encoding="utf-8"))
         key = run["key"]
         entry = tasks.setdefault(key["task"], {"kind": "folds", "values": {}, "seeds": {}})
-        kind = _floor_kind(key["model"])
-        model = kind or str(key["model"])
+        model = board_name(str(key["model"]))
         entry["seeds"].setdefault(model, {})[key.get("seed")] = {f: (np.nan if v is None else float(v))
                                                                   for f, v in run["per_fold_auroc"].items()}
     for task, entry in tasks.items():
@@ -92,6 +91,12 @@ def load_sweep_runs(runs: list[Path]) -> dict[str, dict]:
 def _floor_kind(model_id: str) -> str | None:
     tail = str(model_id).rsplit("/", 1)[-1]
     return f"control:{tail}" if tail in ("constant", "random", "confound") else None
+
+
+def board_name(sweep_model: str) -> str:
+    """The board's name of a sweep's baseline model: its record's model id (``bench/<model>``), or
+    ``control:<kind>`` for the floors and the confound-only control."""
+    return _floor_kind(sweep_model) or f"bench/{sweep_model}"
 
 
 def load_task_inputs(records: list[Path], *, data_dir=None) -> dict[str, dict]:
@@ -204,15 +209,21 @@ def aggregate(boards: dict[str, dict], weights: dict[str, float], *, alpha: floa
     return lb.board(common, observed, draws, alpha=alpha, controls=controls), excluded
 
 
-def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[str] | None = None,
-                      weights: str | None = None, scale: str = "raw", n_bootstrap: int = lb.DEFAULT_N_BOOTSTRAP,
-                      seed: int = lb.DEFAULT_SEED, alpha: float = lb.DEFAULT_ALPHA) -> dict:
-    """Boards per task and across tasks, with every choice recorded."""
+def check_settings(scale: str, n_bootstrap: int) -> None:
     if scale not in SCALES:
         raise BenchError(f"--scale must be one of {', '.join(SCALES)}, got {scale!r}")
     if n_bootstrap < 10:
         raise BenchError(f"--n-bootstrap must be at least 10, got {n_bootstrap}")
-    records, runs = find_inputs(paths)
+
+
+def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[str] | None = None,
+                      weights: str | None = None, scale: str = "raw", n_bootstrap: int = lb.DEFAULT_N_BOOTSTRAP,
+                      seed: int = lb.DEFAULT_SEED, alpha: float = lb.DEFAULT_ALPHA,
+                      inputs: tuple[list[Path], list[Path]] | None = None) -> dict:
+    """Boards per task and across tasks, with every choice recorded (``inputs``: what
+    :func:`find_inputs` found under ``paths``, when the caller already looked)."""
+    check_settings(scale, n_bootstrap)
+    records, runs = inputs if inputs is not None else find_inputs(paths)
     inputs = load_sweep_runs(runs)
     inputs.update(load_task_inputs(records, data_dir=data_dir) if records else {})  # predictions win
     chosen = sorted(inputs) if not tasks else list(tasks)
@@ -226,7 +237,9 @@ def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[st
     boards = {t: task_board(t, inputs[t], n_bootstrap=n_bootstrap, seed=seed + i, alpha=alpha, scale=scale)
               for i, t in enumerate(chosen)}
     agg, excluded = aggregate(boards, w, alpha=alpha)
-    return {"settings": {"tasks": chosen, "weights": w, "scale": scale, "n_bootstrap": n_bootstrap, "seed": seed,
+    synthetic = any(bool(read_record(p)["dataset"].get("synthetic")) for p in records) or \
+        any(json.loads(p.read_text(encoding="utf-8")).get("synthetic") for p in runs)
+    return {"settings": {"synthetic": synthetic, "tasks": chosen, "weights": w, "scale": scale, "n_bootstrap": n_bootstrap, "seed": seed,
                          "task_seeds": {t: seed + i for i, t in enumerate(chosen)}, "alpha": alpha,
                          "resampling": "paired: missions (folds) with replacement, then samples within each drawn "
                                        "fold; one default_rng(seed + task index) per task",
@@ -268,15 +281,18 @@ def _pairs(pairs: list[dict]) -> list[str]:
     return lines
 
 
-def format_markdown(result: dict) -> str:
+def format_markdown(result: dict, *, title: str = "# Leaderboard") -> str:
     s = result["settings"]
-    lines = ["# Leaderboard", "",
+    lines = [title, "",
              f"Scale: **{s['scale']}**" + (" (share of the gap from the best floor to the perfect control)"
                                             if s["scale"] == "controls" else " (mean AUROC over folds)")
              + "; tasks: " + ", ".join(f"{t} (weight {s['weights'][t]:g})" for t in s["tasks"]) + "; "
              + f"{s['n_bootstrap']} paired bootstrap draws, seed {s['seed']}, alpha {s['alpha']}.",
              f"Resampling: {s['resampling']}. p-values: {s['p_values']}. Controls (in italics): {s['controls']}.",
              "Models sharing a tie group are not significantly different from the group's leader.", ""]
+    if s.get("synthetic"):
+        lines += ["SYNTHETIC data: results marked synthetic used bench's deterministic generator, not real "
+                  "measurements; their ranks say nothing about spaceflight.", ""]
     agg = result["aggregate"]
     n_pairs = len(agg["pairs"])
     smallest = min(1.0, n_pairs * 2 / (s["n_bootstrap"] + 1))
@@ -292,18 +308,6 @@ def format_markdown(result: dict) -> str:
                   f"{b['floor']:.3f}, perfect control {b['ceiling']:.3f} (raw AUROC).", ""] + _table(b["rows"])
         lines += ["", "Pairwise (paired bootstrap):", ""] + _pairs([p for p in b["pairs"]])
     return "\n".join(lines) + "\n"
-
-
-def format_csv(result: dict) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    scopes = [("all", result["aggregate"]["rows"])] + [(t, b["rows"]) for t, b in result["tasks"].items()]
-    for scope, rows in scopes:
-        for r in rows:
-            writer.writerow({**{k: r[k] for k in CSV_COLUMNS if k in r}, "scope": scope,
-                             "scale": result["settings"]["scale"]})
-    return buf.getvalue()
 
 
 def plot_ranks(result: dict, path: Path) -> Path:
@@ -329,14 +333,3 @@ def plot_ranks(result: dict, path: Path) -> Path:
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return path
-
-
-def write_leaderboard(result: dict, out: str | os.PathLike) -> list[Path]:
-    """leaderboard.md, leaderboard.csv, leaderboard.json and ranks.png into ``out`` (each atomically)."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise BenchError(f"--out {out} is a file; expected a folder for the leaderboard files")
-    return [write_text_atomic(out / "leaderboard.md", format_markdown(result)),
-            write_text_atomic(out / "leaderboard.csv", format_csv(result)),
-            write_json_atomic(out / "leaderboard.json", result),
-            plot_ranks(result, out / "ranks.png")]

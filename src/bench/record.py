@@ -35,7 +35,7 @@ import numpy as np
 
 from bench import __version__
 from bench.errors import BenchError
-from bench.io import read_json, write_json_atomic
+from bench.io import read_json, sha256_file, write_json_atomic
 
 RECORD_FORMAT = "bench-result-record"
 RECORD_VERSION = 1
@@ -79,6 +79,18 @@ def split_checksum(folds: Mapping[str, Iterable[str]]) -> dict:
 def labels_sha256(labels: Mapping[str, Mapping[str, float]]) -> str:
     """sha256 of ``{fold: {sample_id: label}}`` as canonical JSON (order-invariant)."""
     return predictions_sha256(labels)
+
+
+def canonical_sha256(obj: Any) -> str:
+    """sha256 of any JSON value as canonical JSON (keys sorted, no NaN): labels or predictions of any type
+    keyed by id, whatever their order."""
+    return _sha256_text(json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False))
+
+
+def tree_files(folder: str | os.PathLike) -> dict[str, str]:
+    """``{relative path: sha256}`` of every file under ``folder`` (a folder of outputs keyed by file)."""
+    folder = Path(folder)
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,7 +180,8 @@ def genelab_record(spec, results: dict, *, predictions: Mapping[str, Mapping[str
                   "per_fold": [{k: r.get(k) for k in ("fold", "n_test", "n_flight", "n_ground", "auroc", "ci_lower",
                                                       "ci_upper", "perm_p")} for r in per_fold]},
         "model": {"id": model.get("id"), "revision": model.get("revision"),
-                  "pretraining_corpus": model.get("pretraining_corpus"), "description": model.get("description")},
+                  "pretraining_corpus": model.get("pretraining_corpus"), "description": model.get("description"),
+                  **({"seed": model["seed"]} if model.get("seed") is not None else {})},
         "software": software(),
         "command": portable_command(command),
         "hardware": hardware(),
@@ -253,6 +266,28 @@ def _same(a, b) -> bool:
     return math.isclose(float(a), float(b), rel_tol=VALUE_RTOL, abs_tol=1e-15)
 
 
+def diff_values(claimed: Any, recomputed: Any, where: str = "value") -> list[str]:
+    """Every leaf where ``claimed`` and ``recomputed`` differ (numbers to :data:`VALUE_RTOL`), named by path."""
+    if isinstance(claimed, dict) and isinstance(recomputed, dict):
+        out = []
+        for key in list(recomputed) + [k for k in claimed if k not in recomputed]:
+            if key not in claimed or key not in recomputed:
+                out.append(f"{where}.{key}: {'missing from the record' if key not in claimed else 'not recomputed'}")
+            else:
+                out += diff_values(claimed[key], recomputed[key], f"{where}.{key}")
+        return out
+    if isinstance(claimed, list) and isinstance(recomputed, list):
+        if len(claimed) != len(recomputed):
+            return [f"{where}: record has {len(claimed)} entries, recomputed {len(recomputed)}"]
+        return [d for i, (a, b) in enumerate(zip(claimed, recomputed)) for d in diff_values(a, b, f"{where}[{i}]")]
+    numbers = (int, float)
+    if isinstance(claimed, numbers) and isinstance(recomputed, numbers) and not isinstance(claimed, bool):
+        same = _same(claimed, recomputed)
+    else:
+        same = claimed == recomputed
+    return [] if same else [f"{where}: record says {claimed!r}, recomputed {recomputed!r}"]
+
+
 def _compare_values(claimed: dict, recomputed: dict) -> list[str]:
     out = []
     for key in ("mean_auroc", "std_auroc", "mean_ci_lower", "pooled_auroc", "mean_perm_p", "go_nogo"):
@@ -290,9 +325,13 @@ def verify_record(path: str | os.PathLike, *, data_dir: str | os.PathLike | None
     record = read_record(path)
     out = Verification(record=path)
     bench_meta = record["benchmark"]
-    if bench_meta.get("family") != "genelab" or record["metric"].get("id") != "lomo_auroc":
-        raise BenchError(f"{path}: bench verify recomputes GeneLab lomo_auroc records; this one is "
-                         f"{bench_meta.get('family')}/{record['metric'].get('id')}")
+    if bench_meta.get("family") != "genelab":
+        from bench.family_records import verify_family_record
+
+        return verify_family_record(path, record, data_dir=data_dir)
+    if record["metric"].get("id") != "lomo_auroc":
+        raise BenchError(f"{path}: a GeneLab record of metric {record['metric'].get('id')!r}; bench verify "
+                         "recomputes lomo_auroc")
     spec = get_task(bench_meta["task"])
     if bench_meta.get("spec_sha256") and bench_meta["spec_sha256"] != spec.spec_hash:
         out.differences.append(f"benchmark.spec_sha256: record says {bench_meta['spec_sha256']}, this bench's "
@@ -366,9 +405,12 @@ def format_verification(v: Verification) -> str:
     lines += [f"  differs: {d}" for d in v.differences]
     lines += [f"  alarm: [{a['id']}] {a['message']}" for a in v.alarms
               if not any(a["message"] in d for d in v.differences)]
-    if v.status == "MATCH" and v.recomputed:
+    if v.status == "MATCH" and v.recomputed.get("per_fold") is not None:
         lines.append(f"  recomputed mean AUROC {v.recomputed['mean_auroc']!r} over "
                      f"{len(v.recomputed['per_fold'])} fold(s); predictions, splits and labels match the record")
+    elif v.status == "MATCH" and v.recomputed:
+        lines.append(f"  recomputed {v.recomputed.get('primary')} {v.recomputed.get('value')!r}; predictions, splits "
+                     "and labels match the record")
     return "\n".join(lines)
 
 

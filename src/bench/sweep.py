@@ -1,7 +1,10 @@
 """``bench sweep``: every (task, model, seed) baseline run as one task of the active scheduler.
 
 A sweep folder holds ``runs/<task>__<model>__seed<S>.json`` (one finished run each, keyed by
-the task spec's sha256, the model and the seed) and the leaderboard built from them
+the task spec's sha256, the model and the seed), beside it the run's folder
+``runs/<task>__<model>__seed<S>/`` with its verifiable ``record.json`` and its predictions
+``submission.json`` (keyed by fold and sample id: ``bench leaderboard`` resamples samples within
+missions, ``bench verify`` recomputes the value), and the leaderboard built from them
 (:mod:`bench.leaderboard`). Rerunning a sweep into the same folder skips every finished run
 whose key still matches (a changed spec is rerun); a run that fails is reported and leaves no
 file, so the next sweep retries it; the other runs go on. On a Dask cluster a run whose worker
@@ -26,6 +29,8 @@ from bench.io import write_json_atomic
 from bench.scheduler import active_runner
 
 RUNS = "runs"
+#: What each run's folder ``runs/<stem>/`` holds (written before the run file that marks it finished).
+CELL_FILES = ("submission.json", "record.json")
 SWEEP_CATEGORIES = ("A", "B")
 
 
@@ -39,8 +44,12 @@ class Cell:
     seed: int
 
     @property
+    def stem(self) -> str:
+        return f"{self.task}__{self.model}__seed{self.seed}"
+
+    @property
     def file_name(self) -> str:
-        return f"{self.task}__{self.model}__seed{self.seed}.json"
+        return f"{self.stem}.json"
 
     def key(self) -> dict:
         return {"task": self.task, "spec_sha256": self.spec_sha256, "model": self.model, "seed": self.seed}
@@ -69,9 +78,10 @@ def plan_cells(task_names: list[str], models: list[str], seeds: list[int]) -> li
 
 
 def finished(out: Path, cell: Cell) -> dict | None:
-    """The stored run of ``cell`` if its key matches (same spec sha256, model, seed), else None."""
+    """The stored run of ``cell`` if its key matches (same spec sha256, model, seed) and its record and
+    predictions are beside it (a run of an older sweep without them is rerun), else None."""
     path = out / RUNS / cell.file_name
-    if not path.is_file():
+    if not path.is_file() or not all((out / RUNS / cell.stem / f).is_file() for f in CELL_FILES):
         return None
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
@@ -81,10 +91,11 @@ def finished(out: Path, cell: Cell) -> dict | None:
 
 
 def run_cell(cell: Cell, *, data_dir: str | None = None) -> dict:
-    """One baseline run (runs on a worker): its result summary, JSON-ready and path-free."""
+    """One baseline run (runs on a worker): its result summary, JSON-ready and path-free, with
+    ``files``: the run's upstream-format submission and its result record (written by the client)."""
     import warnings
 
-    from bench.baselines.genelab.run import run_category_a
+    from bench.baselines.genelab.run import run_category_a, run_record, submission_from
     from bench.tasks import get_task
 
     spec = get_task(cell.task)
@@ -96,7 +107,10 @@ def run_cell(cell: Cell, *, data_dir: str | None = None) -> dict:
     with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")  # synthetic data is recorded in the result ("synthetic")
         res = run_category_a(spec, model=cell.model, data_dir=data_dir, seed=cell.seed, progress=False)
+    res["_runtime_seconds"] = time.perf_counter() - start
     summary = res["summary"]
+    submission = submission_from(spec, cell.model, res["_rows"])
+    record = run_record(spec, res, submission)
     return {
         "key": cell.key(), "bench_version": __version__, "category": res["category"],
         "metric": "mean_auroc", "value": summary.get("mean_auroc"),
@@ -104,14 +118,34 @@ def run_cell(cell: Cell, *, data_dir: str | None = None) -> dict:
         "synthetic": res["synthetic"], "feature_level": res["feature_level"], "summary": summary,
         "per_fold_auroc": {f["fold"]: f.get("auroc") for f in res["per_fold"]},
         "seconds": round(time.perf_counter() - start, 3),
+        "files": {"submission.json": submission, "record.json": record},
     }
 
 
-def run_sweep(cells: list[Cell], out: Path, *, data_dir: str | None = None, stream=None) -> dict:
-    """Run every unfinished cell where the active scheduler says; write each result as it arrives.
+def write_cell(out: Path, cell: Cell, result: dict, *, command: list[str]) -> None:
+    """The run's folder (submission, then the record naming it), then the run file that marks it finished."""
+    from bench.metrics.genelab.submission import write_submission
+    from bench.record import write_record
+
+    result = dict(result)
+    files = result.pop("files")
+    folder = out / RUNS / cell.stem
+    write_submission(folder / "submission.json", **files["submission.json"])
+    record = {**files["record.json"], "command": command}
+    write_record(folder, record)
+    write_json_atomic(out / RUNS / cell.file_name, result)
+
+
+def run_sweep(cells: list[Cell], out: Path, *, data_dir: str | None = None, stream=None,
+              command: list[str] | None = None) -> dict:
+    """Run every unfinished cell where the active scheduler says; write each result as it arrives
+    (``command``: the command line recorded in each record; default this process's, path-free).
 
     Returns ``{"done": [...], "skipped": [...], "failed": [(cell, error)]}``.
     """
+    from bench.record import portable_command
+
+    command = portable_command(command)
     stream = stream or sys.stdout
     out = Path(out)
     (out / RUNS).mkdir(parents=True, exist_ok=True)
@@ -129,7 +163,7 @@ def run_sweep(cells: list[Cell], out: Path, *, data_dir: str | None = None, stre
             failed.append((cell, outcome.error))
             print(f"  FAILED {label}: {outcome.error}", file=stream)
             continue
-        write_json_atomic(out / RUNS / cell.file_name, outcome.result)
+        write_cell(out, cell, outcome.result, command=command)
         done.append(cell)
         value = outcome.result["value"]
         print(f"  done   {label}: mean AUROC {'-' if value is None else f'{value:.3f}'} "

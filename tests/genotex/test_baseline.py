@@ -169,5 +169,5 @@ def test_bench_run_without_data_dir_uses_the_synthetic_root(tmp_path, capsys):
     report = json.loads((tmp_path / "r" / "results.json").read_text())
     assert report["provenance"]["synthetic"] is True and report["tables"]["solved"]
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
-        ".bench-run.json", "analysis_bench.tsv", "analysis_v2.tsv", "regress", "results.json", "skipped.tsv",
-        "solved.tsv"]   # the synthetic source root is scratch, not part of the report
+        ".bench-run.json", "analysis_bench.tsv", "analysis_v2.tsv", "record.json", "regress", "results.json",
+        "skipped.tsv", "solved.tsv"]   # the synthetic source root is scratch, not part of the report

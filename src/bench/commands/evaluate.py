@@ -21,6 +21,7 @@ from bench.baselines.report import Result, check_out, emit
 from bench.errors import BenchError
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.io import write_json_atomic
+from bench.family_records import write_record_folder
 from bench.record import PREDICTIONS_FILE, write_record
 from bench.tasks import get_task
 from bench.tasks.families import FAMILIES, get_family
@@ -56,9 +57,10 @@ def register(sub) -> None:
     g.add_argument("--rng", choices=("default", "legacy"), default="default",
                    help="'default' = evaluator rules (numpy default_rng); 'legacy' = numpy RandomState as the "
                         "upstream pathway/B/C/D/NC scripts")
-    g.add_argument("--record", default=None, metavar="DIR",
-                   help="also write the verifiable result record alone: DIR/record.json + DIR/predictions.json "
-                        "(also in the --out report folder); check it with `bench verify DIR`")
+    p.add_argument("--record", default=None, metavar="DIR",
+                   help="also write the verifiable result record alone: DIR/record.json + the predictions it names "
+                        "(GeneLab predictions.json, GenoTEX regress/ or preprocess/, single-cell embedding.npy + "
+                        "obs.csv; also in the --out report folder); check it with `bench verify DIR`")
     g.add_argument("--model-id", default=None, help="model id for the record (default: the submission's model_name)")
     g.add_argument("--model-revision", default=None, help="model revision (commit) for the record")
     g.add_argument("--pretraining-corpus", default=None,
@@ -129,24 +131,31 @@ def cmd_evaluate(args) -> int:
     module = evaluator(family)
     out = check_out(args.out, spec.name) if args.out else None
     options = family_options(family, args)
-    if family in ("genelab", "genotex", "geometa"):
-        options["data_dir"] = args.data_dir
-    if family == "genelab":
-        options["command"] = getattr(args, "command_line", None)
-    elif args.record:
-        raise BenchError(f"--record: result records are written for GeneLab tasks; {spec.name} is {spec.family}")
+    options["data_dir"] = args.data_dir
+    options["command"] = getattr(args, "command_line", None)
     parse_scheduler(args.scheduler)  # a bad --scheduler is refused before any work
     with scheduler(args.scheduler):
         result = module.evaluate(spec, predictions, **options)
     for alarm in result.settings.get("alarms") or []:
         print(f"bench: warning: [{alarm['id']}] {alarm['message']}", file=sys.stderr)
-    if family == "genelab" and args.record:
-        write_record(args.record, result.files["record.json"], result.files[PREDICTIONS_FILE]["predictions"],
-                     task_id=str(result.settings["task_id"]), model_name=result.settings["model_name"])
+    if args.record:
+        write_evaluated_record(args.record, result, family)
     code = report(result, json_out=args.json_out, out=out)
-    if family == "genelab" and args.record:
+    if args.record:
         print(f"record written to {args.record}/record.json (check it with `bench verify {args.record}`)")
     return code
+
+
+def write_evaluated_record(folder, result: Result, family: str) -> None:
+    """``--record DIR``: the record and the predictions it names."""
+    if "record.json" not in result.files:
+        raise BenchError(f"--record: this evaluation of {result.task} has no result record "
+                         f"({'; '.join(result.notes) or 'no single scored input'})")
+    if family == "genelab":
+        write_record(folder, result.files["record.json"], result.files[PREDICTIONS_FILE]["predictions"],
+                     task_id=str(result.settings["task_id"]), model_name=result.settings["model_name"])
+    else:
+        write_record_folder(folder, result.files)
 
 
 def report(result: Result, *, json_out=None, out=None) -> int:

@@ -10,6 +10,7 @@ import argparse
 from bench.commands import seed_type
 from bench.baselines.report import check_out, default_out, emit
 from bench.errors import BenchError
+from bench.record import portable_command
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.tasks import get_task
 from bench.tasks.families import FAMILIES, get_family
@@ -70,5 +71,7 @@ def cmd_run(args) -> int:
     with scheduler(args.scheduler):
         result = family.resolve("run")(spec, model=args.model, data_dir=args.data_dir, seed=args.seed,
                                        limit_folds=args.limit_folds)
+    if isinstance(result.files.get("record.json"), dict):  # the record names this exact command
+        result.files["record.json"]["command"] = portable_command(getattr(args, "command_line", None))
     emit(result, out)
     return 0
