@@ -76,8 +76,8 @@ def test_empty_npy_is_named(tmp_path, capsys):
 
 @pytest.mark.parametrize("layout", ["no_obs", "obs_is_a_dataset", "empty_file"])
 def test_hdf5_file_that_is_not_anndata_is_named(tmp_path, capsys, layout):
-    h5py = pytest.importorskip("h5py", reason="bench[geometa]/bench[singlecell] extra: h5py")
-    pytest.importorskip("anndata", reason="bench[singlecell] extra: anndata")
+    h5py = pytest.importorskip("h5py", reason="h5py is not installed (pip install 'bench[geometa]' or 'bench[singlecell]')")
+    pytest.importorskip("anndata", reason="anndata is not installed (pip install 'bench[singlecell]')")
     path = tmp_path / "cells.h5ad"
     if layout == "empty_file":
         path.write_bytes(b"")
@@ -94,7 +94,7 @@ def test_hdf5_file_that_is_not_anndata_is_named(tmp_path, capsys, layout):
 @pytest.fixture()
 def archs4_build(tmp_path):
     """(labels folder, a good synthetic ARCHS4 .h5 of its GSMs) for `bench build geometa_human --expression`."""
-    pytest.importorskip("h5py", reason="bench[geometa] extra: h5py")
+    pytest.importorskip("h5py", reason="h5py is not installed (pip install 'bench[geometa]')")
     from bench.loaders.geometa import archs4, load_label_tables
     from bench.tasks import get_task
 
