@@ -80,8 +80,8 @@ def render() -> str:
     names = [normalize(_REQ.match(r).group(1)) for r in requirements()["install"]]
     ranges = ", ".join(f"{n} {lowest.get(n, '?')}–{newest.get(n, '?')}" for n in names)
     python = notes.get("python", "?")
-    return (f"**Supported versions** (oldest–newest, each end tested by `.ci/run` with the whole test command on "
-            f"Python {python}): {ranges}.")
+    return (f"**Supported versions** (oldest–newest tested by `.ci/run` on Python {python}; the newest with the "
+            f"whole test command, the oldest on a fast subset in CI and the whole suite by hand): {ranges}.")
 
 
 def floor_problems() -> list[str]:
