@@ -17,7 +17,6 @@ The predictions sit beside the record, keyed by id (never by row order):
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import hashlib
 import math
 import os
@@ -32,8 +31,8 @@ import pandas as pd
 
 from bench import __version__
 from bench.errors import BenchError
-from bench.record import (RECORD_FORMAT, RECORD_VERSION, Verification, canonical_sha256, diff_values, hardware,
-                          portable_command, software, split_checksum, tree_files)
+from bench.record import (RECORD_FORMAT, RECORD_VERSION, Verification, canonical_sha256, diff_values,
+                          record_tail, split_checksum, tree_files)
 
 GEOMETA_PREDICTIONS = "predictions.json"
 GEOMETA_KEYS = ("macro_f1", "weighted_f1", "accuracy", "leaderboard_f1", "leaderboard_f1_std", "n")
@@ -80,16 +79,7 @@ def envelope(spec, *, metric: dict, value: dict, splits: dict, labels_sha256: st
         "predictions": predictions,
         "metric": {"version": __version__, **metric},
         "value": json_value(value),
-        "model": {"id": model.get("id"), "revision": model.get("revision"),
-                  "pretraining_corpus": model.get("pretraining_corpus"), "description": model.get("description"),
-                  **({"seed": model["seed"]} if model.get("seed") is not None else {})},
-        "software": software(),
-        "command": portable_command(command),
-        "hardware": hardware(),
-        "runtime_seconds": None if runtime_seconds is None else round(float(runtime_seconds), 3),
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "alarms": list(alarms),
-        "verification": {"level": "self-reported"},
+        **record_tail(model, command=command, runtime_seconds=runtime_seconds, alarms=alarms),
     }
 
 

@@ -139,6 +139,24 @@ def _finite(value):
     return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
 
 
+
+def record_tail(model: dict, *, command, runtime_seconds, alarms) -> dict:
+    """The fields every family's record ends with: model, software, command, hardware, runtime, UTC
+    time, alarms and the verification level (self-reported)."""
+    return {
+        "model": {"id": model.get("id"), "revision": model.get("revision"),
+                  "pretraining_corpus": model.get("pretraining_corpus"), "description": model.get("description"),
+                  **({"seed": model["seed"]} if model.get("seed") is not None else {})},
+        "software": software(),
+        "command": portable_command(command),
+        "hardware": hardware(),
+        "runtime_seconds": None if runtime_seconds is None else round(float(runtime_seconds), 3),
+        "created_utc": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "alarms": list(alarms),
+        "verification": {"level": "self-reported"},
+    }
+
+
 def genelab_record(spec, results: dict, *, predictions: Mapping[str, Mapping[str, float]],
                    labels: Mapping[str, Mapping[str, float]], model: dict, dataset: dict,
                    alarms: Sequence[dict] = (), runtime_seconds: float | None = None,
@@ -179,16 +197,7 @@ def genelab_record(spec, results: dict, *, predictions: Mapping[str, Mapping[str
                   "mean_perm_p": _finite(summary.get("mean_perm_p")), "go_nogo": summary.get("go_nogo"),
                   "per_fold": [{k: r.get(k) for k in ("fold", "n_test", "n_flight", "n_ground", "auroc", "ci_lower",
                                                       "ci_upper", "perm_p")} for r in per_fold]},
-        "model": {"id": model.get("id"), "revision": model.get("revision"),
-                  "pretraining_corpus": model.get("pretraining_corpus"), "description": model.get("description"),
-                  **({"seed": model["seed"]} if model.get("seed") is not None else {})},
-        "software": software(),
-        "command": portable_command(command),
-        "hardware": hardware(),
-        "runtime_seconds": None if runtime_seconds is None else round(float(runtime_seconds), 3),
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "alarms": list(alarms),
-        "verification": {"level": "self-reported"},
+        **record_tail(model, command=command, runtime_seconds=runtime_seconds, alarms=alarms),
     }
 
 
