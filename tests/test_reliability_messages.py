@@ -14,19 +14,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from genelab_helpers import write_mini_layout  # noqa: E402
 from genotex_fixtures import build_genotex_root  # noqa: E402
+from test_reliability_cli import run_cli  # noqa: E402 (one CLI runner for the reliability tests)
 
 from bench.cli import main  # noqa: E402
 from bench.errors import BenchError  # noqa: E402
 
 UNWRITABLE = Path("/proc/bench-test-unwritable")  # /proc refuses new entries, even to root
 
-
-def run_cli(argv, capsys) -> tuple[int, str]:
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exc:
-        code = exc.code
-    return code, capsys.readouterr().err
 
 
 def assert_names(err: str, *names, not_named=()):
