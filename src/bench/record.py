@@ -32,10 +32,17 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
+import sklearn
 
 from bench import __version__
 from bench.errors import BenchError
 from bench.io import read_json, sha256_file, write_json_atomic
+from bench.loaders.genelab.labels import task_labels
+from bench.metrics import alarms as al
+from bench.metrics.genelab import lomo
+from bench.metrics.genelab.submission import read_submission, write_submission
+from bench.tasks import get_task
 
 RECORD_FORMAT = "bench-result-record"
 RECORD_VERSION = 1
@@ -110,11 +117,8 @@ def git_revision(path: str | os.PathLike | None = None) -> str | None:
 
 def software() -> dict:
     """bench version and git revision, Python and the versions of the numeric dependencies."""
-    import pandas
-    import sklearn
-
     return {"bench_version": __version__, "git_revision": git_revision(), "python": platform.python_version(),
-            "numpy": np.__version__, "scikit_learn": sklearn.__version__, "pandas": pandas.__version__}
+            "numpy": np.__version__, "scikit_learn": sklearn.__version__, "pandas": pd.__version__}
 
 
 def hardware() -> dict:
@@ -206,8 +210,6 @@ def write_record(folder: str | os.PathLike, record: dict, predictions: Mapping[s
     """Write ``record.json`` into ``folder``, and with ``predictions`` also its predictions file
     (upstream submission format, the evaluated folds only). Without ``predictions`` the file the
     record names must already be there (e.g. the ``submission.json`` of ``bench run``)."""
-    from bench.metrics.genelab.submission import write_submission
-
     folder = Path(folder)
     pred_file = folder / record["predictions"]["file"]
     if predictions is not None:
@@ -324,17 +326,12 @@ def verify_record(path: str | os.PathLike, *, data_dir: str | os.PathLike | None
     every value field (summary and per fold), and the sanity alarms (missing/extra ids, impossible
     AUROCs, constant or NaN scores, below the random floor, order dependence).
     """
-    from bench.metrics import alarms as al
-    from bench.loaders.genelab.labels import task_labels
-    from bench.metrics.genelab import lomo
-    from bench.metrics.genelab.submission import read_submission
-    from bench.tasks import get_task
-
     path = record_path(path)
     record = read_record(path)
     out = Verification(record=path)
     bench_meta = record["benchmark"]
     if bench_meta.get("family") != "genelab":
+        # local: bench.family_records builds on this module's record format (it imports it at its top)
         from bench.family_records import verify_family_record
 
         return verify_family_record(path, record, data_dir=data_dir)
@@ -447,8 +444,6 @@ def fold_arrays(labels: Mapping[str, Mapping[str, float]], predictions: Mapping[
 def evaluation_alarms(results: dict, labels: Mapping[str, Mapping[str, float]],
                       predictions: Mapping[str, Mapping[str, Any]]) -> list:
     """The sanity alarms (:mod:`bench.metrics.alarms`) of a scored lomo_auroc result."""
-    from bench.metrics import alarms as al
-
     folds = [r["fold"] for r in results["per_fold"]]
     data = fold_arrays(labels, predictions, folds)
     return al.lomo_alarms(data, results["per_fold"], results["summary"].get("mean_auroc"))
@@ -456,7 +451,5 @@ def evaluation_alarms(results: dict, labels: Mapping[str, Mapping[str, float]],
 
 def evaluated_labels(spec, folds_evaluated: Sequence[str], data_dir) -> dict[str, dict[str, float]]:
     """``{fold: {sample_id: label}}`` of the evaluated folds, read through the checked labels reader."""
-    from bench.loaders.genelab.labels import task_labels
-
     by_name = {f.name: f.labels for f in task_labels(spec, data_dir).folds}
     return {f: {str(k): float(v) for k, v in by_name[f].items()} for f in folds_evaluated}

@@ -18,15 +18,21 @@ from __future__ import annotations
 import json
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
 from bench import __version__
+from bench.baselines.genelab import MODELS
+from bench.baselines.genelab.run import run_category_a, run_record, submission_from
 from bench.errors import BenchError
 from bench.io import write_json_atomic
+from bench.metrics.genelab.submission import write_submission
+from bench.record import portable_command, write_record
 from bench.scheduler import active_runner
+from bench.tasks import get_task
 
 RUNS = "runs"
 #: What each run's folder ``runs/<stem>/`` holds (written before the run file that marks it finished).
@@ -57,9 +63,6 @@ class Cell:
 
 def plan_cells(task_names: list[str], models: list[str], seeds: list[int]) -> list[Cell]:
     """Every (task, model, seed), checked before anything runs (unknown task/model, wrong family)."""
-    from bench.baselines.genelab import MODELS
-    from bench.tasks import get_task
-
     if not models or not seeds:
         raise BenchError("sweep: give at least one --models and one --seeds value")
     unknown = [m for m in models if m not in MODELS]
@@ -93,11 +96,6 @@ def finished(out: Path, cell: Cell) -> dict | None:
 def run_cell(cell: Cell, *, data_dir: str | None = None) -> dict:
     """One baseline run (runs on a worker): its result summary, JSON-ready and path-free, with
     ``files``: the run's upstream-format submission and its result record (written by the client)."""
-    import warnings
-
-    from bench.baselines.genelab.run import run_category_a, run_record, submission_from
-    from bench.tasks import get_task
-
     spec = get_task(cell.task)
     if spec.spec_hash != cell.spec_sha256:
         raise BenchError(f"{cell.task}: the worker's task spec differs from the client's "
@@ -124,9 +122,6 @@ def run_cell(cell: Cell, *, data_dir: str | None = None) -> dict:
 
 def write_cell(out: Path, cell: Cell, result: dict, *, command: list[str]) -> None:
     """The run's folder (submission, then the record naming it), then the run file that marks it finished."""
-    from bench.metrics.genelab.submission import write_submission
-    from bench.record import write_record
-
     result = dict(result)
     files = result.pop("files")
     folder = out / RUNS / cell.stem
@@ -143,8 +138,6 @@ def run_sweep(cells: list[Cell], out: Path, *, data_dir: str | None = None, stre
 
     Returns ``{"done": [...], "skipped": [...], "failed": [(cell, error)]}``.
     """
-    from bench.record import portable_command
-
     command = portable_command(command)
     stream = stream or sys.stdout
     out = Path(out)
