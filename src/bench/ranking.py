@@ -413,9 +413,10 @@ def task_line(b: dict) -> str:
     units = b["folds"]
     shown = ", ".join(units[:8]) + (f", … ({len(units)} in all)" if len(units) > 8 else "")
     floor = "none run" if b["floor"] is None else f"{b['floor']:.3f}"
-    ceiling = f"{b['ceiling']:.3f}" + (f" ({b['ceiling_note']})" if b.get("ceiling_note") else "")
+    note = b.get("ceiling_note")
+    ceiling = f"ceiling {b['ceiling']:.3f} ({note})" if note else f"perfect control {b['ceiling']:.3f}"
     return (f"Resampling unit: **{b.get('unit', 'missions')}** ({shown}); resampled: {b['resampled']}. "
-            f"Metric: {b.get('metric', 'lomo_auroc')}; floor {floor}, perfect control {ceiling} (raw).")
+            f"Metric: {b.get('metric', 'lomo_auroc')}; floor {floor}, {ceiling} (raw).")
 
 
 def plot_ranks(result: dict, path: Path) -> Path:
