@@ -215,6 +215,23 @@ def hand_f1(pred_file: Path, ref_file: Path):
     return 100 * (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
 
 
+def hand_random_floor_f1(ref: Path, files: list, seed: int) -> dict:
+    """The documented GenoTEX random floor by hand: per problem in path order, as many genes as the reference
+    lists, drawn without replacement from the sorted genes of the trait's gene_data tables; its F1 x 100."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for f in files:
+        tables = sorted((ref.parent / "preprocess" / f.parent.name / "gene_data").glob("*.csv"))
+        universe = sorted({str(g) for t in tables for g in pd.read_csv(t).iloc[:, 0].dropna()})
+        R = json.loads(f.read_text())["significant_genes"]["Variable"]
+        P = [universe[k] for k in rng.choice(len(universe), len(R), replace=False)]
+        tmp = ref.parent / "random" / f.parent.name / f.name
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"significant_genes": {"Variable": P}}))
+        out[f"{f.parent.name}/{f.stem.split('condition_', 1)[1]}"] = hand_f1(tmp, f)
+    return out
+
+
 def test_genotex_board_resamples_problems_like_a_plain_loop(genotex_runs, tmp_path, capsys):
     from bench.loaders.genotex.synthetic import build_genotex_root
 
@@ -229,6 +246,7 @@ def test_genotex_board_resamples_problems_like_a_plain_loop(genotex_runs, tmp_pa
     scores = {f"bench/{m}": {u: hand_f1(genotex_runs / "runs" / m / "regress" / f.parent.name / f.name, f)
                              for u, f in problems.items()} for m in ("lasso", "lasso_predictive")}
     scores["control:perfect"] = {u: 100.0 for u in units}
+    scores["control:random"] = hand_random_floor_f1(ref, files, seed=5)
 
     def metric(model, drawn):
         vals = [scores[model][u] for u in drawn if scores[model][u] is not None]

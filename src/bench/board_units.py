@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -208,7 +209,59 @@ def genotex_units(task: str, records: Records, *, data_dir=None, seed: int = 0) 
             entry["runs"].append((path, record, (s, lb.mean_finish)))
         entry["generated"] = {"control:perfect": (_problem_stats(perfect, key, units, str(ref_dir)), lb.mean_finish)}
         entry["generated_note"] = "perfect = the reference scored against itself"
+        if part == "analysis":
+            with tempfile.TemporaryDirectory(prefix="bench-board-genotex-random-") as tmp:
+                random_dir = write_random_gene_lists(ref_dir, Path(tmp), seed, params.get("traits"))
+                entry["generated"]["control:random"] = (_problem_stats(score(random_dir), key, units, "control:random"),
+                                                        lb.mean_finish)
+            entry["generated_note"] += "; random = " + GTA_RANDOM_RULE
     return entry
+
+
+GTA_RANDOM_RULE = ("per problem (trait/condition, in name order) as many genes as the reference lists, drawn without "
+                   "replacement by default_rng(seed) from the trait's gene universe (the row ids of the reference's "
+                   "preprocess/<trait>/gene_data/*.csv, sorted; the union of the trait's reference genes when it "
+                   "has no gene data), scored by the same per-problem scoring")
+
+
+def trait_universe(ref_dir: Path, trait: str) -> list[str]:
+    """The sorted genes a random gene list of ``trait`` is drawn from (see :data:`GTA_RANDOM_RULE`)."""
+    from bench.baselines.genotex.evaluate import trait_genes
+    from bench.loaders import genotex as gl
+
+    genes = trait_genes(ref_dir, trait)
+    if genes is None:
+        genes = {g for f in sorted((ref_dir / "regress" / trait).glob("significant_genes*.json"))
+                 for g in gl.read_significant_genes(f)}
+    return sorted(genes)
+
+
+def random_gene_lists(ref_dir: Path, seed: int, traits=None) -> dict[str, list[str]]:
+    """``{relative regress path: random gene list}``, one per reference problem (:data:`GTA_RANDOM_RULE`)."""
+    from bench.loaders import genotex as gl
+
+    rng = np.random.default_rng(seed)
+    out, universes = {}, {}
+    for ref_file in sorted((ref_dir / "regress").glob("*/significant_genes*.json")):
+        trait = ref_file.parent.name
+        if traits and trait not in traits:
+            continue
+        universe = universes.setdefault(trait, trait_universe(ref_dir, trait))
+        size = len(gl.read_significant_genes(ref_file))
+        if size > len(universe):
+            raise BenchError(f"{ref_file}: lists {size} genes but trait {trait}'s gene universe has only "
+                             f"{len(universe)}; no random floor can be drawn")
+        out[f"{trait}/{ref_file.name}"] = [universe[k] for k in rng.choice(len(universe), size, replace=False)]
+    return out
+
+
+def write_random_gene_lists(ref_dir: Path, tmp: Path, seed: int, traits=None) -> Path:
+    """A prediction folder (``regress/<trait>/significant_genes_condition_<c>.json``) of the random floor."""
+    for rel, genes in random_gene_lists(ref_dir, seed, traits).items():
+        target = tmp / "regress" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"significant_genes": {"Variable": genes}}), encoding="utf-8")
+    return tmp
 
 
 def record_ids(record: dict) -> list[str]:
