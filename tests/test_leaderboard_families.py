@@ -498,3 +498,66 @@ def test_records_on_other_cells_are_a_clear_error(tmp_path, capsys):
     code = main(["leaderboard", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 2 and "cells and labels (labels_sha256)" in err and "differs" in err
+
+
+# ------------------------------------------------------------------ single-cell: generated random floors
+
+def test_singlecell_silhouette_random_floor_is_a_seeded_gaussian_embedding(tmp_path, capsys):
+    """No random run among the records: the board generates the floor, a standard gaussian embedding of the
+    same cells (sorted by id) and width from default_rng(seed); its per-cell rescaled silhouettes from sklearn
+    (float64 vs scib's float32: 1e-6) resampled like the runs; same seed, same floor; another seed, another."""
+    X, labels = blobs(90, 4, 3, seed=7)
+    write_sc_record(tmp_path / "recs" / "a", "pbmc68k_embedding", X, labels, "a")
+    write_sc_record(tmp_path / "recs" / "b", "pbmc68k_embedding", X + np.random.default_rng(1).normal(0, 2, X.shape)
+                    .astype(np.float32), labels, "b", order=np.random.default_rng(2).permutation(90))
+    got = board([tmp_path / "recs"], tmp_path / "o", n=100)
+    capsys.readouterr()
+    task = got["tasks"]["pbmc68k_embedding"]
+    assert "standard gaussian embedding" in got["settings"]["controls"]
+    per_cell = {}
+    for name in ("a", "b"):
+        emb = np.load(tmp_path / "recs" / name / "embedding.npy").astype(np.float64)
+        obs = pd.read_csv(tmp_path / "recs" / name / "obs.csv", dtype=str)
+        per_cell[f"bench/{name}"] = dict(zip(obs["cell_id"], (silhouette_samples(emb, obs["bulk_labels"]) + 1) / 2))
+    units = sorted(per_cell["bench/a"])
+    gauss = np.random.default_rng(5).standard_normal((90, 4))
+    per_cell["control:random"] = dict(zip(units, (silhouette_samples(gauss, labels) + 1) / 2))  # c000.. in order
+
+    def metric(model, drawn):
+        return float(np.mean([per_cell[model][u] for u in drawn]))
+
+    observed = {m: metric(m, units) for m in per_cell}
+    assert_board_matches(task, observed, brute_force_unit_draws(units, metric, list(per_cell), 100, 5), value_tol=1e-6)
+    assert task["floor"] == pytest.approx(observed["control:random"], abs=1e-6)
+    again = board([tmp_path / "recs"], tmp_path / "o2", n=100)["tasks"]["pbmc68k_embedding"]
+    other = board([tmp_path / "recs"], tmp_path / "o3", n=100, seed=6)["tasks"]["pbmc68k_embedding"]
+    capsys.readouterr()
+    floor = {b: next(r["value"] for r in t["rows"] if r["model"] == "control:random") for b, t in
+             (("again", again), ("other", other))}
+    assert floor["again"] == next(r["value"] for r in task["rows"] if r["model"] == "control:random")
+    assert floor["other"] != floor["again"]
+
+
+def test_singlecell_ari_random_floor_permutes_the_label_classes(tmp_path, capsys):
+    """adjusted_rand_index: the generated floor's clusters are the label codes (classes sorted) of the cells
+    sorted by id, permuted by default_rng(seed) (random clusters of the classes' sizes); ARI by sklearn."""
+    pytest.importorskip("igraph", reason="the singlecell extra (igraph for Leiden) is not installed "
+                                         "(pip install 'bench[singlecell]')")
+    from bench.metrics.singlecell import clustering_scores
+
+    X, labels = blobs(120, 4, 3, seed=3)
+    write_sc_record(tmp_path / "recs" / "a", "pbmc68k_clustering", X, labels, "a")
+    got = board([tmp_path / "recs"], tmp_path / "o", n=80)
+    capsys.readouterr()
+    task = got["tasks"]["pbmc68k_clustering"]
+    codes = np.unique(labels, return_inverse=True)[1]
+    clusters = {"bench/a": clustering_scores(X, labels, random_state=42, return_clusters=True)["clusters"],
+                "control:random": np.random.default_rng(5).permutation(codes)}
+    units = list(range(120))
+
+    def metric(model, drawn):
+        return float(adjusted_rand_score(labels[drawn], clusters[model][drawn]))
+
+    observed = {m: metric(m, units) for m in clusters}
+    assert_board_matches(task, observed, brute_force_unit_draws(units, metric, list(clusters), 80, 5))
+    assert abs(observed["control:random"]) < 0.1 and "permuted" in got["settings"]["controls"]

@@ -364,8 +364,38 @@ def singlecell_units(task: str, records: Records, *, data_dir=None, seed: int = 
         total = np.asarray(stats.sum(axis=0)).reshape(1, -1)
         _check_value(path, record["value"].get("value"), float(finish(total)[0]), 1e-6)
         entry["runs"].append((path, record, (stats, finish)))
-    entry["generated_note"] = ""
+    floor = sc_random_floor(primary, cells, params, loaded[0][2].shape[1], seed)
+    entry["generated"], entry["generated_note"] = {}, f"no random floor is generated for {primary}"
+    if floor is not None:
+        stats, finish, rule = floor
+        if members is not None:
+            stats = members @ stats
+        entry["generated"]["control:random"] = (stats.tocsr() if sparse.issparse(stats) else np.asarray(stats), finish)
+        entry["generated_note"] = f"random = {rule}"
     return entry
+
+
+def sc_random_floor(primary: str, cells: pd.DataFrame, params: dict, dim: int, seed: int):
+    """``(per-cell statistics, finisher, rule)`` of the seeded random floor of a single-cell metric on
+    ``cells`` (sorted by cell id), or None when none is defined (mean_fold_f1: a run of the random model)."""
+    rng = np.random.default_rng(seed)
+    labels = cells[params["label_key"]].to_numpy(dtype=object)
+    batches = cells[params["batch_key"]].to_numpy(dtype=object) if params.get("batch_key") else None
+    if primary in ("silhouette_score", "entropy_per_cell"):
+        X = rng.standard_normal((len(cells), dim))
+        stats, finish, _ = cell_stats(primary, X, labels, batches, params)
+        return stats, finish, (f"a standard gaussian embedding of the same cells and width ({dim}), "
+                               "default_rng(seed).standard_normal((cells sorted by id, width)), scored as the runs")
+    if primary == "adjusted_rand_index":
+        from bench.metrics import singlecell as sc
+
+        codes, cats = sc.check_labels(labels, len(cells))
+        clusters = rng.permutation(codes)
+        k = len(cats)
+        return lb.onehot_stats(codes * k + clusters, k * k), lb.ari_finish(k, k), \
+            ("random clusters with the label classes' sizes: the label codes (classes sorted) of the cells sorted "
+             "by id, permuted by default_rng(seed).permutation")
+    return None
 
 
 ADAPTERS = {"geometa": geometa_units, "genotex": genotex_units, "singlecell": singlecell_units}
