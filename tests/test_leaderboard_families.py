@@ -561,3 +561,40 @@ def test_singlecell_ari_random_floor_permutes_the_label_classes(tmp_path, capsys
     observed = {m: metric(m, units) for m in clusters}
     assert_board_matches(task, observed, brute_force_unit_draws(units, metric, list(clusters), 80, 5))
     assert abs(observed["control:random"]) < 0.1 and "permuted" in got["settings"]["controls"]
+
+
+def test_fold_f1_random_floor_draws_from_the_training_label_frequencies():
+    """mean_fold_f1's floor by hand: classes of >= 10 cells, sklearn's StratifiedKFold(5, shuffle, 42) on the
+    cells sorted by id, per fold labels drawn from its training cells' label frequencies (default_rng(seed)),
+    each fold's macro F1 by sklearn, mean over folds; observed value and draws of cells to 1e-12."""
+    from bench.board_units import sc_random_floor
+    from bench.metrics import leaderboard as lb
+
+    rng = np.random.default_rng(4)
+    labels = np.array([f"t{i}" for i in rng.choice(4, 130, p=[0.45, 0.3, 0.2, 0.05])])
+    cells = pd.DataFrame({"cell_id": [f"c{i:03d}" for i in range(130)], "cell_type": labels})
+    stats, finish, rule = sc_random_floor("mean_fold_f1", cells, {"label_key": "cell_type", "random_state": 42}, 3, 8)
+    assert "training label frequencies" in rule
+    codes, counts = np.unique(labels, return_inverse=True)[1], np.bincount(np.unique(labels, return_inverse=True)[1])
+    kept = np.flatnonzero(counts[codes] >= 10)
+    y = np.searchsorted(np.unique(codes[kept]), codes[kept])
+    pick = np.random.default_rng(8)
+    fold, pred = np.zeros(len(y), int), np.zeros(len(y), int)
+    for f, (train, test) in enumerate(StratifiedKFold(5, shuffle=True, random_state=42).split(np.zeros(len(y)), y)):
+        freq = [np.mean(y[train] == c) for c in range(y.max() + 1)]
+        fold[test], pred[test] = f, pick.choice(len(freq), len(test), p=freq)
+    where = {cell: i for i, cell in enumerate(kept)}
+
+    def metric(model, drawn):
+        idx = [where[u] for u in drawn if u in where]
+        vals = [f1_score(y[[i for i in idx if fold[i] == f]], pred[[i for i in idx if fold[i] == f]], average="macro",
+                         zero_division=0) for f in range(5) if any(fold[i] == f for i in idx)]
+        return float(np.mean(vals))
+
+    runs = {"control:random": [(stats, finish)]}
+    assert lb.observed_values(runs)["control:random"] == pytest.approx(metric(None, list(range(130))), abs=1e-12)
+    _, draws = lb.resampled_draws(runs, n_bootstrap=30, seed=3)
+    truth = brute_force_unit_draws(list(range(130)), metric, ["control:random"], 30, 3)
+    np.testing.assert_allclose(draws[:, 0], truth["control:random"], rtol=0, atol=1e-12)
+    again, _, _ = sc_random_floor("mean_fold_f1", cells, {"label_key": "cell_type", "random_state": 42}, 3, 8)
+    assert (again != stats).nnz == 0

@@ -395,7 +395,30 @@ def sc_random_floor(primary: str, cells: pd.DataFrame, params: dict, dim: int, s
         return lb.onehot_stats(codes * k + clusters, k * k), lb.ari_finish(k, k), \
             ("random clusters with the label classes' sizes: the label codes (classes sorted) of the cells sorted "
              "by id, permuted by default_rng(seed).permutation")
+    if primary == "mean_fold_f1":
+        return fold_f1_random_floor(labels, params, rng)
     return None
+
+
+def fold_f1_random_floor(labels: np.ndarray, params: dict, rng: np.random.Generator):
+    """mean_fold_f1's floor: the metric's class filter and StratifiedKFold folds on the cells sorted by id;
+    each fold's cells get labels drawn by ``rng.choice`` from the label frequencies of the fold's training
+    cells (folds in order); one "classifier"."""
+    from bench.metrics import singlecell as sc
+
+    oof = sc.label_prediction_oof(np.zeros((len(labels), 1)), labels, random_state=int(params.get("random_state", 42)),
+                                  classifiers=())
+    k, n_folds, fold, y = oof["n_classes"], oof["n_folds"], oof["fold"], oof["y"]
+    pred = np.empty(len(y), dtype=np.int64)
+    for f in range(n_folds):
+        freq = np.bincount(y[fold != f], minlength=k) / np.count_nonzero(fold != f)
+        pred[fold == f] = rng.choice(k, np.count_nonzero(fold == f), p=freq)
+    rows = np.flatnonzero(oof["kept"])
+    stats = sparse.csr_matrix((np.ones(len(rows)), (rows, (fold * k + y) * k + pred)),
+                              shape=(len(labels), n_folds * k * k))
+    return stats, lb.fold_f1_finish(1, n_folds, k), \
+        ("per CV fold (the metric's class filter and StratifiedKFold folds on the cells sorted by id), labels drawn "
+         "by default_rng(seed).choice from the fold's training label frequencies, folds in order")
 
 
 ADAPTERS = {"geometa": geometa_units, "genotex": genotex_units, "singlecell": singlecell_units}
