@@ -17,7 +17,7 @@ from scipy import sparse
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import adjusted_rand_score, f1_score, silhouette_samples
+from sklearn.metrics import adjusted_rand_score, f1_score, normalized_mutual_info_score, silhouette_samples
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -327,8 +327,9 @@ def blobs(n, d, k, seed, spread=1.0):
     return (centers[labels] + spread * rng.normal(size=(n, d))).astype(np.float32), np.array([f"t{i}" for i in labels])
 
 
-def write_sc_record(folder: Path, task: str, X, labels, model: str, order=None) -> None:
-    """A single-cell record of ``task`` for a synthetic embedding (cells c000..; rows in ``order``)."""
+def write_sc_record(folder: Path, task: str, X, labels, model: str, order=None, *, primary=None, batches=None) -> None:
+    """A single-cell record of ``task`` for a synthetic embedding (cells c000..; rows in ``order``), scored
+    with ``primary`` (default: the task's) and ``batches`` (under the task's batch_key)."""
     from bench.family_records import bench_model, cells_table, singlecell_record, write_record_folder
     from bench.metrics.singlecell import score_embedding
     from bench.tasks import get_task
@@ -337,12 +338,14 @@ def write_sc_record(folder: Path, task: str, X, labels, model: str, order=None) 
     ids = np.array([f"c{i:03d}" for i in range(len(X))])
     order = np.arange(len(X)) if order is None else order
     X, labels, ids = X[order], labels[order], ids[order]
+    batches = None if batches is None else batches[order]
+    batch_key = spec.params.get("batch_key") if batches is not None else None
     kinds = [spec.params["kind"]]
-    rows = score_embedding(X, labels, tasks=kinds, random_state=42)
-    cells = cells_table(ids, labels, None, spec.label["column"], None)
+    rows = score_embedding(X, labels, batches=batches, tasks=kinds, random_state=42)
+    cells = cells_table(ids, labels, batches, spec.label["column"], batch_key)
     record = singlecell_record(spec, X=X, cells=cells, rows=rows, tasks=kinds, seed=42, label_key=spec.label["column"],
-                               batch_key=None, metric=spec.metric["primary"], model=bench_model(model, "test", 42),
-                               synthetic=True, origin="synthetic:test-blobs")
+                               batch_key=batch_key, metric=primary or spec.metric["primary"],
+                               model=bench_model(model, "test", 42), synthetic=True, origin="synthetic:test-blobs")
     write_record_folder(folder, {"record.json": record, "embedding.npy": X, "obs.csv": cells})
 
 
@@ -598,3 +601,104 @@ def test_fold_f1_random_floor_draws_from_the_training_label_frequencies():
     np.testing.assert_allclose(draws[:, 0], truth["control:random"], rtol=0, atol=1e-12)
     again, _, _ = sc_random_floor("mean_fold_f1", cells, {"label_key": "cell_type", "random_state": 42}, 3, 8)
     assert (again != stats).nnz == 0
+
+
+# ------------------------------------------------------------------ single-cell: NMI and batch silhouette units
+
+def test_singlecell_nmi_board_recomputes_sklearn_nmi_on_the_drawn_cells(tmp_path, capsys):
+    """normalized_mutual_info: cells drawn with their Leiden cluster (computed once by the metric), sklearn's
+    normalized_mutual_info_score on the drawn cells; the generated floor = the label classes permuted by
+    default_rng(seed); to 1e-12."""
+    pytest.importorskip("igraph", reason="the singlecell extra (igraph for Leiden) is not installed "
+                                         "(pip install 'bench[singlecell]')")
+    from bench.metrics.singlecell import clustering_scores
+
+    X, labels = blobs(120, 4, 4, seed=8)
+    blurred = X + np.random.default_rng(2).normal(0, 3, X.shape).astype(np.float32)
+    clusters = {}
+    for name, emb in (("sharp", X), ("blurred", blurred)):
+        write_sc_record(tmp_path / "recs" / name, "pbmc68k_clustering", emb, labels, name,
+                        primary="normalized_mutual_info")
+        clusters[f"bench/{name}"] = clustering_scores(emb, labels, random_state=42, return_clusters=True)["clusters"]
+    clusters["control:random"] = np.random.default_rng(5).permutation(np.unique(labels, return_inverse=True)[1])
+    got = board([tmp_path / "recs"], tmp_path / "o", n=120)
+    capsys.readouterr()
+    task = got["tasks"]["pbmc68k_clustering"]
+    assert task["metric"] == "sc_clustering normalized_mutual_info" and "NMI recomputed" in task["resampled"]
+    units = list(range(120))
+
+    def metric(model, drawn):
+        return float(normalized_mutual_info_score(labels[drawn], clusters[model][drawn]))
+
+    observed = {m: metric(m, units) for m in clusters}
+    assert_board_matches(task, observed, brute_force_unit_draws(units, metric, list(clusters), 120, 5))
+    record = json.loads((tmp_path / "recs" / "sharp" / "record.json").read_text())
+    assert record["value"]["value"] == pytest.approx(observed["bench/sharp"], abs=1e-12)
+
+
+def test_nmi_finish_equals_sklearn_on_edge_cases():
+    """One class, one cluster, both, all singletons, a single cell: sklearn's special cases, to 1e-12."""
+    from bench.metrics import leaderboard as lb
+
+    cases = [([0, 0, 0], [0, 1, 2]), ([0, 1, 2], [1, 1, 1]), ([2, 2], [1, 1]), ([0, 1, 2, 3], [0, 1, 2, 3]),
+             ([1], [2]), ([0, 0, 1, 1, 2], [1, 1, 0, 0, 0]), ([0, 1, 0, 1], [0, 0, 1, 1])]
+    for y, c in cases:
+        y, c = np.array(y), np.array(c)
+        stats = lb.onehot_stats(y * 4 + c, 16)
+        got = lb.nmi_finish(4, 4)(np.asarray(stats.sum(axis=0)).reshape(1, -1))[0]
+        assert got == pytest.approx(normalized_mutual_info_score(y, c), abs=1e-12), (y, c)
+
+
+def test_singlecell_batch_silhouette_board_recomputes_per_label_means(tmp_path, capsys):
+    """batch_silhouette (scib silhouette_batch): per cell 1 - |sklearn silhouette w.r.t. batch among the cells
+    of its label| (labels with one batch left out), once on all cells; per draw the mean over labels present
+    of the mean over their drawn cells. sklearn is float64, bench's silhouettes scib's float32 (~1e-7 apart):
+    values and CIs to 1e-6, ranks, tie groups and p-values exactly. The generated floor: a gaussian embedding
+    of the same cells (sorted by id) and width from default_rng(seed)."""
+    X, labels = blobs(150, 4, 3, seed=11)
+    batches = np.array([f"s{i % 3}" for i in range(150)], dtype=object)
+    batches[labels == "t0"] = "s0"  # t0 lies in one batch: scib leaves it out
+    rng = np.random.default_rng(12)
+    mixed = X + rng.normal(0, 0.5, X.shape).astype(np.float32)
+    split = X + np.where(batches[:, None] == "s1", 4.0, 0.0).astype(np.float32)
+    for name, emb in (("mixed", mixed), ("split", split)):
+        order = rng.permutation(150) if name == "split" else None
+        write_sc_record(tmp_path / "recs" / name, "spermatogenesis_integration", emb, labels, name, order=order,
+                        primary="batch_silhouette", batches=batches)
+    got = board([tmp_path / "recs"], tmp_path / "o", n=100)
+    capsys.readouterr()
+    task = got["tasks"]["spermatogenesis_integration"]
+    assert task["metric"] == "sc_integration batch_silhouette" and "per label the mean" in task["resampled"]
+    gauss = np.random.default_rng(5).standard_normal((150, 4))
+    per_cell = {}
+    for model, emb in (("bench/mixed", mixed), ("bench/split", split), ("control:random", gauss)):
+        values = {}
+        for label in ("t1", "t2"):
+            idx = np.flatnonzero(labels == label)
+            s = silhouette_samples(np.asarray(emb, dtype=np.float64)[idx], batches[idx])
+            values.update({int(i): (label, 1 - abs(v)) for i, v in zip(idx, s)})
+        per_cell[model] = values
+
+    def metric(model, drawn):
+        by_label = {}
+        for u in drawn:
+            if u in per_cell[model]:
+                label, v = per_cell[model][u]
+                by_label.setdefault(label, []).append(v)
+        return float(np.mean([np.mean(v) for v in by_label.values()]))
+
+    units = list(range(150))
+    observed = {m: metric(m, units) for m in per_cell}
+    assert_board_matches(task, observed, brute_force_unit_draws(units, metric, list(per_cell), 100, 5), value_tol=1e-6)
+    assert observed["bench/mixed"] > observed["bench/split"]
+
+
+def test_batch_silhouette_without_a_batch_key_is_a_clear_error(tmp_path, capsys):
+    X, labels = blobs(60, 4, 3, seed=4)
+    write_sc_record(tmp_path / "a", "pbmc68k_embedding", X, labels, "a")
+    edit = json.loads((tmp_path / "a" / "record.json").read_text())
+    edit["metric"]["primary"] = "batch_silhouette"
+    (tmp_path / "a" / "record.json").write_text(json.dumps(edit))
+    code = main(["leaderboard", str(tmp_path / "a"), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "metric.params.batch_key" in err and "record.json" in err
