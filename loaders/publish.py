@@ -18,7 +18,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from huggingface_hub import errors as hub_errors
+
 from bench.errors import BenchError, close_matches_hint
+from bench.eval_results import benchmark_tasks, eval_yaml
 from bench.hub import (Upload, check_online, check_repo_id, commit_operations, connect_hub, format_size,
                        is_missing_error, require_token)
 from bench.loaders.repo import (CONFIG_META, LICENSE_FILE, REPO_ID_PLACEHOLDER, card_yaml, check_config_name,
@@ -227,8 +230,6 @@ def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] |
 
 def benchmark_eval_yaml(repo: Path, repo_id: str, configs: list[str]) -> str:
     """The ``eval.yaml`` registering the pushed configs as the benchmark's tasks."""
-    from bench.eval_results import benchmark_tasks, eval_yaml
-
     description = (f"bench benchmark configs ({', '.join(configs)}): transcriptomics tasks built by bench; each "
                    "task id is a config name, scored by bench's metric for that task (e.g. lomo_auroc: mean "
                    "leave-one-mission-out AUROC). Results: `bench publish-result`.")
@@ -275,12 +276,10 @@ def fetch_remote_readme(api, repo_id: str, *, revision: str | None) -> str | Non
     A branch that does not exist yet is created from the default branch, so its README is the
     default branch's.
     """
-    from huggingface_hub import errors
-
     try:
         path = api.hf_hub_download(repo_id=repo_id, filename="README.md", repo_type=REPO_TYPE,
                                    revision=revision)
-    except errors.RevisionNotFoundError:
+    except hub_errors.RevisionNotFoundError:
         return fetch_remote_readme(api, repo_id, revision=None) if revision else None
     except Exception as exc:
         if is_missing_error(exc):

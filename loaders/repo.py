@@ -29,15 +29,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+import datasets
+import datasets.arrow_writer as hf_writer
+import datasets.config as hf_config
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
+from datasets.splits import SplitDict, SplitInfo
+from datasets.table import InMemoryTable, MemoryMappedTable
+from datasets.utils import logging as ds_logging
 from huggingface_hub import DatasetCard, DatasetCardData, RepoCard
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from bench import __version__
 from bench.errors import BenchError, BenchTypeError, close_matches_hint
 from bench.io import atomic_path, read_json, sha256_file, write_text_atomic
+from bench.scheduler import active_runner
 
 
 CONFIG_META = "bench_config.json"
@@ -160,9 +169,6 @@ class StreamedSplit:
         Sizes come from the batch headers; the data are read one record batch at a time when
         written, never memory-mapped, so they do not count toward the process's resident memory.
         """
-        import datasets
-        import pyarrow as pa
-
         path = Path(path).resolve()  # absolute: the batches may be read by a worker elsewhere
         if not path.is_file():
             raise BenchError(f"Arrow file not found: {path}")
@@ -185,8 +191,6 @@ class StreamedSplit:
     def from_dataset(cls, ds) -> "StreamedSplit":
         """Stream ``ds`` from its Arrow file when it is exactly that file (as ``Dataset.from_file`` gives:
         no indices mapping, no in-memory edits); raise otherwise."""
-        from datasets.table import MemoryMappedTable
-
         files = ds.cache_files
         # Dataset() itself replays a schema-metadata update; it does not change the data
         edits = [op for op, *_ in getattr(ds.data, "replays", None) or [] if op != "replace_schema_metadata"]
@@ -225,8 +229,6 @@ class ShardedSplit:
 
 
 def _read_arrow_batches(path: Path) -> Iterator[Any]:
-    import pyarrow as pa
-
     with pa.OSFile(str(path), "rb") as source:
         yield from pa.ipc.open_stream(source)
 
@@ -234,8 +236,6 @@ def _read_arrow_batches(path: Path) -> Iterator[Any]:
 def _row_groups(batches: Iterable[Any], rows_per_group: int) -> Iterator[Any]:
     """Re-cut a batch stream into tables of ``rows_per_group`` rows (the last may be shorter), each
     made of slices of the incoming batches, as ``Dataset.to_parquet`` slices its table."""
-    import pyarrow as pa
-
     pending, pending_rows = [], 0
     for item in batches:
         for batch in (item.to_batches() if isinstance(item, pa.Table) else [item]):
@@ -254,8 +254,6 @@ def write_streamed_parquet(split: StreamedSplit, path: str | os.PathLike) -> int
     """Write ``split`` to ``path`` with the parquet settings of the installed ``Dataset.to_parquet``
     (same row groups, column options, content-defined chunking, page index and schema metadata where
     that datasets release uses them), so both paths give the same bytes; returns the rows written."""
-    import pyarrow.parquet as pq
-
     schema = split.features.arrow_schema
     rows_per_group, writer_options, trailer = _to_parquet_settings(split, schema)
     written = 0
@@ -278,9 +276,6 @@ def _to_parquet_settings(split: StreamedSplit, schema) -> tuple[int, dict, dict]
     datasets' ``Dataset.to_parquet`` chooses them: datasets >= 4.1 sizes row groups by bytes and adds
     column options, content-defined chunking and a page index; datasets 4.0 writes plain row groups of
     ``get_writer_batch_size(features)`` or ``DEFAULT_MAX_BATCH_SIZE`` rows."""
-    import datasets.arrow_writer as hf_writer
-    import datasets.config as hf_config
-
     if not hasattr(hf_writer, "get_parquet_column_options"):  # datasets 4.0
         rows = hf_writer.get_writer_batch_size(split.features) or hf_config.DEFAULT_MAX_BATCH_SIZE
         return rows, {}, {}
@@ -307,8 +302,6 @@ def _arrow_nbytes(split) -> int:
 
 def _write_split(split, folder: Path, name: str) -> None:
     if isinstance(split, ShardedSplit):
-        from bench.scheduler import active_runner
-
         n = len(split.shards)
         folder = folder.resolve()  # absolute: a worker may not share our cwd
         jobs = [(shard, str(folder / split_file_name(name, i, n))) for i, shard in enumerate(split.shards)]
@@ -456,8 +449,6 @@ def write_configs(repo_dir: str | os.PathLike, configs: Iterable[Any]) -> list[s
 
 @contextlib.contextmanager
 def _quiet_datasets_bars():
-    from datasets.utils import logging as ds_logging
-
     was_on = ds_logging.is_progress_bar_enabled()
     ds_logging.disable_progress_bar()
     try:
@@ -537,10 +528,6 @@ def hub_metadata(metas: Mapping[str, dict], header: dict) -> dict:
 def dataset_info_entry(repo: Path, config: str, meta: dict) -> dict:
     """The README ``dataset_info`` item of one config, as ``push_to_hub`` writes it (features from the
     parquet schema, splits with num_examples/num_bytes, download_size, dataset_size)."""
-    import datasets
-    import pyarrow.parquet as pq
-    from datasets.splits import SplitDict, SplitInfo
-
     first = split_files(repo / config, next(iter(meta["splits"])))[0]
     features = datasets.Features.from_arrow_schema(pq.read_schema(first))
     splits = SplitDict()
@@ -661,11 +648,6 @@ def is_built_repo(path: str | os.PathLike) -> bool:
 
 def read_built(repo_dir: str | os.PathLike, config: str):
     """Read one config of a built repository into a DatasetDict carrying its bench metadata."""
-    import datasets
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    from datasets.table import InMemoryTable
-
     repo = Path(repo_dir)
     if not (repo / config / CONFIG_META).is_file():    # the folder, not README, is the truth
         configs = list_configs(repo)
@@ -748,8 +730,6 @@ def _selection_index(description: str, meta: dict, features: list[str]) -> np.nd
 
 
 def _description(ds) -> str:
-    import datasets
-
     if isinstance(ds, (datasets.DatasetDict, dict)):
         ds = next(iter(ds.values()))
     return ds.info.description or ""
@@ -761,8 +741,6 @@ def config_meta(dsd_or_split, *, repo_dir: str | os.PathLike | None = None) -> d
     Works on what :func:`load` returns (and splits, folds and selections of it). For a dataset
     loaded with ``datasets.load_dataset(<repo>, <config>)`` pass ``repo_dir=<repo>``.
     """
-    import datasets
-
     ds = dsd_or_split
     if isinstance(ds, (datasets.DatasetDict, dict)):
         if not ds:
@@ -811,8 +789,6 @@ def get_fold(dsd, fold: str):
     ``fold``: an upstream fold name (``fold_RR-7_test``, ``pair_RR-1_RR-3``) or, for LOMO, the
     mission (``RR-7``) or split name (``rr_7``).
     """
-    import datasets
-
     meta = config_meta(dsd)
     if not isinstance(fold, str):
         names = ", ".join(f["name"] for f in meta.get("folds") or [])
@@ -846,8 +822,6 @@ def class_codes(values: pd.Series, names: list[str], *, where: str) -> pd.Series
 
 def class_names(ds, column: str) -> list[str] | None:
     """The ClassLabel names of ``column`` in a Dataset or DatasetDict, None if it is not a ClassLabel."""
-    import datasets
-
     first = next(iter(ds.values())) if isinstance(ds, datasets.DatasetDict) else ds
     feature = first.features.get(column)
     return list(feature.names) if isinstance(feature, datasets.ClassLabel) else None
@@ -866,8 +840,6 @@ def to_numpy(ds, *, features: list[str] | None = None) -> tuple[np.ndarray, list
     ``obs`` holds every non-feature column (sample_id, mission, label, metadata), index = sample id.
     ``features``: ids to select, in that order (e.g. a fold's ``selected_features``).
     """
-    import datasets
-
     if isinstance(ds, datasets.DatasetDict):
         raise BenchError(f"to_numpy: pass one split (e.g. dsd[{next(iter(ds), 'split')!r}]) or a side of get_fold, "
                          "not the whole DatasetDict")

@@ -2,6 +2,7 @@
 and (with the dask extra) starting/closing a LocalCluster and connecting to an existing one."""
 from __future__ import annotations
 
+import platform
 import sys
 
 import pytest
@@ -60,9 +61,18 @@ def test_local_cluster_is_started_and_closed_and_an_existing_one_is_left_running
     with scheduler("local:2", quiet=True) as runner:
         assert runner.n_workers == 2
         assert list(runner.map(pow, [2, 3], exp=runner.share(2))) == [4, 9]
+        tuned = runner.client.run(lambda dask_worker: getattr(dask_worker, "bench_reuse_freed_blocks", None))
         cluster = runner.client.cluster
     assert cluster.status.name == "closed"
+    assert set(tuned.values()) == {_glibc_mallopt_works()}  # bench's own workers reuse freed block memory
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0", silence_logs=50) as cluster:
         with scheduler(cluster.scheduler_address, quiet=True) as runner:
             assert runner.n_workers == 1
+            untouched = runner.client.run(lambda dask_worker: hasattr(dask_worker, "bench_reuse_freed_blocks"))
+        assert set(untouched.values()) == {False}  # someone else's workers keep their memory settings
         assert cluster.status.name == "running"  # connecting never stops someone else's cluster
+
+
+def _glibc_mallopt_works() -> bool:
+    """Independent of bench: is this Python linked against glibc (whose mallopt bench sets)?"""
+    return platform.libc_ver()[0] == "glibc"

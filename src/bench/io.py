@@ -185,22 +185,6 @@ def read_yaml(path: str | os.PathLike, *, what: str = "YAML file") -> Any:
         raise BenchError(f"{path}: malformed YAML: {exc}") from None
 
 
-def read_csv_indexed(path: str | os.PathLike, *, what: str = "CSV file"):
-    """``pandas.read_csv(path, index_col=0)`` with a string index; :class:`BenchError` naming the
-    file when it is missing or cannot be parsed (``what`` says which file the caller expected)."""
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise BenchError(f"{what} not found: {path}")
-    try:
-        df = pd.read_csv(path, index_col=0)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise BenchError(f"{path}: cannot parse {what} as CSV: {exc}") from None
-    df.index = df.index.astype(str)
-    return df
-
-
 def read_csv_header(path: str | os.PathLike) -> list[str]:
     """Column names of a CSV (first row minus the index column) without reading the body."""
     with open(path, newline="", encoding="utf-8") as fh:

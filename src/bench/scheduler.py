@@ -115,6 +115,7 @@ def _client(choice: SchedulerChoice):
                                            dashboard_address=":0", silence_logs=logging.CRITICAL)
         try:
             with distributed.Client(cluster) as client:
+                _register_block_memory_plugin(client)
                 yield client
         finally:
             cluster.close()
@@ -127,6 +128,14 @@ def _client(choice: SchedulerChoice):
         yield client
     finally:
         client.close()  # disconnect only: the cluster belongs to someone else
+
+
+def _register_block_memory_plugin(client) -> None:
+    """On the workers of a cluster bench started: let freed block buffers be reused (see
+    :mod:`bench._dask_memory`). A restarted worker gets it too (a worker plugin)."""
+    from bench._dask_memory import ReuseFreedBlocks
+
+    client.register_plugin(ReuseFreedBlocks())
 
 
 @dataclass

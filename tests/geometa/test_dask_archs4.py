@@ -122,3 +122,30 @@ def test_cli_build_on_a_cluster_equals_serial_and_needs_the_extra(tmp_path, fixt
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
     assert main(args + ["--out", str(tmp_path / "none"), "--scheduler", "local:2"]) != 0
     assert 'pip install "bench[dask]"' in capsys.readouterr().err and not (tmp_path / "none").exists()
+
+
+def test_cli_max_shard_size_sets_the_rows_per_shard_and_refuses_a_bad_size(tmp_path, fixture_files, monkeypatch,
+                                                                            capsys):
+    import math
+
+    import pyarrow.parquet as pq
+
+    from bench.cli import main
+
+    labels_dir, h5, _ = fixture_files
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf"))
+    args = ["build", "geometa_human_gender", "--data-dir", str(labels_dir), "--expression", str(h5)]
+    assert main(args + ["--out", str(tmp_path / "kb"), "--max-shard-size", "30KB"]) == 0  # 30,000 bytes: 25 rows
+    assert main(args + ["--out", str(tmp_path / "bytes"), "--max-shard-size", "30000"]) == 0
+    for out in ("kb", "bytes"):
+        shards = sorted((tmp_path / out / "geometa_human_gender").glob("train-*-of-*.parquet"))
+        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in shards)
+        per_shard = 30_000 // (4 * N_GENES)
+        assert len(shards) == math.ceil(rows / per_shard) > 1
+        assert all(pq.ParquetFile(f).metadata.num_rows == per_shard for f in shards[:-1])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(args + ["--out", str(tmp_path / "bad"), "--max-shard-size", "12 parsecs"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--max-shard-size" in err and "500MB" in err and not (tmp_path / "bad").exists()

@@ -7,6 +7,7 @@ repository as it was.
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import fnmatch
 import shutil
@@ -14,12 +15,15 @@ import sys
 import warnings
 from pathlib import Path
 
+from datasets.utils.py_utils import convert_file_size_to_int
 from tqdm.auto import tqdm
 
+import bench
 from bench.commands import seed_type
 from bench.errors import BenchError
 from bench.io import atomic_path, link_or_copy
 from bench.loaders.families import write_task
+from bench.loaders.geometa import archs4
 from bench.loaders.geometa import build_config as build_geometa_config
 from bench.loaders.repo import read_config_meta, read_readme
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
@@ -28,7 +32,7 @@ from bench.tasks.families import FAMILIES
 
 
 def register(sub) -> None:
-    p = sub.add_parser("build", help="write configs as a Hugging Face dataset repo (parquet + README)")
+    p = sub.add_parser("build")
     p.add_argument("tasks", nargs="+", metavar="TASK",
                    help="registry names (A5_skin, pbmc68k, geometa_human), globs ('A5_*'), a GeneLab category "
                         "(A, B, D), 'pathway', 'gene', 'all' (every GeneLab task) or a family name "
@@ -42,6 +46,9 @@ def register(sub) -> None:
     g.add_argument("--expression", default=None, metavar="FILE|synthetic",
                    help="add ARCHS4 expression to geometa configs: an ARCHS4 .h5 file or 'synthetic' (default: labels only)")
     g.add_argument("--expression-seed", type=seed_type, default=0, help="seed of the synthetic expression (default 0)")
+    g.add_argument("--max-shard-size", type=shard_size_type, default=archs4.DEFAULT_MAX_SHARD_BYTES, metavar="SIZE",
+                   help="largest parquet shard of an expression split, as datasets' max_shard_size: bytes or "
+                        "'500MB', '2GB' (default 500MB); each shard is one task under --scheduler")
     add_scheduler_argument(p)  # GEOmeta expression: sample chunks and parquet shards as tasks (same bytes)
     p.set_defaults(handler=cmd_build)
 
@@ -75,8 +82,6 @@ def expand_tasks(patterns: list[str]) -> list[str]:
 
 def is_editable_install() -> bool:
     """True unless ``bench`` was imported as a regular package from a ``sys.path`` folder (pip install .)."""
-    import bench
-
     here = Path(bench.__file__).resolve()
     return not any((Path(p or ".").resolve() / "bench" / "__init__.py") == here for p in sys.path)
 
@@ -132,7 +137,8 @@ def cmd_build(args) -> int:
         for name in tqdm(names, desc="bench build", unit="config", disable=len(names) < 2):
             spec = get_task(name)
             if spec.family == "geometa" and args.expression:
-                build_geometa(spec, tmp, data_dir=args.data_dir, expression=args.expression, seed=args.expression_seed)
+                build_geometa(spec, tmp, data_dir=args.data_dir, expression=args.expression, seed=args.expression_seed,
+                              max_shard_bytes=args.max_shard_size)
                 written.append(spec.name)
                 continue
             for config in write_task(spec, tmp, data_dir=args.data_dir):
@@ -145,11 +151,24 @@ def cmd_build(args) -> int:
     return 0
 
 
-def build_geometa(spec, repo: Path, *, data_dir, expression, seed: int) -> None:
+def shard_size_type(text: str) -> int:
+    """``--max-shard-size``: bytes as an integer or with a unit ('500MB', '2GB'), as datasets reads it."""
+    try:
+        size = int(text) if text.strip().isdigit() else convert_file_size_to_int(text.strip())
+    except ValueError:
+        size = None
+    if not isinstance(size, int) or size < 1:
+        raise argparse.ArgumentTypeError(f"expected a size in bytes such as 500MB or 2GB, got {text!r}")
+    return size
+
+
+def build_geometa(spec, repo: Path, *, data_dir, expression, seed: int,
+                  max_shard_bytes: int = archs4.DEFAULT_MAX_SHARD_BYTES) -> None:
     """A GEOmeta config with ARCHS4 (or synthetic) expression; prints its sizes and notes."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # everything warned about is in meta["notes"], printed below
-        dsd, meta = build_geometa_config(spec, data_dir=data_dir, expression=expression, repo_dir=repo, seed=seed)
+        dsd, meta = build_geometa_config(spec, data_dir=data_dir, expression=expression, repo_dir=repo, seed=seed,
+                                         max_shard_bytes=max_shard_bytes)
     sizes = ", ".join(f"{s}={d.num_rows}" for s, d in dsd.items())
     kind = "labels only" if meta["feature_column"] is None else (
         f"{meta['n_features']} genes ({'SYNTHETIC' if meta['synthetic'] else 'ARCHS4'} expression)")

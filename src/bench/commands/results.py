@@ -3,11 +3,16 @@
 ``bench leaderboard`` (:mod:`bench.commands.sweep`)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from bench.errors import BenchError
+from bench.eval_results import format_publication, publish_result
+from bench.io import write_json_atomic
+from bench.record import format_verification, read_record, record_path, verified_copy, verify_record
 
 
 def register(sub) -> None:
-    p = sub.add_parser("verify", help="recompute a result record from its predictions and the data: MATCH or what differs")
+    p = sub.add_parser("verify")
     p.add_argument("record", help="record.json, or the folder holding it (written by `bench evaluate --record` / `bench run`)")
     p.add_argument("--data-dir", default=None,
                    help="GeneLab_benchmark checkout or repo built by `bench build` holding the labels (default: as `bench run`)")
@@ -16,8 +21,7 @@ def register(sub) -> None:
                         "(never over the record itself)")
     p.set_defaults(handler=cmd_verify)
 
-    p = sub.add_parser("publish-result",
-                       help="write a record's score as .eval_results/<task>.yaml into a Hub model repo (the Hub's format)")
+    p = sub.add_parser("publish-result")
     p.add_argument("record", help="record.json or its folder")
     p.add_argument("--model", required=True, help="Hub model repository ORG/MODEL that receives the result")
     p.add_argument("--benchmark", default=None, metavar="ORG/DATASET",
@@ -31,14 +35,9 @@ def register(sub) -> None:
 
 
 def cmd_verify(args) -> int:
-    from bench.io import write_json_atomic
-    from bench.record import format_verification, read_record, record_path, verified_copy, verify_record
-
     verification = verify_record(args.record, data_dir=args.data_dir)
     print(format_verification(verification))
     if args.out and verification.status == "MATCH":
-        from pathlib import Path
-
         if Path(args.out).resolve() == record_path(args.record).resolve():
             raise BenchError(f"--out {args.out} is the record itself; write the verified copy to another file")
         write_json_atomic(args.out, verified_copy(read_record(args.record), verification))
@@ -47,8 +46,6 @@ def cmd_verify(args) -> int:
 
 
 def cmd_publish_result(args) -> int:
-    from bench.eval_results import format_publication, publish_result
-
     plan = publish_result(args.record, args.model, benchmark=args.benchmark, variant=args.variant,
                           source_url=args.source_url, create_pr=args.create_pr, dry_run=args.dry_run)
     print(format_publication(plan, dry_run=args.dry_run))
