@@ -131,8 +131,8 @@ def test_run_help_lists_each_familys_models(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     out = capsys.readouterr().out
-    assert "genelab: lr, pca_lr, rf, xgboost, constant, random" in out and "geometa: lr, knn" in out
-    assert "genotex: lasso, lasso_predictive" in out and "singlecell: pca, random, control_median" in out
+    assert "genelab: lr, pca_lr, rf, xgboost, constant, random" in out and "geometa: lr, knn, confound" in out
+    assert "genotex: lasso, lasso_predictive" in out and "singlecell: pca, random, confound, control_median" in out
     assert "--limit-folds N" in out
 
 
