@@ -40,6 +40,8 @@ import yaml
 from datasets.splits import SplitDict, SplitInfo
 from datasets.table import InMemoryTable, MemoryMappedTable
 from datasets.utils import logging as ds_logging
+from huggingface_hub import DatasetCard, DatasetCardData, RepoCard
+from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from bench import __version__
 from bench.errors import BenchError, BenchTypeError, close_matches_hint
@@ -53,7 +55,6 @@ DATA_FILES_KEY = "data_files"   # bench_config.json: {file name: {sha256, num_by
 DEFAULT_FEATURE_COLUMN = "features"
 _SPLIT_RE = re.compile(r"^\w+(\.\w+)*$")
 _BAD_CONFIG_CHARS = set('<>:/\\|?*')
-_FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
 
 
 class SyntheticDataWarning(UserWarning):
@@ -79,21 +80,25 @@ def split_file_name(split: str, shard: int = 0, n_shards: int = 1) -> str:
     return f"{split}-{shard:05d}-of-{n_shards:05d}.parquet"
 
 
-def parse_front_matter(text: str, *, where: str = "README.md") -> tuple[dict, str]:
-    """(YAML header, markdown body) of a card's text ({} and the text when it has no header).
+def parse_front_matter(text: str, *, where: str = "README.md", card_class: type[RepoCard] = DatasetCard
+                       ) -> tuple[dict, str]:
+    """(metadata, markdown body) of a card's text as the Hub reads it ({} and the text when it has none).
 
-    Raises :class:`BenchError` naming ``where`` on malformed YAML or a header that is not a mapping.
+    huggingface_hub's card class parses it (``DatasetCard``; ``SpaceCard`` for a Space): the
+    metadata is ``card.data.to_dict()`` (None values dropped, as the Hub library writes them back),
+    the body ``card.text``. Raises :class:`BenchError` naming ``where`` on malformed YAML or a
+    block that is not a mapping of names.
     """
-    m = _FRONT_MATTER_RE.match(text or "")
-    if not m:
-        return {}, text or ""
+    text = text or ""
+    if not REGEX_YAML_BLOCK.search(text):   # checked first: the card class logs a warning otherwise
+        return {}, text
     try:
-        header = yaml.safe_load(m.group(1)) or {}
+        card = card_class(text)
     except yaml.YAMLError as exc:
         raise BenchError(f"{where}: malformed YAML header: {exc}") from None
-    if not isinstance(header, dict):
-        raise BenchError(f"{where}: YAML header must be a mapping")
-    return header, text[m.end():]
+    except (ValueError, TypeError):   # not a dict / keys that are not names
+        raise BenchError(f"{where}: YAML header must be a mapping of field names") from None
+    return card.data.to_dict(), card.text
 
 
 def read_readme(repo_dir: str | os.PathLike) -> tuple[dict, str]:
@@ -118,8 +123,27 @@ def merge_config_entries(existing: list[dict], new: list[dict]) -> list[dict]:
     return [by_name[k] for k in sorted(by_name)]
 
 
-def render_readme(header: dict, body: str) -> str:
-    return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1000) + "---\n" + body
+def card_yaml(header: Mapping) -> str:
+    """The card metadata block's YAML (without ``---`` lines) as huggingface_hub writes it."""
+    return DatasetCardData(**header).to_yaml()
+
+
+def render_readme(header: Mapping, body: str) -> str:
+    """README.md text: ``header`` as the Hub card metadata block, then ``body``.
+
+    The block is huggingface_hub's (``DatasetCardData.to_yaml``) framed by ``---`` lines exactly as
+    ``DatasetCard.content`` frames it; the text is parsed back with ``DatasetCard`` and must give
+    the same metadata (so no value the Hub would read differently, e.g. a tuple, is ever written).
+    """
+    text = f"---\n{card_yaml(header)}\n---\n{body}"
+    try:
+        same = DatasetCard(text).data.to_dict() == DatasetCardData(**header).to_dict()
+    except yaml.YAMLError:
+        same = False
+    if not same:
+        raise BenchError("README.md: the card metadata would not read back as written (a value YAML "
+                         "cannot hold as plain data?); fields: " + ", ".join(map(str, header)))
+    return text
 
 
 # ------------------------------------------------------------------------------ streamed splits
