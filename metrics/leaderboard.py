@@ -258,6 +258,50 @@ def ari_finish(n_labels: int, n_clusters: int) -> Finisher:
     return finish
 
 
+def _label_entropy(counts: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Per row, sklearn's entropy of a labelling from its class counts (0 for one class)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(counts > 0, (counts / n[:, None]) * (np.log(counts) - np.log(n)[:, None]), 0.0)
+    return -terms.sum(axis=1)
+
+
+def nmi_finish(n_labels: int, n_clusters: int) -> Finisher:
+    """Normalized mutual information (arithmetic mean of the entropies) from a summed (label x cluster)
+    contingency (rows of :func:`onehot_stats`, code ``label * n_clusters + cluster``), in the steps of
+    sklearn's ``normalized_mutual_info_score``: 1.0 when both labellings have one class, 0.0 when one
+    of them has one class or the mutual information is 0; per-cell terms below machine epsilon dropped."""
+    eps = np.finfo(np.float64).eps
+
+    def finish(sums: np.ndarray) -> np.ndarray:
+        table = sums.reshape(len(sums), n_labels, n_clusters)
+        n = table.sum(axis=(1, 2))
+        pi, pj = table.sum(axis=2), table.sum(axis=1)
+        n_rows, n_cols = (pi > 0).sum(axis=1), (pj > 0).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_n = np.log(n)[:, None, None]
+            share = table / n[:, None, None]
+            terms = share * (np.log(table) - log_n) + share * (2 * log_n - np.log(pi[:, :, None] * pj[:, None, :]))
+        terms = np.where((table > 0) & (np.abs(terms) >= eps), terms, 0.0)
+        mi = np.clip(terms.sum(axis=(1, 2)), 0.0, None)
+        normalizer = (_label_entropy(pi, n) + _label_entropy(pj, n)) / 2
+        nmi = np.divide(mi, normalizer, out=np.zeros(len(sums)), where=(mi != 0) & (normalizer > 0))
+        nmi = np.where((n_rows <= 1) | (n_cols <= 1), 0.0, nmi)
+        return np.where(n_rows == n_cols, np.where(n_rows <= 1, 1.0, nmi), nmi)
+    return finish
+
+
+def group_mean_finish(n_groups: int) -> Finisher:
+    """The unweighted mean over groups of each group's mean, from summed ``[value sums per group,
+    counts per group]`` rows; groups without a drawn member are left out (NaN when none has one)."""
+    def finish(sums: np.ndarray) -> np.ndarray:
+        total, count = sums[:, :n_groups], sums[:, n_groups:]
+        present = count > 0
+        means = np.divide(total, count, out=np.zeros_like(total), where=present)
+        k = present.sum(axis=1)
+        return np.divide(means.sum(axis=1), k, out=np.full(len(sums), np.nan), where=k > 0)
+    return finish
+
+
 def fold_f1_finish(n_classifiers: int, n_folds: int, n_classes: int) -> Finisher:
     """Mean over (classifier, CV fold) of the F1 of the fold's out-of-fold predictions, from summed
     confusion rows (:func:`onehot_stats` with code ``((c * F + f) * K + true) * K + predicted``):

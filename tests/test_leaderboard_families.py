@@ -17,7 +17,7 @@ from scipy import sparse
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import adjusted_rand_score, f1_score, silhouette_samples
+from sklearn.metrics import adjusted_rand_score, f1_score, normalized_mutual_info_score, silhouette_samples
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -215,6 +215,23 @@ def hand_f1(pred_file: Path, ref_file: Path):
     return 100 * (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
 
 
+def hand_random_floor_f1(ref: Path, files: list, seed: int) -> dict:
+    """The documented GenoTEX random floor by hand: per problem in path order, as many genes as the reference
+    lists, drawn without replacement from the sorted genes of the trait's gene_data tables; its F1 x 100."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for f in files:
+        tables = sorted((ref.parent / "preprocess" / f.parent.name / "gene_data").glob("*.csv"))
+        universe = sorted({str(g) for t in tables for g in pd.read_csv(t).iloc[:, 0].dropna()})
+        R = json.loads(f.read_text())["significant_genes"]["Variable"]
+        P = [universe[k] for k in rng.choice(len(universe), len(R), replace=False)]
+        tmp = ref.parent / "random" / f.parent.name / f.name
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"significant_genes": {"Variable": P}}))
+        out[f"{f.parent.name}/{f.stem.split('condition_', 1)[1]}"] = hand_f1(tmp, f)
+    return out
+
+
 def test_genotex_board_resamples_problems_like_a_plain_loop(genotex_runs, tmp_path, capsys):
     from bench.loaders.genotex.synthetic import build_genotex_root
 
@@ -229,6 +246,7 @@ def test_genotex_board_resamples_problems_like_a_plain_loop(genotex_runs, tmp_pa
     scores = {f"bench/{m}": {u: hand_f1(genotex_runs / "runs" / m / "regress" / f.parent.name / f.name, f)
                              for u, f in problems.items()} for m in ("lasso", "lasso_predictive")}
     scores["control:perfect"] = {u: 100.0 for u in units}
+    scores["control:random"] = hand_random_floor_f1(ref, files, seed=5)
 
     def metric(model, drawn):
         vals = [scores[model][u] for u in drawn if scores[model][u] is not None]
@@ -309,8 +327,9 @@ def blobs(n, d, k, seed, spread=1.0):
     return (centers[labels] + spread * rng.normal(size=(n, d))).astype(np.float32), np.array([f"t{i}" for i in labels])
 
 
-def write_sc_record(folder: Path, task: str, X, labels, model: str, order=None) -> None:
-    """A single-cell record of ``task`` for a synthetic embedding (cells c000..; rows in ``order``)."""
+def write_sc_record(folder: Path, task: str, X, labels, model: str, order=None, *, primary=None, batches=None) -> None:
+    """A single-cell record of ``task`` for a synthetic embedding (cells c000..; rows in ``order``), scored
+    with ``primary`` (default: the task's) and ``batches`` (under the task's batch_key)."""
     from bench.family_records import bench_model, cells_table, singlecell_record, write_record_folder
     from bench.metrics.singlecell import score_embedding
     from bench.tasks import get_task
@@ -319,12 +338,14 @@ def write_sc_record(folder: Path, task: str, X, labels, model: str, order=None) 
     ids = np.array([f"c{i:03d}" for i in range(len(X))])
     order = np.arange(len(X)) if order is None else order
     X, labels, ids = X[order], labels[order], ids[order]
+    batches = None if batches is None else batches[order]
+    batch_key = spec.params.get("batch_key") if batches is not None else None
     kinds = [spec.params["kind"]]
-    rows = score_embedding(X, labels, tasks=kinds, random_state=42)
-    cells = cells_table(ids, labels, None, spec.label["column"], None)
+    rows = score_embedding(X, labels, batches=batches, tasks=kinds, random_state=42)
+    cells = cells_table(ids, labels, batches, spec.label["column"], batch_key)
     record = singlecell_record(spec, X=X, cells=cells, rows=rows, tasks=kinds, seed=42, label_key=spec.label["column"],
-                               batch_key=None, metric=spec.metric["primary"], model=bench_model(model, "test", 42),
-                               synthetic=True, origin="synthetic:test-blobs")
+                               batch_key=batch_key, metric=primary or spec.metric["primary"],
+                               model=bench_model(model, "test", 42), synthetic=True, origin="synthetic:test-blobs")
     write_record_folder(folder, {"record.json": record, "embedding.npy": X, "obs.csv": cells})
 
 
@@ -480,3 +501,204 @@ def test_records_on_other_cells_are_a_clear_error(tmp_path, capsys):
     code = main(["leaderboard", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 2 and "cells and labels (labels_sha256)" in err and "differs" in err
+
+
+# ------------------------------------------------------------------ single-cell: generated random floors
+
+def test_singlecell_silhouette_random_floor_is_a_seeded_gaussian_embedding(tmp_path, capsys):
+    """No random run among the records: the board generates the floor, a standard gaussian embedding of the
+    same cells (sorted by id) and width from default_rng(seed); its per-cell rescaled silhouettes from sklearn
+    (float64 vs scib's float32: 1e-6) resampled like the runs; same seed, same floor; another seed, another."""
+    X, labels = blobs(90, 4, 3, seed=7)
+    write_sc_record(tmp_path / "recs" / "a", "pbmc68k_embedding", X, labels, "a")
+    write_sc_record(tmp_path / "recs" / "b", "pbmc68k_embedding", X + np.random.default_rng(1).normal(0, 2, X.shape)
+                    .astype(np.float32), labels, "b", order=np.random.default_rng(2).permutation(90))
+    got = board([tmp_path / "recs"], tmp_path / "o", n=100)
+    capsys.readouterr()
+    task = got["tasks"]["pbmc68k_embedding"]
+    assert "standard gaussian embedding" in got["settings"]["controls"]
+    per_cell = {}
+    for name in ("a", "b"):
+        emb = np.load(tmp_path / "recs" / name / "embedding.npy").astype(np.float64)
+        obs = pd.read_csv(tmp_path / "recs" / name / "obs.csv", dtype=str)
+        per_cell[f"bench/{name}"] = dict(zip(obs["cell_id"], (silhouette_samples(emb, obs["bulk_labels"]) + 1) / 2))
+    units = sorted(per_cell["bench/a"])
+    gauss = np.random.default_rng(5).standard_normal((90, 4))
+    per_cell["control:random"] = dict(zip(units, (silhouette_samples(gauss, labels) + 1) / 2))  # c000.. in order
+
+    def metric(model, drawn):
+        return float(np.mean([per_cell[model][u] for u in drawn]))
+
+    observed = {m: metric(m, units) for m in per_cell}
+    assert_board_matches(task, observed, brute_force_unit_draws(units, metric, list(per_cell), 100, 5), value_tol=1e-6)
+    assert task["floor"] == pytest.approx(observed["control:random"], abs=1e-6)
+    again = board([tmp_path / "recs"], tmp_path / "o2", n=100)["tasks"]["pbmc68k_embedding"]
+    other = board([tmp_path / "recs"], tmp_path / "o3", n=100, seed=6)["tasks"]["pbmc68k_embedding"]
+    capsys.readouterr()
+    floor = {b: next(r["value"] for r in t["rows"] if r["model"] == "control:random") for b, t in
+             (("again", again), ("other", other))}
+    assert floor["again"] == next(r["value"] for r in task["rows"] if r["model"] == "control:random")
+    assert floor["other"] != floor["again"]
+
+
+def test_singlecell_ari_random_floor_permutes_the_label_classes(tmp_path, capsys):
+    """adjusted_rand_index: the generated floor's clusters are the label codes (classes sorted) of the cells
+    sorted by id, permuted by default_rng(seed) (random clusters of the classes' sizes); ARI by sklearn."""
+    pytest.importorskip("igraph", reason="the singlecell extra (igraph for Leiden) is not installed "
+                                         "(pip install 'bench[singlecell]')")
+    from bench.metrics.singlecell import clustering_scores
+
+    X, labels = blobs(120, 4, 3, seed=3)
+    write_sc_record(tmp_path / "recs" / "a", "pbmc68k_clustering", X, labels, "a")
+    got = board([tmp_path / "recs"], tmp_path / "o", n=80)
+    capsys.readouterr()
+    task = got["tasks"]["pbmc68k_clustering"]
+    codes = np.unique(labels, return_inverse=True)[1]
+    clusters = {"bench/a": clustering_scores(X, labels, random_state=42, return_clusters=True)["clusters"],
+                "control:random": np.random.default_rng(5).permutation(codes)}
+    units = list(range(120))
+
+    def metric(model, drawn):
+        return float(adjusted_rand_score(labels[drawn], clusters[model][drawn]))
+
+    observed = {m: metric(m, units) for m in clusters}
+    assert_board_matches(task, observed, brute_force_unit_draws(units, metric, list(clusters), 80, 5))
+    assert abs(observed["control:random"]) < 0.1 and "permuted" in got["settings"]["controls"]
+
+
+def test_fold_f1_random_floor_draws_from_the_training_label_frequencies():
+    """mean_fold_f1's floor by hand: classes of >= 10 cells, sklearn's StratifiedKFold(5, shuffle, 42) on the
+    cells sorted by id, per fold labels drawn from its training cells' label frequencies (default_rng(seed)),
+    each fold's macro F1 by sklearn, mean over folds; observed value and draws of cells to 1e-12."""
+    from bench.board_units import sc_random_floor
+    from bench.metrics import leaderboard as lb
+
+    rng = np.random.default_rng(4)
+    labels = np.array([f"t{i}" for i in rng.choice(4, 130, p=[0.45, 0.3, 0.2, 0.05])])
+    cells = pd.DataFrame({"cell_id": [f"c{i:03d}" for i in range(130)], "cell_type": labels})
+    stats, finish, rule = sc_random_floor("mean_fold_f1", cells, {"label_key": "cell_type", "random_state": 42}, 3, 8)
+    assert "training label frequencies" in rule
+    codes, counts = np.unique(labels, return_inverse=True)[1], np.bincount(np.unique(labels, return_inverse=True)[1])
+    kept = np.flatnonzero(counts[codes] >= 10)
+    y = np.searchsorted(np.unique(codes[kept]), codes[kept])
+    pick = np.random.default_rng(8)
+    fold, pred = np.zeros(len(y), int), np.zeros(len(y), int)
+    for f, (train, test) in enumerate(StratifiedKFold(5, shuffle=True, random_state=42).split(np.zeros(len(y)), y)):
+        freq = [np.mean(y[train] == c) for c in range(y.max() + 1)]
+        fold[test], pred[test] = f, pick.choice(len(freq), len(test), p=freq)
+    where = {cell: i for i, cell in enumerate(kept)}
+
+    def metric(model, drawn):
+        idx = [where[u] for u in drawn if u in where]
+        vals = [f1_score(y[[i for i in idx if fold[i] == f]], pred[[i for i in idx if fold[i] == f]], average="macro",
+                         zero_division=0) for f in range(5) if any(fold[i] == f for i in idx)]
+        return float(np.mean(vals))
+
+    runs = {"control:random": [(stats, finish)]}
+    assert lb.observed_values(runs)["control:random"] == pytest.approx(metric(None, list(range(130))), abs=1e-12)
+    _, draws = lb.resampled_draws(runs, n_bootstrap=30, seed=3)
+    truth = brute_force_unit_draws(list(range(130)), metric, ["control:random"], 30, 3)
+    np.testing.assert_allclose(draws[:, 0], truth["control:random"], rtol=0, atol=1e-12)
+    again, _, _ = sc_random_floor("mean_fold_f1", cells, {"label_key": "cell_type", "random_state": 42}, 3, 8)
+    assert (again != stats).nnz == 0
+
+
+# ------------------------------------------------------------------ single-cell: NMI and batch silhouette units
+
+def test_singlecell_nmi_board_recomputes_sklearn_nmi_on_the_drawn_cells(tmp_path, capsys):
+    """normalized_mutual_info: cells drawn with their Leiden cluster (computed once by the metric), sklearn's
+    normalized_mutual_info_score on the drawn cells; the generated floor = the label classes permuted by
+    default_rng(seed); to 1e-12."""
+    pytest.importorskip("igraph", reason="the singlecell extra (igraph for Leiden) is not installed "
+                                         "(pip install 'bench[singlecell]')")
+    from bench.metrics.singlecell import clustering_scores
+
+    X, labels = blobs(120, 4, 4, seed=8)
+    blurred = X + np.random.default_rng(2).normal(0, 3, X.shape).astype(np.float32)
+    clusters = {}
+    for name, emb in (("sharp", X), ("blurred", blurred)):
+        write_sc_record(tmp_path / "recs" / name, "pbmc68k_clustering", emb, labels, name,
+                        primary="normalized_mutual_info")
+        clusters[f"bench/{name}"] = clustering_scores(emb, labels, random_state=42, return_clusters=True)["clusters"]
+    clusters["control:random"] = np.random.default_rng(5).permutation(np.unique(labels, return_inverse=True)[1])
+    got = board([tmp_path / "recs"], tmp_path / "o", n=120)
+    capsys.readouterr()
+    task = got["tasks"]["pbmc68k_clustering"]
+    assert task["metric"] == "sc_clustering normalized_mutual_info" and "NMI recomputed" in task["resampled"]
+    units = list(range(120))
+
+    def metric(model, drawn):
+        return float(normalized_mutual_info_score(labels[drawn], clusters[model][drawn]))
+
+    observed = {m: metric(m, units) for m in clusters}
+    assert_board_matches(task, observed, brute_force_unit_draws(units, metric, list(clusters), 120, 5))
+    record = json.loads((tmp_path / "recs" / "sharp" / "record.json").read_text())
+    assert record["value"]["value"] == pytest.approx(observed["bench/sharp"], abs=1e-12)
+
+
+def test_nmi_finish_equals_sklearn_on_edge_cases():
+    """One class, one cluster, both, all singletons, a single cell: sklearn's special cases, to 1e-12."""
+    from bench.metrics import leaderboard as lb
+
+    cases = [([0, 0, 0], [0, 1, 2]), ([0, 1, 2], [1, 1, 1]), ([2, 2], [1, 1]), ([0, 1, 2, 3], [0, 1, 2, 3]),
+             ([1], [2]), ([0, 0, 1, 1, 2], [1, 1, 0, 0, 0]), ([0, 1, 0, 1], [0, 0, 1, 1])]
+    for y, c in cases:
+        y, c = np.array(y), np.array(c)
+        stats = lb.onehot_stats(y * 4 + c, 16)
+        got = lb.nmi_finish(4, 4)(np.asarray(stats.sum(axis=0)).reshape(1, -1))[0]
+        assert got == pytest.approx(normalized_mutual_info_score(y, c), abs=1e-12), (y, c)
+
+
+def test_singlecell_batch_silhouette_board_recomputes_per_label_means(tmp_path, capsys):
+    """batch_silhouette (scib silhouette_batch): per cell 1 - |sklearn silhouette w.r.t. batch among the cells
+    of its label| (labels with one batch left out), once on all cells; per draw the mean over labels present
+    of the mean over their drawn cells. sklearn is float64, bench's silhouettes scib's float32 (~1e-7 apart):
+    values and CIs to 1e-6, ranks, tie groups and p-values exactly. The generated floor: a gaussian embedding
+    of the same cells (sorted by id) and width from default_rng(seed)."""
+    X, labels = blobs(150, 4, 3, seed=11)
+    batches = np.array([f"s{i % 3}" for i in range(150)], dtype=object)
+    batches[labels == "t0"] = "s0"  # t0 lies in one batch: scib leaves it out
+    rng = np.random.default_rng(12)
+    mixed = X + rng.normal(0, 0.5, X.shape).astype(np.float32)
+    split = X + np.where(batches[:, None] == "s1", 4.0, 0.0).astype(np.float32)
+    for name, emb in (("mixed", mixed), ("split", split)):
+        order = rng.permutation(150) if name == "split" else None
+        write_sc_record(tmp_path / "recs" / name, "spermatogenesis_integration", emb, labels, name, order=order,
+                        primary="batch_silhouette", batches=batches)
+    got = board([tmp_path / "recs"], tmp_path / "o", n=100)
+    capsys.readouterr()
+    task = got["tasks"]["spermatogenesis_integration"]
+    assert task["metric"] == "sc_integration batch_silhouette" and "per label the mean" in task["resampled"]
+    gauss = np.random.default_rng(5).standard_normal((150, 4))
+    per_cell = {}
+    for model, emb in (("bench/mixed", mixed), ("bench/split", split), ("control:random", gauss)):
+        values = {}
+        for label in ("t1", "t2"):
+            idx = np.flatnonzero(labels == label)
+            s = silhouette_samples(np.asarray(emb, dtype=np.float64)[idx], batches[idx])
+            values.update({int(i): (label, 1 - abs(v)) for i, v in zip(idx, s)})
+        per_cell[model] = values
+
+    def metric(model, drawn):
+        by_label = {}
+        for u in drawn:
+            if u in per_cell[model]:
+                label, v = per_cell[model][u]
+                by_label.setdefault(label, []).append(v)
+        return float(np.mean([np.mean(v) for v in by_label.values()]))
+
+    units = list(range(150))
+    observed = {m: metric(m, units) for m in per_cell}
+    assert_board_matches(task, observed, brute_force_unit_draws(units, metric, list(per_cell), 100, 5), value_tol=1e-6)
+    assert observed["bench/mixed"] > observed["bench/split"]
+
+
+def test_batch_silhouette_without_a_batch_key_is_a_clear_error(tmp_path, capsys):
+    X, labels = blobs(60, 4, 3, seed=4)
+    write_sc_record(tmp_path / "a", "pbmc68k_embedding", X, labels, "a")
+    edit = json.loads((tmp_path / "a" / "record.json").read_text())
+    edit["metric"]["primary"] = "batch_silhouette"
+    (tmp_path / "a" / "record.json").write_text(json.dumps(edit))
+    code = main(["leaderboard", str(tmp_path / "a"), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "metric.params.batch_key" in err and "record.json" in err

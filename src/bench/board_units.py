@@ -8,15 +8,21 @@ that recomputes the metric from their sum (:func:`bench.metrics.leaderboard.resa
   the seeded uniform-random label floor and the perfect control (the labels as predictions).
 * GenoTEX (``gta_gene_set`` analysis / ``gta_selection``): units = problems (trait/condition); a
   problem carries ``[score, 1]`` (``[0, 0]`` when the model failed it, as the evaluator's NaN-skipping
-  mean); a draw's value is the mean over the drawn problems (not rounded). Generated control: the
-  perfect control (the reference scored against itself).
+  mean); a draw's value is the mean over the drawn problems (not rounded). Generated controls: the
+  perfect control (the reference scored against itself) and, for the analysis part, a seeded random
+  floor (:data:`GTA_RANDOM_RULE`: per problem a random gene list of the reference's size from the
+  trait's genes).
 * single-cell (``sc_*``): units = cells, or donors when ``obs.csv`` has a donor column (the cells of
   a donor resampled together). Per primary metric: ``silhouette_score`` and ``entropy_per_cell`` are
-  means of per-cell values (each cell's value computed once on all cells); ``adjusted_rand_index``
-  resamples cells with their Leiden cluster (clustering not rerun) and recomputes ARI;
-  ``mean_fold_f1`` resamples cells with their out-of-fold predictions (classifiers not refitted)
-  and recomputes each fold's F1. No perfect control is defined; the scale's ceiling is the metric's
-  maximum, 1.
+  means of per-cell values (each cell's value computed once on all cells); ``batch_silhouette`` keeps
+  each cell's ``1 - |batch silhouette|`` (computed once within its label) and recomputes the per-label
+  means over the drawn cells, then their mean; ``adjusted_rand_index`` / ``normalized_mutual_info``
+  resample cells with their Leiden cluster (clustering not rerun) and recompute ARI / NMI from the
+  label x cluster counts; ``mean_fold_f1`` resamples cells with their out-of-fold predictions
+  (classifiers not refitted) and recomputes each fold's F1. Generated floor (unless a run of the
+  random model is among the records): a seeded gaussian embedding (silhouettes, entropy), the label
+  classes permuted as clusters (ARI, NMI), labels drawn from each fold's training label frequencies
+  (fold F1). No perfect control is defined; the scale's ceiling is the metric's maximum, 1.
 
 Every adapter checks that the records of a task agree (metric, parameters, evaluated ids, labels)
 and that the board's full-data value equals each record's value, naming the record that differs.
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -41,7 +48,11 @@ Records = list  # [(path, record)]
 DONOR_COLUMNS = ("donor_id", "donor")
 #: The single-cell primary metrics the board resamples, with the evaluate module that defines each.
 SC_PRIMARY_MODULE = {"silhouette_score": SC_METRICS["embedding"], "entropy_per_cell": SC_METRICS["integration"],
-                     "adjusted_rand_index": SC_METRICS["clustering"], "mean_fold_f1": SC_METRICS["label_prediction"]}
+                     "batch_silhouette": SC_METRICS["integration"], "adjusted_rand_index": SC_METRICS["clustering"],
+                     "normalized_mutual_info": SC_METRICS["clustering"], "mean_fold_f1": SC_METRICS["label_prediction"]}
+#: Primary metrics whose generated floor is a gaussian embedding / permuted label classes as clusters.
+SC_GAUSSIAN_FLOOR = ("silhouette_score", "entropy_per_cell", "batch_silhouette")
+SC_CONTINGENCY = {"adjusted_rand_index": ("ARI", lb.ari_finish), "normalized_mutual_info": ("NMI", lb.nmi_finish)}
 SC_SUPPORTED = tuple(SC_PRIMARY_MODULE)
 
 
@@ -208,7 +219,59 @@ def genotex_units(task: str, records: Records, *, data_dir=None, seed: int = 0) 
             entry["runs"].append((path, record, (s, lb.mean_finish)))
         entry["generated"] = {"control:perfect": (_problem_stats(perfect, key, units, str(ref_dir)), lb.mean_finish)}
         entry["generated_note"] = "perfect = the reference scored against itself"
+        if part == "analysis":
+            with tempfile.TemporaryDirectory(prefix="bench-board-genotex-random-") as tmp:
+                random_dir = write_random_gene_lists(ref_dir, Path(tmp), seed, params.get("traits"))
+                entry["generated"]["control:random"] = (_problem_stats(score(random_dir), key, units, "control:random"),
+                                                        lb.mean_finish)
+            entry["generated_note"] += "; random = " + GTA_RANDOM_RULE
     return entry
+
+
+GTA_RANDOM_RULE = ("per problem (trait/condition, in name order) as many genes as the reference lists, drawn without "
+                   "replacement by default_rng(seed) from the trait's gene universe (the row ids of the reference's "
+                   "preprocess/<trait>/gene_data/*.csv, sorted; the union of the trait's reference genes when it "
+                   "has no gene data), scored by the same per-problem scoring")
+
+
+def trait_universe(ref_dir: Path, trait: str) -> list[str]:
+    """The sorted genes a random gene list of ``trait`` is drawn from (see :data:`GTA_RANDOM_RULE`)."""
+    from bench.baselines.genotex.evaluate import trait_genes
+    from bench.loaders import genotex as gl
+
+    genes = trait_genes(ref_dir, trait)
+    if genes is None:
+        genes = {g for f in sorted((ref_dir / "regress" / trait).glob("significant_genes*.json"))
+                 for g in gl.read_significant_genes(f)}
+    return sorted(genes)
+
+
+def random_gene_lists(ref_dir: Path, seed: int, traits=None) -> dict[str, list[str]]:
+    """``{relative regress path: random gene list}``, one per reference problem (:data:`GTA_RANDOM_RULE`)."""
+    from bench.loaders import genotex as gl
+
+    rng = np.random.default_rng(seed)
+    out, universes = {}, {}
+    for ref_file in sorted((ref_dir / "regress").glob("*/significant_genes*.json")):
+        trait = ref_file.parent.name
+        if traits and trait not in traits:
+            continue
+        universe = universes.setdefault(trait, trait_universe(ref_dir, trait))
+        size = len(gl.read_significant_genes(ref_file))
+        if size > len(universe):
+            raise BenchError(f"{ref_file}: lists {size} genes but trait {trait}'s gene universe has only "
+                             f"{len(universe)}; no random floor can be drawn")
+        out[f"{trait}/{ref_file.name}"] = [universe[k] for k in rng.choice(len(universe), size, replace=False)]
+    return out
+
+
+def write_random_gene_lists(ref_dir: Path, tmp: Path, seed: int, traits=None) -> Path:
+    """A prediction folder (``regress/<trait>/significant_genes_condition_<c>.json``) of the random floor."""
+    for rel, genes in random_gene_lists(ref_dir, seed, traits).items():
+        target = tmp / "regress" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"significant_genes": {"Variable": genes}}), encoding="utf-8")
+    return tmp
 
 
 def record_ids(record: dict) -> list[str]:
@@ -251,13 +314,19 @@ def cell_stats(primary: str, X: np.ndarray, labels: np.ndarray, batches, params:
         _, values = sc.entropy_per_cell(X, batches, n_neighbors=200, return_per_cell=True)
         return np.column_stack([values, np.ones(len(values))]), lb.mean_finish, \
             "the mean of per-cell batch entropies (each cell's 200 neighbours found once on all cells)"
-    if primary == "adjusted_rand_index":
+    if primary == "batch_silhouette":
+        values, groups, n_groups = batch_silhouette_cells(X, labels, batches)
+        return group_mean_stats(values, groups, n_groups), lb.group_mean_finish(n_groups), \
+            ("per cell 1 - |silhouette w.r.t. batch among its label's cells| (computed once on all cells, labels "
+             "spanning >= 2 batches as scib); per label the mean over its drawn cells, then the mean over labels")
+    if primary in SC_CONTINGENCY:
+        name, finisher = SC_CONTINGENCY[primary]
         codes, cats = sc.check_labels(labels, len(X))
         clusters = sc.clustering_scores(X, labels, random_state=seed, return_clusters=True)["clusters"]
         n_clusters = int(clusters.max()) + 1
         return lb.onehot_stats(codes * n_clusters + clusters, len(cats) * n_clusters), \
-            lb.ari_finish(len(cats), n_clusters), \
-            "cells with their Leiden cluster (the clustering is not rerun); ARI recomputed on the drawn cells"
+            finisher(len(cats), n_clusters), \
+            f"cells with their Leiden cluster (the clustering is not rerun); {name} recomputed on the drawn cells"
     if primary == "mean_fold_f1":
         oof = sc.label_prediction_oof(X, labels, random_state=seed)
         k, n_folds, names = oof["n_classes"], oof["n_folds"], oof["classifiers"]
@@ -273,10 +342,44 @@ def cell_stats(primary: str, X: np.ndarray, labels: np.ndarray, batches, params:
                      f"{', '.join(SC_SUPPORTED)})")
 
 
+def batch_silhouette_cells(X: np.ndarray, labels: np.ndarray, batches) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per cell ``1 - |s|`` (s: scib's float32 silhouette w.r.t. batch among the cells of its label), the
+    cell's label group (-1 for labels scib leaves out: one batch, or one cell per batch) and the number of groups."""
+    from bench.metrics import singlecell as sc
+
+    if batches is None:
+        raise BenchError("metric.params.batch_key: batch_silhouette needs the batch column of obs.csv; "
+                         "the record names none")
+    codes, cats = sc.check_labels(labels, len(X))
+    bcodes, _ = sc.check_labels(batches, len(X), name="batch")
+    values, groups, n_groups = np.zeros(len(X)), np.full(len(X), -1), 0
+    for li in range(len(cats)):
+        mask = codes == li
+        kinds = np.unique(bcodes[mask])
+        if len(kinds) == 1 or len(kinds) == int(mask.sum()):
+            continue
+        values[mask] = 1.0 - np.abs(sc.silhouette_samples(X[mask], bcodes[mask]))
+        groups[mask], n_groups = n_groups, n_groups + 1
+    if not n_groups:
+        raise BenchError("batch: no label has cells from two or more batches, so batch silhouette is undefined")
+    return values, groups, n_groups
+
+
+def group_mean_stats(values: np.ndarray, groups: np.ndarray, n_groups: int) -> sparse.csr_matrix:
+    """Rows ``[value in its group's column, 1 in its group's count column]`` (cells of group -1: empty rows)."""
+    rows = np.flatnonzero(groups >= 0)
+    cols = np.concatenate([groups[rows], groups[rows] + n_groups])
+    data = np.concatenate([values[rows], np.ones(len(rows))])
+    return sparse.csr_matrix((data, (np.tile(rows, 2), cols)), shape=(len(values), 2 * n_groups))
+
+
 def singlecell_units(task: str, records: Records, *, data_dir=None, seed: int = 0) -> dict:
     """Cells (or donors); the primary metric recomputed on the drawn units."""
     params = _same(records, "metric parameters", lambda r: (r["metric"].get("primary"), r["metric"].get("params")))[1]
     primary = records[0][1]["metric"]["primary"]
+    if primary == "batch_silhouette" and not params.get("batch_key"):
+        raise BenchError(f"{records[0][0]}: field metric.params.batch_key is empty; batch_silhouette needs the "
+                         "batch column of obs.csv")
     _same(records, "cells and labels (labels_sha256)", lambda r: r.get("labels_sha256"))
     loaded = [(path, record, *_read_cells(path, record, params)) for path, record in records]
     cells = loaded[0][3].iloc[loaded[0][4]].reset_index(drop=True)  # sorted by cell id
@@ -311,8 +414,61 @@ def singlecell_units(task: str, records: Records, *, data_dir=None, seed: int = 
         total = np.asarray(stats.sum(axis=0)).reshape(1, -1)
         _check_value(path, record["value"].get("value"), float(finish(total)[0]), 1e-6)
         entry["runs"].append((path, record, (stats, finish)))
-    entry["generated_note"] = ""
+    floor = sc_random_floor(primary, cells, params, loaded[0][2].shape[1], seed)
+    entry["generated"], entry["generated_note"] = {}, f"no random floor is generated for {primary}"
+    if floor is not None:
+        stats, finish, rule = floor
+        if members is not None:
+            stats = members @ stats
+        entry["generated"]["control:random"] = (stats.tocsr() if sparse.issparse(stats) else np.asarray(stats), finish)
+        entry["generated_note"] = f"random = {rule}"
     return entry
+
+
+def sc_random_floor(primary: str, cells: pd.DataFrame, params: dict, dim: int, seed: int):
+    """``(per-cell statistics, finisher, rule)`` of the seeded random floor of a single-cell metric on
+    ``cells`` (sorted by cell id), or None when none is defined (mean_fold_f1: a run of the random model)."""
+    rng = np.random.default_rng(seed)
+    labels = cells[params["label_key"]].to_numpy(dtype=object)
+    batches = cells[params["batch_key"]].to_numpy(dtype=object) if params.get("batch_key") else None
+    if primary in SC_GAUSSIAN_FLOOR:
+        X = rng.standard_normal((len(cells), dim))
+        stats, finish, _ = cell_stats(primary, X, labels, batches, params)
+        return stats, finish, (f"a standard gaussian embedding of the same cells and width ({dim}), "
+                               "default_rng(seed).standard_normal((cells sorted by id, width)), scored as the runs")
+    if primary in SC_CONTINGENCY:
+        from bench.metrics import singlecell as sc
+
+        codes, cats = sc.check_labels(labels, len(cells))
+        clusters = rng.permutation(codes)
+        k = len(cats)
+        return lb.onehot_stats(codes * k + clusters, k * k), SC_CONTINGENCY[primary][1](k, k), \
+            ("random clusters with the label classes' sizes: the label codes (classes sorted) of the cells sorted "
+             "by id, permuted by default_rng(seed).permutation")
+    if primary == "mean_fold_f1":
+        return fold_f1_random_floor(labels, params, rng)
+    return None
+
+
+def fold_f1_random_floor(labels: np.ndarray, params: dict, rng: np.random.Generator):
+    """mean_fold_f1's floor: the metric's class filter and StratifiedKFold folds on the cells sorted by id;
+    each fold's cells get labels drawn by ``rng.choice`` from the label frequencies of the fold's training
+    cells (folds in order); one "classifier"."""
+    from bench.metrics import singlecell as sc
+
+    oof = sc.label_prediction_oof(np.zeros((len(labels), 1)), labels, random_state=int(params.get("random_state", 42)),
+                                  classifiers=())
+    k, n_folds, fold, y = oof["n_classes"], oof["n_folds"], oof["fold"], oof["y"]
+    pred = np.empty(len(y), dtype=np.int64)
+    for f in range(n_folds):
+        freq = np.bincount(y[fold != f], minlength=k) / np.count_nonzero(fold != f)
+        pred[fold == f] = rng.choice(k, np.count_nonzero(fold == f), p=freq)
+    rows = np.flatnonzero(oof["kept"])
+    stats = sparse.csr_matrix((np.ones(len(rows)), (rows, (fold * k + y) * k + pred)),
+                              shape=(len(labels), n_folds * k * k))
+    return stats, lb.fold_f1_finish(1, n_folds, k), \
+        ("per CV fold (the metric's class filter and StratifiedKFold folds on the cells sorted by id), labels drawn "
+         "by default_rng(seed).choice from the fold's training label frequencies, folds in order")
 
 
 ADAPTERS = {"geometa": geometa_units, "genotex": genotex_units, "singlecell": singlecell_units}
