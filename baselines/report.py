@@ -12,7 +12,8 @@ empty, or one bench wrote for the same task (it holds the marker). Only files th
 there (listed in the marker) are replaced or removed; a user's file is never overwritten or
 deleted. Everything is written into a staging folder first, so a failure leaves ``out`` as it was.
 
-:func:`format_table` is bench's one text-table formatter (``bench list``, every run and evaluate).
+:func:`format_table` (defined in :mod:`bench.table`, plain Python for the light commands) is bench's one
+text-table formatter (``bench list``, every run and evaluate).
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ import pandas as pd
 from bench import __version__
 from bench.errors import BenchError
 from bench.io import pid_alive, sha256_file
+from bench.table import format_table, format_value  # noqa: F401 (the one table formatter, re-exported)
 
 MARKER = ".bench-run.json"
 RESULTS = "results.json"
@@ -166,41 +168,9 @@ def config_provenance(spec, meta: dict, *, seed, data_dir=None, inputs: dict | N
 
 # ------------------------------------------------------------------------------------------ tables
 
-def format_value(value, digits: int = 3) -> str:
-    """One table cell: None/NaN as '-', floats with ``digits`` decimals, lists/dicts compact."""
-    if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
-        return "-"
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.{digits}f}"
-    if isinstance(value, dict):
-        return ",".join(f"{k}={v}" for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return ",".join(map(str, value))
-    return str(value)
-
-
 def marked_rows(rows: list[dict], synthetic: bool) -> list[dict]:
     """Rows of a table from synthetic inputs carry ``data: SYNTHETIC`` (every row says so)."""
     return [{**r, "data": "SYNTHETIC"} if isinstance(r, dict) else r for r in rows] if synthetic else rows
-
-
-def format_table(rows: list[dict], columns: list[str] | None = None, *, title: str | None = None,
-                 digits: int = 3, rule: bool = True) -> str:
-    """bench's one fixed-width text table: header, a rule, one line per row (``columns`` default:
-    every key in first-seen order; cells via :func:`format_value`)."""
-    columns = list(columns) if columns is not None else list(dict.fromkeys(k for r in rows for k in r))
-    cells = [[format_value(r.get(c), digits) for c in columns] for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    lines = [title] if title else []
-    lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
-    if rule:
-        lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    return "\n".join(lines)
 
 
 def json_safe(obj):

@@ -18,14 +18,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from huggingface_hub import errors as hub_errors
 
 from bench.errors import BenchError, close_matches_hint
+from bench.eval_results import benchmark_tasks, eval_yaml
 from bench.hub import (Upload, check_online, check_repo_id, commit_operations, connect_hub, format_size,
                        is_missing_error, require_token)
-from bench.loaders.repo import (CONFIG_META, LICENSE_FILE, REPO_ID_PLACEHOLDER, merge_dataset_info, parse_front_matter,
-                                check_config_name, list_configs, merge_config_entries,
-                                    read_readme, render_readme)
+from bench.loaders.repo import (CONFIG_META, LICENSE_FILE, REPO_ID_PLACEHOLDER, card_yaml, check_config_name,
+                                list_configs, merge_config_entries, merge_dataset_info, parse_front_matter,
+                                read_readme, render_readme)
 from bench.loaders.audit import Finding, audit_repo, format_findings, has_errors
 from bench.loaders.validate import check_repo
 
@@ -229,8 +230,6 @@ def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] |
 
 def benchmark_eval_yaml(repo: Path, repo_id: str, configs: list[str]) -> str:
     """The ``eval.yaml`` registering the pushed configs as the benchmark's tasks."""
-    from bench.eval_results import benchmark_tasks, eval_yaml
-
     description = (f"bench benchmark configs ({', '.join(configs)}): transcriptomics tasks built by bench; each "
                    "task id is a config name, scored by bench's metric for that task (e.g. lomo_auroc: mean "
                    "leave-one-mission-out AUROC). Results: `bench publish-result`.")
@@ -260,8 +259,7 @@ def format_plan(plan: PushPlan, *, dry_run: bool) -> str:
         lines.append(plan.readme_text.rstrip("\n"))
     else:
         lines.append("README.md YAML header on the Hub:")
-        lines.append("---\n" + yaml.safe_dump(plan.readme_header, sort_keys=False, allow_unicode=True,
-                                               width=1000).rstrip("\n") + "\n---")
+        lines.append(f"---\n{card_yaml(plan.readme_header)}\n---")
     for u in plan.uploads:
         if u.path_in_repo == "eval.yaml":
             lines.append("eval.yaml (registers the dataset as a Hub benchmark):\n" + u.data.decode("utf-8").rstrip("\n"))
@@ -278,12 +276,10 @@ def fetch_remote_readme(api, repo_id: str, *, revision: str | None) -> str | Non
     A branch that does not exist yet is created from the default branch, so its README is the
     default branch's.
     """
-    from huggingface_hub import errors
-
     try:
         path = api.hf_hub_download(repo_id=repo_id, filename="README.md", repo_type=REPO_TYPE,
                                    revision=revision)
-    except errors.RevisionNotFoundError:
+    except hub_errors.RevisionNotFoundError:
         return fetch_remote_readme(api, repo_id, revision=None) if revision else None
     except Exception as exc:
         if is_missing_error(exc):

@@ -29,13 +29,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+import datasets
+import datasets.arrow_writer as hf_writer
+import datasets.config as hf_config
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
+from datasets.splits import SplitDict, SplitInfo
+from datasets.table import InMemoryTable, MemoryMappedTable
+from datasets.utils import logging as ds_logging
+from huggingface_hub import DatasetCard, DatasetCardData, RepoCard
+from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from bench import __version__
 from bench.errors import BenchError, BenchTypeError, close_matches_hint
 from bench.io import atomic_path, read_json, sha256_file, write_text_atomic
+from bench.scheduler import active_runner
 
 
 CONFIG_META = "bench_config.json"
@@ -44,7 +55,6 @@ DATA_FILES_KEY = "data_files"   # bench_config.json: {file name: {sha256, num_by
 DEFAULT_FEATURE_COLUMN = "features"
 _SPLIT_RE = re.compile(r"^\w+(\.\w+)*$")
 _BAD_CONFIG_CHARS = set('<>:/\\|?*')
-_FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n?", re.S)
 
 
 class SyntheticDataWarning(UserWarning):
@@ -70,21 +80,25 @@ def split_file_name(split: str, shard: int = 0, n_shards: int = 1) -> str:
     return f"{split}-{shard:05d}-of-{n_shards:05d}.parquet"
 
 
-def parse_front_matter(text: str, *, where: str = "README.md") -> tuple[dict, str]:
-    """(YAML header, markdown body) of a card's text ({} and the text when it has no header).
+def parse_front_matter(text: str, *, where: str = "README.md", card_class: type[RepoCard] = DatasetCard
+                       ) -> tuple[dict, str]:
+    """(metadata, markdown body) of a card's text as the Hub reads it ({} and the text when it has none).
 
-    Raises :class:`BenchError` naming ``where`` on malformed YAML or a header that is not a mapping.
+    huggingface_hub's card class parses it (``DatasetCard``; ``SpaceCard`` for a Space): the
+    metadata is ``card.data.to_dict()`` (None values dropped, as the Hub library writes them back),
+    the body ``card.text``. Raises :class:`BenchError` naming ``where`` on malformed YAML or a
+    block that is not a mapping of names.
     """
-    m = _FRONT_MATTER_RE.match(text or "")
-    if not m:
-        return {}, text or ""
+    text = text or ""
+    if not REGEX_YAML_BLOCK.search(text):   # checked first: the card class logs a warning otherwise
+        return {}, text
     try:
-        header = yaml.safe_load(m.group(1)) or {}
+        card = card_class(text)
     except yaml.YAMLError as exc:
         raise BenchError(f"{where}: malformed YAML header: {exc}") from None
-    if not isinstance(header, dict):
-        raise BenchError(f"{where}: YAML header must be a mapping")
-    return header, text[m.end():]
+    except (ValueError, TypeError):   # not a dict / keys that are not names
+        raise BenchError(f"{where}: YAML header must be a mapping of field names") from None
+    return card.data.to_dict(), card.text
 
 
 def read_readme(repo_dir: str | os.PathLike) -> tuple[dict, str]:
@@ -109,8 +123,27 @@ def merge_config_entries(existing: list[dict], new: list[dict]) -> list[dict]:
     return [by_name[k] for k in sorted(by_name)]
 
 
-def render_readme(header: dict, body: str) -> str:
-    return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1000) + "---\n" + body
+def card_yaml(header: Mapping) -> str:
+    """The card metadata block's YAML (without ``---`` lines) as huggingface_hub writes it."""
+    return DatasetCardData(**header).to_yaml()
+
+
+def render_readme(header: Mapping, body: str) -> str:
+    """README.md text: ``header`` as the Hub card metadata block, then ``body``.
+
+    The block is huggingface_hub's (``DatasetCardData.to_yaml``) framed by ``---`` lines exactly as
+    ``DatasetCard.content`` frames it; the text is parsed back with ``DatasetCard`` and must give
+    the same metadata (so no value the Hub would read differently, e.g. a tuple, is ever written).
+    """
+    text = f"---\n{card_yaml(header)}\n---\n{body}"
+    try:
+        same = DatasetCard(text).data.to_dict() == DatasetCardData(**header).to_dict()
+    except yaml.YAMLError:
+        same = False
+    if not same:
+        raise BenchError("README.md: the card metadata would not read back as written (a value YAML "
+                         "cannot hold as plain data?); fields: " + ", ".join(map(str, header)))
+    return text
 
 
 # ------------------------------------------------------------------------------ streamed splits
@@ -136,9 +169,6 @@ class StreamedSplit:
         Sizes come from the batch headers; the data are read one record batch at a time when
         written, never memory-mapped, so they do not count toward the process's resident memory.
         """
-        import datasets
-        import pyarrow as pa
-
         path = Path(path).resolve()  # absolute: the batches may be read by a worker elsewhere
         if not path.is_file():
             raise BenchError(f"Arrow file not found: {path}")
@@ -161,8 +191,6 @@ class StreamedSplit:
     def from_dataset(cls, ds) -> "StreamedSplit":
         """Stream ``ds`` from its Arrow file when it is exactly that file (as ``Dataset.from_file`` gives:
         no indices mapping, no in-memory edits); raise otherwise."""
-        from datasets.table import MemoryMappedTable
-
         files = ds.cache_files
         # Dataset() itself replays a schema-metadata update; it does not change the data
         edits = [op for op, *_ in getattr(ds.data, "replays", None) or [] if op != "replace_schema_metadata"]
@@ -201,8 +229,6 @@ class ShardedSplit:
 
 
 def _read_arrow_batches(path: Path) -> Iterator[Any]:
-    import pyarrow as pa
-
     with pa.OSFile(str(path), "rb") as source:
         yield from pa.ipc.open_stream(source)
 
@@ -210,8 +236,6 @@ def _read_arrow_batches(path: Path) -> Iterator[Any]:
 def _row_groups(batches: Iterable[Any], rows_per_group: int) -> Iterator[Any]:
     """Re-cut a batch stream into tables of ``rows_per_group`` rows (the last may be shorter), each
     made of slices of the incoming batches, as ``Dataset.to_parquet`` slices its table."""
-    import pyarrow as pa
-
     pending, pending_rows = [], 0
     for item in batches:
         for batch in (item.to_batches() if isinstance(item, pa.Table) else [item]):
@@ -230,8 +254,6 @@ def write_streamed_parquet(split: StreamedSplit, path: str | os.PathLike) -> int
     """Write ``split`` to ``path`` with the parquet settings of the installed ``Dataset.to_parquet``
     (same row groups, column options, content-defined chunking, page index and schema metadata where
     that datasets release uses them), so both paths give the same bytes; returns the rows written."""
-    import pyarrow.parquet as pq
-
     schema = split.features.arrow_schema
     rows_per_group, writer_options, trailer = _to_parquet_settings(split, schema)
     written = 0
@@ -254,9 +276,6 @@ def _to_parquet_settings(split: StreamedSplit, schema) -> tuple[int, dict, dict]
     datasets' ``Dataset.to_parquet`` chooses them: datasets >= 4.1 sizes row groups by bytes and adds
     column options, content-defined chunking and a page index; datasets 4.0 writes plain row groups of
     ``get_writer_batch_size(features)`` or ``DEFAULT_MAX_BATCH_SIZE`` rows."""
-    import datasets.arrow_writer as hf_writer
-    import datasets.config as hf_config
-
     if not hasattr(hf_writer, "get_parquet_column_options"):  # datasets 4.0
         rows = hf_writer.get_writer_batch_size(split.features) or hf_config.DEFAULT_MAX_BATCH_SIZE
         return rows, {}, {}
@@ -283,8 +302,6 @@ def _arrow_nbytes(split) -> int:
 
 def _write_split(split, folder: Path, name: str) -> None:
     if isinstance(split, ShardedSplit):
-        from bench.scheduler import active_runner
-
         n = len(split.shards)
         folder = folder.resolve()  # absolute: a worker may not share our cwd
         jobs = [(shard, str(folder / split_file_name(name, i, n))) for i, shard in enumerate(split.shards)]
@@ -432,8 +449,6 @@ def write_configs(repo_dir: str | os.PathLike, configs: Iterable[Any]) -> list[s
 
 @contextlib.contextmanager
 def _quiet_datasets_bars():
-    from datasets.utils import logging as ds_logging
-
     was_on = ds_logging.is_progress_bar_enabled()
     ds_logging.disable_progress_bar()
     try:
@@ -513,10 +528,6 @@ def hub_metadata(metas: Mapping[str, dict], header: dict) -> dict:
 def dataset_info_entry(repo: Path, config: str, meta: dict) -> dict:
     """The README ``dataset_info`` item of one config, as ``push_to_hub`` writes it (features from the
     parquet schema, splits with num_examples/num_bytes, download_size, dataset_size)."""
-    import datasets
-    import pyarrow.parquet as pq
-    from datasets.splits import SplitDict, SplitInfo
-
     first = split_files(repo / config, next(iter(meta["splits"])))[0]
     features = datasets.Features.from_arrow_schema(pq.read_schema(first))
     splits = SplitDict()
@@ -637,11 +648,6 @@ def is_built_repo(path: str | os.PathLike) -> bool:
 
 def read_built(repo_dir: str | os.PathLike, config: str):
     """Read one config of a built repository into a DatasetDict carrying its bench metadata."""
-    import datasets
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    from datasets.table import InMemoryTable
-
     repo = Path(repo_dir)
     if not (repo / config / CONFIG_META).is_file():    # the folder, not README, is the truth
         configs = list_configs(repo)
@@ -724,8 +730,6 @@ def _selection_index(description: str, meta: dict, features: list[str]) -> np.nd
 
 
 def _description(ds) -> str:
-    import datasets
-
     if isinstance(ds, (datasets.DatasetDict, dict)):
         ds = next(iter(ds.values()))
     return ds.info.description or ""
@@ -737,8 +741,6 @@ def config_meta(dsd_or_split, *, repo_dir: str | os.PathLike | None = None) -> d
     Works on what :func:`load` returns (and splits, folds and selections of it). For a dataset
     loaded with ``datasets.load_dataset(<repo>, <config>)`` pass ``repo_dir=<repo>``.
     """
-    import datasets
-
     ds = dsd_or_split
     if isinstance(ds, (datasets.DatasetDict, dict)):
         if not ds:
@@ -787,8 +789,6 @@ def get_fold(dsd, fold: str):
     ``fold``: an upstream fold name (``fold_RR-7_test``, ``pair_RR-1_RR-3``) or, for LOMO, the
     mission (``RR-7``) or split name (``rr_7``).
     """
-    import datasets
-
     meta = config_meta(dsd)
     if not isinstance(fold, str):
         names = ", ".join(f["name"] for f in meta.get("folds") or [])
@@ -822,8 +822,6 @@ def class_codes(values: pd.Series, names: list[str], *, where: str) -> pd.Series
 
 def class_names(ds, column: str) -> list[str] | None:
     """The ClassLabel names of ``column`` in a Dataset or DatasetDict, None if it is not a ClassLabel."""
-    import datasets
-
     first = next(iter(ds.values())) if isinstance(ds, datasets.DatasetDict) else ds
     feature = first.features.get(column)
     return list(feature.names) if isinstance(feature, datasets.ClassLabel) else None
@@ -842,8 +840,6 @@ def to_numpy(ds, *, features: list[str] | None = None) -> tuple[np.ndarray, list
     ``obs`` holds every non-feature column (sample_id, mission, label, metadata), index = sample id.
     ``features``: ids to select, in that order (e.g. a fold's ``selected_features``).
     """
-    import datasets
-
     if isinstance(ds, datasets.DatasetDict):
         raise BenchError(f"to_numpy: pass one split (e.g. dsd[{next(iter(ds), 'split')!r}]) or a side of get_fold, "
                          "not the whole DatasetDict")

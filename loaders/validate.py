@@ -17,6 +17,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import datasets
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from datasets.info import DatasetInfosDict
+from datasets.utils.metadata import MetadataConfigs, known_task_ids
+from huggingface_hub import DatasetCard
+
 from bench.errors import BenchError
 from bench.loaders.repo import (CONFIG_META, DATA_FILES_KEY, check_config_name, check_split_name, read_readme,
                                 verify_data_file)
@@ -119,9 +127,6 @@ def resolve_configs(repo_dir: str | os.PathLike, problems: list[str] | None = No
 
 def _schema_problems(cfg: ConfigFiles, repo: Path) -> tuple[list[str], object]:
     """Every parquet file of ``cfg`` must have one schema (names and types; metadata ignored)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     problems, reference, ref_file = [], None, None
     for files in cfg.splits.values():
         for f in files:
@@ -154,10 +159,6 @@ def _schema_diff(a, b) -> str:
 
 def _feature_problems(cfg: ConfigFiles, repo: Path, meta: dict, schema) -> list[str]:
     """The feature column has exactly len(feature_ids) values in every row of every split."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
     ids = meta.get("feature_ids")
     if ids is None:
         return []
@@ -194,9 +195,6 @@ def _feature_problems(cfg: ConfigFiles, repo: Path, meta: dict, schema) -> list[
 
 def _sparse_feature_problems(cfg: ConfigFiles, meta: dict, schema, column: str, n_features: int) -> list[str]:
     """Sparse rows (single-cell): index and value lists of equal length, indices in [0, n_features)."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
     index = meta["feature_index_column"]
     if index not in schema.names:
         return [f"config {cfg.name!r}: feature index column {index!r} (bench_config.json "
@@ -236,9 +234,6 @@ def _meta_problems(cfg: ConfigFiles, repo: Path) -> tuple[list[str], dict | None
 
 
 def _row_count_problems(cfg: ConfigFiles, repo: Path, meta: dict) -> list[str]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     recorded = meta.get("splits")
     if not isinstance(recorded, dict):
         return []
@@ -263,9 +258,6 @@ def _row_count_problems(cfg: ConfigFiles, repo: Path, meta: dict) -> list[str]:
 def _integrity_problems(cfg: ConfigFiles, repo: Path, meta: dict) -> list[str]:
     """Every data file is recorded in ``bench_config.json`` ``data_files`` with its sha256, size and
     row count, and matches them; its schema is the recorded one."""
-    import datasets
-    import pyarrow.parquet as pq
-
     records = meta.get(DATA_FILES_KEY)
     if not isinstance(records, dict) or not records:
         return [f"config {cfg.name!r}: {CONFIG_META} records no checksums ('{DATA_FILES_KEY}': sha256, size and "
@@ -320,10 +312,6 @@ def card_problems(text: str) -> list[str]:
     read ``configs`` and ``dataset_info`` as ``load_dataset`` does; task and size categories must be
     Hub values; ``license: other`` needs ``license_name`` and ``license_link``.
     """
-    from datasets.info import DatasetInfosDict
-    from datasets.utils.metadata import MetadataConfigs, known_task_ids
-    from huggingface_hub import DatasetCard
-
     try:
         card = DatasetCard(text)
         MetadataConfigs.from_dataset_card_data(card.data)

@@ -2,9 +2,9 @@
 
 Each :class:`Family` row names its layers as lazy ``"module:attr"`` strings (lm-evaluation-harness
 ``api/registry.py`` style): nothing is imported until a layer is used, so ``import bench`` and
-``bench list`` stay light. Adding a family = one row here + its sub-packages
-(``tasks/<family>/`` with ``Params`` and YAML, ``loaders/<family>/``, ``metrics/<family>/``,
-``baselines/<family>/``).
+``bench list`` stay light. Adding a family = one row here (:func:`conventional` when its sub-packages use
+the standard module names) + its sub-packages (``tasks/<family>/`` with ``Params`` and YAML,
+``loaders/<family>/``, ``metrics/<family>/``, ``baselines/<family>/``).
 
 Contracts:
 
@@ -75,15 +75,20 @@ def resolve_entry(entry: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
+def conventional(name: str, **fields: Any) -> Family:
+    """The row of a family whose sub-packages use the standard names: ``bench.tasks.<name>:Params``,
+    ``bench.loaders.<name>.source:source`` and ``.build:build``, ``bench.baselines.<name>:MODELS`` and
+    ``:run``, ``bench.baselines.<name>.evaluate:evaluate``; ``fields`` gives the rest."""
+    return Family(name=name, params=f"bench.tasks.{name}:Params", source=f"bench.loaders.{name}.source:source",
+                  build=f"bench.loaders.{name}.build:build", models=f"bench.baselines.{name}:MODELS",
+                  run=f"bench.baselines.{name}:run", evaluate=f"bench.baselines.{name}.evaluate:evaluate", **fields)
+
+
 FAMILIES: dict[str, Family] = {f.name: f for f in (
-    Family(
-        name="genelab", description="NASA GeneLab spaceflight transcriptomics: leave-one-mission-out (A), "
-                                    "mission pairs (B), condition prediction (D)",
+    conventional(
+        "genelab", description="NASA GeneLab spaceflight transcriptomics: leave-one-mission-out (A), "
+                               "mission pairs (B), condition prediction (D)",
         data="real: Hub jang1563/genelab-benchmark or a local checkout; synthetic default offline",
-        params="bench.tasks.genelab:Params",
-        source="bench.loaders.genelab.source:source", build="bench.loaders.genelab.build:build",
-        models="bench.baselines.genelab:MODELS", run="bench.baselines.genelab:run",
-        evaluate="bench.baselines.genelab.evaluate:evaluate",
         expected_input="submission JSON {task_id, model_name, predictions: {fold: {sample_id: P(Flight)}}}",
     ),
     Family(
@@ -94,33 +99,21 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
         models="bench.baselines.genelab:MODELS", run="bench.baselines.genelab:run", evaluate=None,
         expected_input="none: run a baseline with `bench run`",
     ),
-    Family(
-        name="singlecell", description="cz-benchmarks single-cell tasks: clustering, embedding, label "
-                                       "prediction, integration, perturbation",
+    conventional(
+        "singlecell", description="cz-benchmarks single-cell tasks: clustering, embedding, label "
+                                  "prediction, integration, perturbation",
         data="real: shipped in scanpy's wheel (pbmc68k) or a local .h5ad",
-        params="bench.tasks.singlecell:Params",
-        source="bench.loaders.singlecell.source:source", build="bench.loaders.singlecell.build:build",
-        models="bench.baselines.singlecell:MODELS", run="bench.baselines.singlecell:run",
-        evaluate="bench.baselines.singlecell.evaluate:evaluate",
         expected_input="a cell embedding: .npy [n_cells, d] + obs table, or an .h5ad with obsm keys",
     ),
-    Family(
-        name="geometa", description="GEOmeta sample metadata (gender, organ, disease, age) from GEO series",
+    conventional(
+        "geometa", description="GEOmeta sample metadata (gender, organ, disease, age) from GEO series",
         data="real: a local GEO_GPT checkout (labels); ARCHS4 expression local or synthetic",
-        params="bench.tasks.geometa:Params",
-        source="bench.loaders.geometa.source:source", build="bench.loaders.geometa.build:build",
-        models="bench.baselines.geometa:MODELS", run="bench.baselines.geometa:run",
-        evaluate="bench.baselines.geometa.evaluate:evaluate",
         expected_input="predictions CSV: GSM_ID and one predicted label per target column",
     ),
-    Family(
-        name="genotex", description="GenoTEX gene-trait association: dataset selection, preprocessing, "
-                                    "statistical analysis",
+    conventional(
+        "genotex", description="GenoTEX gene-trait association: dataset selection, preprocessing, "
+                               "statistical analysis",
         data="real: a local GenoTEX root; synthetic default",
-        params="bench.tasks.genotex:Params",
-        source="bench.loaders.genotex.source:source", build="bench.loaders.genotex.build:build",
-        models="bench.baselines.genotex:MODELS", run="bench.baselines.genotex:run",
-        evaluate="bench.baselines.genotex.evaluate:evaluate",
         expected_input="an agent output folder: preprocess/<trait>/ and regress/<trait>/ as GenoTEX writes",
     ),
 )}

@@ -20,6 +20,7 @@ values (``bindings``). Patterns are never expanded into the registry itself.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -119,11 +120,23 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
+_INCLUDE_CHAIN: list[str] = []   # the task files being resolved, outermost first (circular includes)
+
+
 @functools.lru_cache(maxsize=None)
-def _resolved_yaml(path: str, _stack: tuple = ()) -> dict:
-    p = Path(path)
-    if path in _stack:
-        raise BenchError(f"{p}: circular include: {' -> '.join(_stack + (path,))}")
+def _resolved_yaml(path: str) -> dict:
+    """A task file merged over its includes, parsed once per file (a shared include is read once,
+    not once per task that includes it: `bench list` parses YAML for most of its time)."""
+    if path in _INCLUDE_CHAIN:
+        raise BenchError(f"{path}: circular include: {' -> '.join(_INCLUDE_CHAIN + [path])}")
+    _INCLUDE_CHAIN.append(path)
+    try:
+        return _merged_task_file(Path(path))
+    finally:
+        _INCLUDE_CHAIN.pop()
+
+
+def _merged_task_file(p: Path) -> dict:
     data = read_yaml(p, what="task file")
     if not isinstance(data, dict):
         raise BenchError(f"{p}: a task file must be a YAML mapping, got {type(data).__name__}")
@@ -133,7 +146,7 @@ def _resolved_yaml(path: str, _stack: tuple = ()) -> dict:
     merged: dict = {}
     for inc in includes:
         inc_path = _find_include(p, str(inc))
-        merged = _deep_merge(merged, _resolved_yaml(str(inc_path), _stack + (path,)))
+        merged = _deep_merge(merged, copy.deepcopy(_resolved_yaml(str(inc_path))))  # each task its own copy
     return _deep_merge(merged, data)
 
 

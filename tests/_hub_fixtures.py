@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import datasets
@@ -49,6 +50,18 @@ def build_repo(root: Path, configs: dict[str, dict[str, int]] | None = None, *, 
                   for j, (m, n) in enumerate(missions.items())}
         write_config(root, config, splits, meta=meta_for(config, p))
     return root
+
+
+@pytest.fixture(scope="module")
+def good_repo(tmp_path_factory) -> Path:
+    """The repository of :func:`build_repo` (two configs), built once per test module that asks for it."""
+    return build_repo(tmp_path_factory.mktemp("good"))
+
+
+@pytest.fixture
+def repo(good_repo, tmp_path) -> Path:
+    """A private copy of ``good_repo`` for one test to change or break."""
+    return shutil.copytree(good_repo, tmp_path / "repo")
 
 
 class FakeApi:

@@ -79,6 +79,21 @@ def brute_force_board(observed, draws, alpha=0.05):
     return rows, {(a, c): (p, h) for a, c, p, h in pairs}
 
 
+RANK_KEYS = ("rank", "rank_lower", "rank_upper", "tie_group")
+
+
+def assert_board_is_brute_force(got: dict, observed: dict, draws: dict) -> None:
+    """A board as leaderboard.json holds it (rows, pairs) equals :func:`brute_force_board`: the same models
+    and values, ranks, rank intervals and tie groups, p-values and Holm p-values."""
+    rows, pairs = brute_force_board(observed, draws)
+    assert {r["model"] for r in got["rows"]} == set(observed)
+    for r in got["rows"]:
+        assert r["value"] == pytest.approx(observed[r["model"]], abs=1e-12)
+        assert tuple(r[k] for k in RANK_KEYS) == tuple(rows[r["model"]][k] for k in RANK_KEYS), (r, rows[r["model"]])
+    for p in got["pairs"]:
+        assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
+
+
 def _data(seed=1, sizes=(9, 12, 7, 10)):
     rng = np.random.default_rng(seed)
     labels = [np.array([1, 0] + rng.integers(0, 2, n - 2).tolist(), dtype=float) for n in sizes]
@@ -233,16 +248,7 @@ def test_leaderboard_of_a_sweep_equals_brute_force(sweep, tmp_path, capsys, scal
     for i, task in enumerate(TASKS):
         observed, draws = _truth_for_task(all_labels[task], root / "runs", task, 40, 3 + i, scale)
         truths[task] = (observed, draws)
-        rows, pairs = brute_force_board(observed, draws)
-        got = result["tasks"][task]
-        assert {r["model"] for r in got["rows"]} == set(observed)
-        for r in got["rows"]:
-            want = rows[r["model"]]
-            assert r["value"] == pytest.approx(observed[r["model"]], abs=1e-12)
-            assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
-                (want["rank"], want["rank_lower"], want["rank_upper"], want["tie_group"]), (task, r, want)
-        for p in got["pairs"]:
-            assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
+        assert_board_is_brute_force(result["tasks"][task], observed, draws)
     # the aggregate: weighted mean of the per-task draws (2:1), ranked the same plain way
     models = list(truths["A5_skin"][0])
     agg_obs = {m: (2 * truths["A5_skin"][0][m] + truths["A6_eye"][0][m]) / 3 for m in models}
@@ -250,8 +256,7 @@ def test_leaderboard_of_a_sweep_equals_brute_force(sweep, tmp_path, capsys, scal
                      for a, b in zip(truths["A5_skin"][1][m], truths["A6_eye"][1][m])] for m in models}
     rows, _ = brute_force_board(agg_obs, agg_draws)
     for r in result["aggregate"]["rows"]:
-        assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
-            tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
+        assert tuple(r[k] for k in RANK_KEYS) == tuple(rows[r["model"]][k] for k in RANK_KEYS)
     # csv and markdown carry the same rows; the plot exists
     with open(out / "leaderboard.csv", newline="") as fh:
         table = list(csv.DictReader(fh))
@@ -300,12 +305,7 @@ def test_sweep_folder_per_fold_values_resampled_by_missions(tmp_path, capsys):
         idx = rng.integers(0, 4, 4)
         for m in values:
             draws[m].append(float(np.mean([values[m][i] for i in idx])))
-    rows, pairs = brute_force_board({m: float(np.mean(v)) for m, v in values.items()}, draws)
-    for r in got["rows"]:
-        assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
-            tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
-    for p in got["pairs"]:
-        assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
+    assert_board_is_brute_force(got, {m: float(np.mean(v)) for m, v in values.items()}, draws)
 
 
 @pytest.mark.slow  # about a minute on an idle machine; must finish in < 3 min
@@ -346,14 +346,7 @@ def test_sweep_three_models_two_tasks_verify_and_leaderboard(tmp_path, capsys):
         scores["control:perfect"] = [y.copy() for y in ys]
         draws = brute_force_draws(ys, scores, 40, 1 + i)
         observed = {m: np.mean([roc_auc_score(y, s) for y, s in zip(ys, scores[m])]) for m in scores}
-        rows, pairs = brute_force_board(observed, draws)
-        assert {r["model"] for r in got["rows"]} == set(observed)
-        for r in got["rows"]:
-            assert r["value"] == pytest.approx(observed[r["model"]], abs=1e-12)
-            assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
-                tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
-        for p in got["pairs"]:
-            assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
+        assert_board_is_brute_force(got, observed, draws)
     assert {r["model"] for r in result["aggregate"]["rows"]} >= {"bench/pca_lr", "bench/rf", "control:confound"}
     md = (tmp_path / "board" / "leaderboard.md").read_text()
     assert "## Sweep: mean ± std over seeds" in md and "rank 95% interval" in md and "tie group" in md
@@ -392,14 +385,7 @@ def test_sweep_cells_keep_records_so_the_board_resamples_samples(tmp_path, capsy
     draws = brute_force_draws(ys, scores, 40, 2)
     observed = {m: np.mean([np.mean([roc_auc_score(y, s) for s in np.atleast_2d(sc)]) for y, sc in zip(ys, scores[m])])
                 for m in scores}
-    rows, pairs = brute_force_board(observed, draws)
-    assert {r["model"] for r in got["rows"]} == set(observed)
-    for r in got["rows"]:
-        assert r["value"] == pytest.approx(observed[r["model"]], abs=1e-12)
-        assert (r["rank"], r["rank_lower"], r["rank_upper"], r["tie_group"]) == \
-            tuple(rows[r["model"]][k] for k in ("rank", "rank_lower", "rank_upper", "tie_group"))
-    for p in got["pairs"]:
-        assert (p["p"], p["p_holm"]) == pytest.approx(pairs[(p["a"], p["b"])], abs=1e-12)
+    assert_board_is_brute_force(got, observed, draws)
     # one verb: the sweep's mean ± std over seeds (hand-computed from the run files) joined into the same rows
     runs = {m: [json.loads((sweep_dir / "runs" / f"{task}__{m}__seed{s}.json").read_text())["value"] for s in (0, 1)]
             for m in ("pca_lr", "random")}

@@ -6,12 +6,11 @@ every call (and fails the test if a case that must stop early constructs it).
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from _hub_fixtures import DUMMY_TOKEN, build_repo, fake_hub  # noqa: F401 (fixture)
+from _hub_fixtures import DUMMY_TOKEN, fake_hub, good_repo, repo  # noqa: F401 (fixtures)
 
 from bench.cli import main
 from bench.errors import BenchError
@@ -56,16 +55,6 @@ B5 section written by someone else.
 
 Cite us.
 """
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    return build_repo(tmp_path_factory.mktemp("built"))
-
-
-@pytest.fixture
-def repo(built, tmp_path):
-    return shutil.copytree(built, tmp_path / "repo")
 
 
 def the_commit(fake):

@@ -10,12 +10,11 @@ import hashlib
 import importlib.util
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from _hub_fixtures import build_repo, meta_for, split_dataset
+from _hub_fixtures import good_repo, meta_for, repo, split_dataset  # noqa: F401 (good_repo, repo: fixtures)
 from genelab_helpers import write_mini_layout
 
 from bench.cli import main
@@ -24,16 +23,6 @@ from bench.loaders.repo import ShardedSplit, StreamedSplit, machine_paths, read_
 from bench.loaders.validate import validate_repo
 
 DATA_FILE = "A5_skin/rr_6-00000-of-00001.parquet"
-
-
-@pytest.fixture(scope="module")
-def good_repo(tmp_path_factory):
-    return build_repo(tmp_path_factory.mktemp("good"))
-
-
-@pytest.fixture
-def repo(good_repo, tmp_path):
-    return shutil.copytree(good_repo, tmp_path / "repo")
 
 
 def data_page_offset(path: Path) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from bench.baselines.report import (MARKER, Result, check_out, format_table, por
                                     write_report)
 from bench.cli import main
 from bench.errors import BenchError
+from bench.table import format_value
 
 PROVENANCE_KEYS = {"bench_version", "git_revision", "python", "dependencies", "seed", "task_version", "spec_sha256",
                    "inputs_sha256", "data_origin", "synthetic", "created_utc"}
@@ -130,6 +131,13 @@ def test_format_table_is_hand_checked():
         "a     0.912  12  -",
         "bbbb  -      3   -"])
     assert format_table(rows, ["n"], rule=False, digits=1) == "n\n12\n3"
+
+
+def test_table_cells_of_numpy_scalars_read_as_python_values():
+    """The formatter is plain Python (no numpy import for `bench list`), numpy scalars still print as numbers."""
+    assert [format_value(v) for v in (np.float32(0.91234), np.int64(12), np.bool_(True), np.float64("nan"),
+                                      np.array(2.5), np.array([1, 2]), True, None, [1, 2], {"a": 1})] == \
+        ["0.912", "12", "True", "-", "2.500", "[1 2]", "True", "-", "1,2", "a=1"]
 
 
 def _runs(tmp_path):

@@ -2,27 +2,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import datasets
 import pytest
-from _hub_fixtures import build_repo, meta_for, split_dataset
+from _hub_fixtures import good_repo, meta_for, repo, split_dataset  # noqa: F401 (good_repo, repo: fixtures)
 
 from bench.cli import main
 from bench.errors import BenchError
 from bench.loaders.repo import write_config
 from bench.loaders.validate import check_repo, validate_repo
-
-
-@pytest.fixture(scope="module")
-def good_repo(tmp_path_factory):
-    return build_repo(tmp_path_factory.mktemp("good"))
-
-
-@pytest.fixture
-def repo(good_repo, tmp_path):
-    """A private copy of the good repo to break."""
-    return shutil.copytree(good_repo, tmp_path / "repo")
 
 
 def edit_json(path, fn):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 
 import numpy as np
+import pandas as pd
 import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.decomposition import PCA
@@ -278,8 +279,6 @@ def confound_design(obs_train, obs_test) -> tuple[np.ndarray, np.ndarray, list[s
     """The confound-only design matrices: :data:`CONFOUND_COLUMNS` present in the split metadata,
     numeric columns as numbers (train-mean filled), the others one-hot with the TRAIN categories
     (a test category never seen in training is all zeros). Encoded from training rows only."""
-    import pandas as pd
-
     cols_train, cols_test, names = [], [], []
     for col in CONFOUND_COLUMNS:
         if col not in obs_train.columns or col not in obs_test.columns:

@@ -23,19 +23,20 @@ import dataclasses
 import functools
 import itertools
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from scipy import stats
 from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
 
 from bench.baselines.genelab.models import check_model_name, fit_predict
 from bench.baselines.report import Result, provenance, summary
 from bench.errors import BenchError
 from bench.loaders.genelab import synthetic as gs
 from bench.metrics.genelab import lomo
+from bench.scheduler import scheduler as use_scheduler
 from bench.tasks import TaskSpec, get_task
 
 CONDITIONS = ("mean_auroc", "mean_ci_lower", "mean_perm_p")
@@ -187,16 +188,9 @@ def _run_block(item, *, spec_name: str, seed: int) -> list[dict]:
 def _map(fn, items: list, scheduler: str | None, **shared) -> list:
     """``fn(item, **shared)`` for every item, where ``scheduler`` says (serial by default).
 
-    Hook for ``bench.scheduler`` (Dask: serial | local[:N] | tcp://...; issue 15): used when
-    installed; without it only serial runs, and asking for anything else is a clear error.
+    ``scheduler``: serial | local[:N] | tcp://... (:mod:`bench.scheduler`; anything but serial needs the
+    Dask extra and says so).
     """
-    try:
-        from bench.scheduler import scheduler as use_scheduler
-    except ImportError:
-        if scheduler not in (None, "", "serial"):
-            raise BenchError(f"--scheduler {scheduler}: this bench has no scheduler support (bench.scheduler); "
-                             "only 'serial' is available") from None
-        return [fn(item, **shared) for item in items]
     with use_scheduler(scheduler) as runner:
         return list(runner.map(fn, items, **shared))
 
@@ -230,7 +224,6 @@ def simulate(task: str | TaskSpec, *, effects=(0.0, 0.2, 0.4, 0.6, 0.8), models=
               for s in settings for start in range(0, reps, REPS_PER_TASK)]
     items = blocks
     if progress and scheduler in (None, "", "serial"):
-        from tqdm.auto import tqdm
         items = tqdm(blocks, desc=f"simulate {spec.name}", unit=f"{REPS_PER_TASK} studies", leave=False)
     rows = [r for block in _map(_run_block, items, scheduler, spec_name=spec.name, seed=seed) for r in block]
     studies = pd.DataFrame(rows)
@@ -299,10 +292,6 @@ def curve_label(row) -> str:
 
 def plot_power(table: pd.DataFrame, *, title: str):
     """P(GO) with 95 % CIs against the effect, one line per model x n x batch; marked SYNTHETIC."""
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(6.4, 4.4))
     ax = fig.subplots()
     labels = table.apply(curve_label, axis=1)

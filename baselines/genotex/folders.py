@@ -86,6 +86,17 @@ def linked_columns(pre_dir: Path) -> core.LinkedColumns:
     return linked
 
 
+def linked_headers(pre_dir, task_info: dict) -> dict[str, dict[str, list[str]]]:
+    """``{trait: {cohort: header}}`` of every linked CSV ``pre_dir/<trait>/<cohort>.csv`` a two-step
+    problem of ``task_info`` can look at (its trait's and its condition's): the
+    ``pred_linked_columns`` / ``ref_linked_columns`` argument of the ``gta_selection`` metric."""
+    traits = sorted({name for trait, problem in task_info.items() for condition in problem["conditions"]
+                     if not core.is_one_step(condition) for name in (trait, condition)})
+    folders = {t: gl.trait_dir(pre_dir, t) for t in traits}
+    return {t: {f.stem: gl.read_csv_header(f) for f in sorted(folder.glob("*.csv"))}
+            for t, folder in folders.items() if folder.is_dir()}
+
+
 def _load_infos(pre_dir: Path, traits: Iterable[str], warnings: list) -> dict:
     infos = {}
     for t in traits:

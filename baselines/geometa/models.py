@@ -11,7 +11,10 @@
    else a seeded synthetic ARCHS4-format file (then every number is about synthetic data).
 3. features: log1p(CPM) of genes expressed (> 0) in >= 5% of training samples, the top
    ``N_TOP_GENES`` by training variance, standardised on train.
-4. models: ``lr`` logistic regression; ``knn`` k-nearest neighbours on PCA components.
+4. models: ``lr`` logistic regression; ``knn`` k-nearest neighbours on PCA components; ``confound``
+   the confound-only control, which sees no expression, only each sample's study (GSE): the
+   majority training label of its study, or the global majority training label for a study
+   absent from training (with whole-study splits, e.g. the fallback split, that is every sample).
 5. scores (run.py): :func:`bench.metrics.geometa.geometa_f1` with ``compat="leaderboard"``, printed
    next to the seed's published rows; per-target predictions and a per-class F1 plot in the report.
 """
@@ -37,6 +40,8 @@ from bench.tasks import TaskSpec
 MODELS = {
     "lr": "logistic regression (L2, lbfgs) on standardised log1p-CPM of the top-variance genes",
     "knn": "k-nearest neighbours (k=15) on 50 PCA components of the standardised top-variance genes",
+    "confound": "confound-only control: no expression, only the sample's study (GSE): the majority training label "
+                "of its study, else (study absent from training) the global majority training label",
 }
 ARCHS4_ENV = "BENCH_ARCHS4_H5"
 N_TOP_GENES = 2000
@@ -124,6 +129,23 @@ def top_variance_genes(h5_path: Path, train_gsms: list[str], *, n_top: int = N_T
 
 
 # --------------------------------------------------------------------------------------- models
+def majority(labels) -> str:
+    """The most frequent label (ties: the smallest label, so the choice never depends on row order)."""
+    counts = pd.Series(list(labels), dtype=object).value_counts()
+    return str(min(counts.index[counts == counts.max()]))
+
+
+def study_majority(train_studies, y_train, test_studies) -> tuple[np.ndarray, int]:
+    """The confound-only control: each test sample gets the majority training label of its study, or
+    the global majority for a study without training samples. Returns (predictions, number of test
+    samples predicted from their own study)."""
+    train = pd.DataFrame({"study": list(train_studies), "label": [str(v) for v in y_train]})
+    overall = majority(train["label"])
+    by_study = {s: majority(g["label"]) for s, g in train.groupby("study", sort=True)}
+    studies = list(test_studies)
+    return np.array([by_study.get(s, overall) for s in studies], dtype=object), sum(s in by_study for s in studies)
+
+
 def make_model(model: str, *, seed: int, n_train: int, n_features: int):
     if model == "lr":
         return make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000, random_state=seed))

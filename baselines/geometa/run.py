@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from bench.baselines.geometa.models import (MIN_EXPRESSED_FRACTION, MODELS, N_TOP_GENES, SYNTHETIC_GENES,
                                             SYNTHETIC_SEED, find_expression, fit_predict, make_split,
-                                            synthetic_expression, top_variance_genes)
+                                            study_majority, synthetic_expression, top_variance_genes)
 from bench.baselines.report import Result, format_table, provenance, summary
 from bench.errors import BenchError
 from bench.family_records import GEOMETA_PREDICTIONS, as_text, bench_model, geometa_record
@@ -68,7 +68,12 @@ def run(spec: TaskSpec, *, model: str, data_dir=None, seed: int = 42, limit_fold
         if len(set(y_train)) < 2 or te.sum() == 0:
             notes.append(f"{target}: skipped, {len(set(y_train))} training class(es) and {int(te.sum())} test rows")
             continue
-        y_pred = fit_predict(model, x_train[tr], y_train, x_test[te], seed=seed)
+        if model == "confound":
+            y_pred, from_study = study_majority(train.loc[tr, "GSE_ID"], y_train, test.loc[te, "GSE_ID"])
+            notes.append(f"{target}: confound control: {from_study} of {int(te.sum())} test samples predicted from their "
+                         "own study's training labels, the rest from the global majority (study absent from training)")
+        else:
+            y_pred = fit_predict(model, x_train[tr], y_train, x_test[te], seed=seed)
         y_true = test.loc[te, column].to_numpy()
         scores = geometa_f1(y_true.tolist(), y_pred.tolist(), compat="leaderboard")
         scores.update({"n_train": int(tr.sum()), "n_test": int(te.sum()), "column": column, "excluded_values": exclude,

@@ -22,6 +22,7 @@ from bench.baselines.singlecell.models import subtasks
 from bench.baselines.singlecell.run import primary_value, rows_text
 from bench.errors import BenchError, close_matches_hint
 from bench.family_records import SC_CELLS, SC_EMBEDDING, cells_table, singlecell_record
+from bench.loaders.singlecell.source import read_source_anndata
 from bench.metrics.alarms import gene_universe_alarm
 from bench.metrics.singlecell import score_embedding
 
@@ -127,8 +128,6 @@ def cell_ids(table: pd.DataFrame) -> list[str]:
 
 def data_genes(spec, data_dir) -> list[str] | None:
     """The genes of the task's data (None when the data cannot be read here)."""
-    from bench.loaders.singlecell.source import read_source_anndata
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

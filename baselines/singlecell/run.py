@@ -103,7 +103,7 @@ def run(spec, *, model: str, data_dir=None, seed: int = 42, limit_folds: int | N
     batches = adata.obs[batch_key].astype(str).to_numpy() if batch_key else None
     normalised = "log1p" in str(spec.params.get("expression_unit", ""))
     started = time.perf_counter()
-    X = embed(adata, model=model, seed=seed, normalised=normalised)
+    X = embed(adata, model=model, seed=seed, normalised=normalised, batch_key=batch_key)
     kinds_scored = list(dict.fromkeys(kinds))
     rows = score_embedding(X, labels, batches=batches, tasks=kinds_scored, random_state=seed)
     cells = cells_table(adata.obs_names, labels, batches, label_key, batch_key)

@@ -19,10 +19,12 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import datasets
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from datasets.table import InMemoryTable
 from tqdm.auto import tqdm
 
 from bench.errors import BenchError
@@ -569,9 +571,6 @@ def _lomo_folds(rows: list[MissionRows], selected: bool) -> list[dict]:
 
 def _arrow_splits(obs: pd.DataFrame, X: np.ndarray, meta: dict):
     """{split: datasets.Dataset} with the features as one fixed-length float32 list column."""
-    import datasets
-    from datasets.table import InMemoryTable
-
     p = X.shape[1]
     table = pa.Table.from_pandas(obs, preserve_index=False)
     classes = meta.get("class_names") or {}

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError
-from bench.io import read_csv_indexed, read_json
+from bench.io import read_json
+from bench.loaders.tables import read_csv_indexed
 
 _FOLD_RE = re.compile(r"^fold_(?P<mission>.+)_(?P<kind>test|holdout)$")
 _PAIR_RE = re.compile(r"^pair_(?P<train>[^_]+)_(?P<test>[^_]+)$")

@@ -9,15 +9,17 @@ import os
 import warnings
 from pathlib import Path
 
+import huggingface_hub
+from huggingface_hub import constants as hub_constants
 
 from bench.errors import BenchError
-from bench.loaders.genelab.build import (
-    HUB_REPO, genelab_spec, is_pathway, needed_task_dirs, source_files,
-)
+from bench.loaders.cache import SYNTHETIC
+from bench.loaders.genelab.build import HUB_REPO, genelab_spec, is_pathway, needed_task_dirs, source_files
+from bench.loaders.genelab.layout import task_dir_for
+from bench.loaders.genelab.synthetic import ensure_all_labels, ensure_synthetic
+from bench.loaders.repo import SyntheticDataWarning
 from bench.tasks import TaskSpec, list_tasks
 from bench.tasks.families import Source
-from bench.loaders.cache import SYNTHETIC
-from bench.loaders.repo import SyntheticDataWarning
 
 log = logging.getLogger("bench.genelab")
 
@@ -28,11 +30,7 @@ log = logging.getLogger("bench.genelab")
 
 def hub_offline() -> bool:
     """True when the Hugging Face Hub must not be contacted (``HF_HUB_OFFLINE``)."""
-    try:
-        from huggingface_hub import constants
-        return bool(constants.HF_HUB_OFFLINE)
-    except ImportError:  # pragma: no cover
-        return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+    return bool(hub_constants.HF_HUB_OFFLINE)
 
 
 def hub_patterns(spec: TaskSpec | None) -> tuple[list[str], list[str]]:
@@ -57,25 +55,19 @@ def download_from_hub(spec: TaskSpec | None, *, cache_dir: str | os.PathLike | N
     Returns the snapshot root (an upstream-layout root). Raises the huggingface_hub error when the
     Hub is unreachable.
     """
-    from huggingface_hub import snapshot_download
-
     allow, ignore = hub_patterns(spec)
-    path = snapshot_download(repo_id=HUB_REPO, repo_type="dataset", allow_patterns=allow,
-                             ignore_patterns=ignore or None, cache_dir=cache_dir)
+    path = huggingface_hub.snapshot_download(repo_id=HUB_REPO, repo_type="dataset", allow_patterns=allow,
+                                             ignore_patterns=ignore or None, cache_dir=cache_dir)
     return Path(path)
 
 
 def _synthetic_root(spec: TaskSpec | None, *, progress: bool = True) -> Path:
-    from bench.loaders.genelab.synthetic import ensure_all_labels, ensure_synthetic
-
     if spec is None:
         return ensure_all_labels()
     return ensure_synthetic(spec, progress=progress)
 
 
 def _is_synthetic_root(root: Path, spec: TaskSpec | None) -> bool:
-    from bench.loaders.genelab.layout import task_dir_for
-
     dirs = needed_task_dirs(spec)[:1] if spec is not None else []
     for d in dirs:
         try:
@@ -93,8 +85,6 @@ def _is_synthetic_root(root: Path, spec: TaskSpec | None) -> bool:
 def synthetic_origin(root: Path, spec: TaskSpec | None) -> str:
     """Portable origin text of a synthetic root: ``synthetic:genelab-v3-seed0`` (the generator
     version and seed from its task_info.json; roots of generator v2 did not record them)."""
-    from bench.loaders.genelab.layout import task_dir_for
-
     for d in (needed_task_dirs(spec)[:1] if spec is not None else []):
         try:
             info = json.loads((task_dir_for(root, d) / "task_info.json").read_text())

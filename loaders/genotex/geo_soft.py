@@ -355,14 +355,18 @@ def normalize_symbols(frame: pd.DataFrame, synonyms: dict[str, str]) -> pd.DataF
 # a GEO cohort folder
 
 
-def geo_cohort_files(folder: str | os.PathLike) -> tuple[list[Path], list[Path]]:
-    """Sorted (SOFT files, series-matrix files) of a cohort folder."""
+def files_named(folder: str | os.PathLike, *words: str, kind: str) -> list[list[Path]]:
+    """For each word, the sorted files of a ``kind`` cohort folder whose lower-case name contains it."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise BenchError(f"GEO cohort folder not found: {folder}")
+        raise BenchError(f"{kind} cohort folder not found: {folder}")
     names = sorted(p for p in folder.iterdir() if p.is_file())
-    softs = [p for p in names if "soft" in p.name.lower()]
-    matrices = [p for p in names if "matrix" in p.name.lower()]
+    return [[p for p in names if word in p.name.lower()] for word in words]
+
+
+def geo_cohort_files(folder: str | os.PathLike) -> tuple[list[Path], list[Path]]:
+    """Sorted (SOFT files, series-matrix files) of a cohort folder."""
+    softs, matrices = files_named(folder, "soft", "matrix", kind="GEO")
     if not matrices:
         raise BenchError(f"{folder}: no series matrix file (*_series_matrix.txt.gz)")
     return softs, matrices
@@ -465,12 +469,7 @@ def geo_clinical(characteristics: pd.DataFrame, trait: str, *, trait_row: int, c
 
 def xena_files(folder: str | os.PathLike) -> tuple[Path, Path]:
     """(clinicalMatrix, HiSeqV2_PANCAN.gz) of a Xena cohort folder; exactly one of each."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise BenchError(f"TCGA cohort folder not found: {folder}")
-    names = sorted(p for p in folder.iterdir() if p.is_file())
-    clinical = [p for p in names if "clinicalmatrix" in p.name.lower()]
-    pancan = [p for p in names if "pancan" in p.name.lower()]
+    clinical, pancan = files_named(folder, "clinicalmatrix", "pancan", kind="TCGA")
     for what, found in (("*clinicalMatrix", clinical), ("*PANCAN*", pancan)):
         if len(found) != 1:
             raise BenchError(f"{folder}: expected exactly one {what} file, found {[p.name for p in found]}")

@@ -26,13 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
+import datasets
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from datasets.arrow_writer import ArrowWriter
 from tqdm.auto import tqdm
 
 from bench.errors import BenchError
 from bench.io import atomic_path
+from bench.loaders.geometa.source import GeometaWarning
 from bench.loaders.repo import ShardedSplit, StreamedSplit
 from bench.scheduler import active_runner
 
@@ -60,8 +63,6 @@ def require_h5py():
 def default_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
     """``cache_dir`` or ``<HF datasets cache>/bench_geometa`` (created)."""
     if cache_dir is None:
-        import datasets
-
         cache_dir = Path(datasets.config.HF_DATASETS_CACHE) / "bench_geometa"
     path = Path(cache_dir)
     path.mkdir(parents=True, exist_ok=True)
@@ -337,10 +338,6 @@ def shard_bounds(n_rows: int, row_bytes: int, max_shard_bytes: int = DEFAULT_MAX
 def _join_split(layout: Archs4Layout, split: str, table: pd.DataFrame, gene_index, n_features: int, *,
                 column: str, cache_dir, progress: bool, max_chunk_bytes: int, max_shard_bytes: int,
                 label_features=None):
-    import datasets  # local: `bench list` imports this module (commands) and must not load datasets
-
-    from bench.loaders.geometa.build import GeometaWarning  # local: build imports this module at its top
-
     cols, missing = layout.column_positions(table["GSM_ID"].tolist())
     if missing:
         warnings.warn(f"{split}: {len(missing)} of {len(table)} GSM(s) are not in {layout.path.name} and are left "
@@ -536,8 +533,6 @@ class _HoleSink(io.RawIOBase):
 def _write_skeleton(path: Path, kept: pd.DataFrame, features, column: str, rows_per_batch: int):
     """Write the Arrow file with its float values as holes; return each row's values offset in the
     file, or None when the holes do not cover every row exactly (then the file holds zeros there)."""
-    from datasets.arrow_writer import ArrowWriter
-
     row_bytes = 4 * features[column].length
     zeros = np.zeros(min(rows_per_batch, len(kept)) * features[column].length, dtype=np.float32)  # never touched
     row_offsets = np.full(len(kept), -1, dtype=np.int64)
@@ -563,8 +558,6 @@ def _write_skeleton(path: Path, kept: pd.DataFrame, features, column: str, rows_
 def _write_from_scratch(path: Path, scratch: Path, kept: pd.DataFrame, features, column: str,
                         rows_per_batch: int) -> None:
     """Stream the float32 rows of the unmapped ``scratch`` file in label order into the Arrow file ``path``."""
-    from datasets.arrow_writer import ArrowWriter
-
     n_features = features[column].length
     fd = os.open(scratch, os.O_RDONLY)
     try:

@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import datasets
 import numpy as np
 import pandas as pd
 
@@ -30,16 +31,12 @@ from bench.loaders.geometa import archs4
 from bench.loaders.repo import class_codes, write_configs
 from bench.tasks import TaskSpec
 from bench.tasks.families import BuiltConfig, Source
-from bench.loaders.geometa.source import csv_paths, resolve_data_dir, species_params
+from bench.loaders.geometa.source import GeometaWarning, csv_paths, resolve_data_dir, species_params
 
 SPLITS = ("train", "test")
 MISSING_MARKER = "NA"
 EXPRESSION_COLUMN = "expression"
 LOADER_VERSION = 2   # 2: target columns (Gender, Organ, Disease, Age) as ClassLabel (were strings)
-
-
-class GeometaWarning(UserWarning):
-    """Something in the input was repaired or left out (duplicates, missing splits or GSMs)."""
 
 
 # --------------------------------------------------------------------------------------- paths
@@ -199,8 +196,6 @@ def report_lines(report: dict) -> list[str]:
 # ------------------------------------------------------------------------------------ building
 def label_features(columns: list[str], classes: dict[str, list[str]] | None = None):
     """Strings, except the columns of ``classes`` ({column: names}): ClassLabel."""
-    import datasets
-
     classes = classes or {}
     return datasets.Features({c: datasets.ClassLabel(names=classes[c]) if classes.get(c) else datasets.Value("string")
                               for c in columns})
@@ -254,8 +249,6 @@ def build_config(spec: TaskSpec, *, data_dir: str | os.PathLike | None = None,
     (``with bench.scheduler.scheduler("local:2"): ...``; ``bench build --scheduler``): the files
     are the same, byte for byte, wherever they ran.
     """
-    import datasets
-
     species_params(spec)
     all_tables, report = load_label_tables(spec, data_dir=data_dir)
     column = target_column(spec)

@@ -16,6 +16,8 @@ DATA_DIR_ENV = "BENCH_GEOMETA_DIR"
 LAYOUT = Path("benchmark", "data", "GEOMeta100K")
 
 
+class GeometaWarning(UserWarning):
+    """Something in the input was repaired or left out (duplicates, missing splits or GSMs)."""
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:

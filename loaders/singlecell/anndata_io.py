@@ -19,7 +19,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+import datasets
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import scipy.sparse as sp
 
 from bench.errors import BenchError
 
@@ -61,8 +65,6 @@ def _matrix(adata, layer: str | None):
 
 
 def _as_csr(matrix):
-    import scipy.sparse as sp
-
     csr = sp.csr_matrix(matrix)
     csr.sum_duplicates()
     csr.sort_indices()
@@ -72,10 +74,6 @@ def _as_csr(matrix):
 
 def _obs_column(series) -> tuple[Any, Any]:
     """(datasets feature, pyarrow array) for one obs column, keeping categories and dtypes."""
-    import datasets
-    import pandas as pd
-    import pyarrow as pa
-
     if isinstance(series.dtype, pd.CategoricalDtype):
         names = [str(c) for c in series.cat.categories]
         codes = series.cat.codes.to_numpy().astype(np.int64)  # -1 = missing
@@ -108,9 +106,6 @@ def from_anndata(adata, *, layer: str | None = None, obsm_keys: Iterable[str] = 
     Returns the dataset and a meta dict with ``feature_ids`` (the var names), ``feature_column``,
     ``feature_index_column``, ``n_features``, ``obs_columns`` and ``obsm_keys``.
     """
-    import datasets
-    import pyarrow as pa
-
     clash = RESERVED & set(map(str, adata.obs.columns)) | {c for c in map(str, adata.obs.columns)
                                                           if c.startswith(OBSM_PREFIX)}
     if clash:
@@ -165,8 +160,6 @@ def from_anndata(adata, *, layer: str | None = None, obsm_keys: Iterable[str] = 
 # --------------------------------------------------------------------------------------------
 
 def _single_dataset(ds_or_dsd):
-    import datasets
-
     if isinstance(ds_or_dsd, datasets.DatasetDict):
         if len(ds_or_dsd) != 1:
             if DEFAULT_SPLIT in ds_or_dsd:
@@ -179,9 +172,6 @@ def _single_dataset(ds_or_dsd):
 
 
 def _column_to_pandas(table, name: str, feature):
-    import datasets
-    import pandas as pd
-
     col = table.column(name).combine_chunks()
     if isinstance(feature, datasets.ClassLabel):
         codes = col.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -199,9 +189,6 @@ def to_anndata(ds_or_dsd, *, meta: dict | None = None, feature_ids: Iterable[str
     their dtypes and categories, ``obsm_<key>`` columns as ``obsm[key]``.
     """
     anndata = _require_anndata()
-    import pandas as pd
-    import scipy.sparse as sp
-
     ds = _single_dataset(ds_or_dsd)
     if feature_ids is None:
         if not meta or "feature_ids" not in meta:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+import datasets
 
 from bench.errors import BenchError
 from bench.tasks.families import BuiltConfig, Source
@@ -21,8 +22,6 @@ def build_config(spec, *, data_dir: str | os.PathLike | None = None):
     ``meta`` is ready for :func:`bench.loaders.repo.write_config` (task, family, source,
     license, citation, feature_ids, label/batch keys ...).
     """
-    import datasets
-
     if spec.family != "singlecell":
         raise BenchError(f"task {spec.name} is in family {spec.family!r}, not 'singlecell'")
     params = spec.params

@@ -1,10 +1,10 @@
 """Where a single-cell task's AnnData is: embedded in a wheel (scanpy) or ``<data_dir>/<file>``."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import warnings
 from pathlib import Path
-
 
 from bench.errors import BenchError
 from bench.tasks.families import Source
@@ -13,8 +13,6 @@ from bench.loaders.singlecell.anndata_io import _require_anndata
 
 def embedded_h5ad(package: str, relpath: str) -> Path:
     """Path of a data file shipped inside an installed wheel (e.g. scanpy's pbmc68k_reduced)."""
-    import importlib.util
-
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise BenchError(f"package {package!r} is not installed: pip install 'bench[singlecell]'")

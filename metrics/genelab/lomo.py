@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from bench.metrics.checks import check_choice, check_int, check_real, check_seed
 
@@ -404,7 +405,6 @@ def evaluate_folds(folds: Iterable[tuple[str, np.ndarray, np.ndarray]], *, n_boo
     progress = progress or _warn_if_slow(folds, n_bootstrap, n_permutations)
     iterator = folds
     if progress:
-        from tqdm.auto import tqdm
         iterator = tqdm(folds, desc="folds", unit="fold")
     per_fold = [fold_statistics(name, y, s, n_bootstrap=n_bootstrap, n_permutations=n_permutations,
                                 seed=seed, rng=rng) for name, y, s in iterator]

@@ -22,8 +22,8 @@ from bench.metrics.genotex._problems import (
     UNCONDITIONAL, category_label, check_compat, check_gene_list, check_trait_name, dedupe, nan_to_none,
     normalize_trait, problem_category, round2)
 from bench.metrics.genotex._selection import (
-    LinkedColumns, filtering_scores, gene_columns, is_one_step, ranked_cohort_pairs, regressor_pair_check,
-    score_selection, select_for_problem, select_one_step, select_two_step)
+    LinkedColumns, filtering_scores, gene_columns, is_one_step, linked_lookup, ranked_cohort_pairs,
+    regressor_pair_check, score_selection, select_for_problem, select_one_step, select_two_step)
 
 __all__ = [
     "CATEGORIES", "COMPAT_MODES", "CONDITIONAL", "COVARIATES", "MAX_N_GENES", "N_GENES_APPROX", "OVERALL",
@@ -31,7 +31,8 @@ __all__ = [
     "aggregate_analysis", "auroc_approx_genomas", "auroc_approx_v2", "auroc_full", "category_label", "check_compat",
     "check_gene_list", "check_trait_name", "dedupe", "evaluate_gene_sets", "feature_correlation", "filtering_scores",
     "gene_columns", "gsea_es", "gsea_es_approx", "gsea_es_full", "is_one_step", "jaccard", "jaccard_top_m",
-    "nan_to_none", "normalize_trait", "precision_at_k", "precision_recall_f1", "problem_category", "ranked_cohort_pairs",
-    "regressor_pair_check", "roc_auc", "round2", "score_analysis_problem", "score_problem", "score_selection",
-    "select_for_problem", "select_one_step", "select_two_step", "similarity_means", "table_similarity", "table_zero",
+    "linked_lookup", "nan_to_none", "normalize_trait", "precision_at_k", "precision_recall_f1", "problem_category",
+    "ranked_cohort_pairs", "regressor_pair_check", "roc_auc", "round2", "score_analysis_problem", "score_problem",
+    "score_selection", "select_for_problem", "select_one_step", "select_two_step", "similarity_means", "table_similarity",
+    "table_zero",
 ]

@@ -2,7 +2,7 @@
 
 Two-step problems also need the column names of the linked CSVs (the regressor check); they come
 in as a lookup ``linked(trait, cohort) -> list[str] | None`` (None: no such CSV), so this core
-never opens a file.
+never opens a file. :func:`linked_lookup` makes one from the headers given as data.
 """
 from __future__ import annotations
 
@@ -10,11 +10,27 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
+from bench.errors import BenchTypeError
+from bench.metrics.checks import check_strings
 from bench.metrics.genotex._problems import (
     CATEGORIES, COVARIATES, category_label, check_compat, problem_category, round2)
 
 #: ``linked(trait, cohort)``: column names of ``<trait>/<cohort>.csv`` (index column dropped), None if absent.
 LinkedColumns = Callable[[str, str], "list[str] | None"]
+
+
+def linked_lookup(headers: Mapping[str, Mapping[str, Iterable[str]]], name: str = "linked_columns") -> LinkedColumns:
+    """``linked(trait, cohort)`` over the headers given as data, ``{trait: {cohort: [column names]}}``
+    (a cohort not listed has no linked CSV); checked, naming ``name`` and the keys on a bad entry."""
+    if not isinstance(headers, Mapping):
+        raise BenchTypeError(f"{name}: expected {{trait: {{cohort: [column names]}}}}, got {type(headers).__name__}")
+    table = {}
+    for trait, cohorts in headers.items():
+        if not isinstance(cohorts, Mapping):
+            raise BenchTypeError(f"{name}[{trait!r}]: expected {{cohort: [column names]}}, got {type(cohorts).__name__}")
+        table[trait] = {cohort: check_strings(columns, f"{name}[{trait!r}][{cohort!r}]")
+                        for cohort, columns in cohorts.items()}
+    return lambda trait, cohort: table.get(trait, {}).get(cohort)
 
 
 def _pct(num: float, den: float) -> float:

@@ -31,7 +31,8 @@ from bench.metrics.singlecell._distances import CHUNK_ENTRIES, PRECISIONS
 from bench.metrics.singlecell._entropy import entropy_per_cell
 from bench.metrics.singlecell._integration import integration_scores
 from bench.metrics.singlecell._knn import knn_exact
-from bench.metrics.singlecell._label_prediction import CLASSIFIERS, FOLD_METRICS, label_prediction
+from bench.metrics.singlecell._label_prediction import (
+    CLASSIFIERS, FOLD_METRICS, label_prediction, label_prediction_oof)
 from bench.metrics.singlecell._perturbation import perturbation_metrics, wilcoxon_scores
 from bench.metrics.singlecell._scoring import EMBEDDING_TASKS, score_embedding
 from bench.metrics.singlecell._silhouette import silhouette_batch, silhouette_label, silhouette_samples
@@ -39,7 +40,7 @@ from bench.metrics.singlecell._silhouette import silhouette_batch, silhouette_la
 __all__ = [
     "CHUNK_ENTRIES", "CLASSIFIERS", "EMBEDDING_TASKS", "FOLD_METRICS", "PRECISIONS",
     "adjusted_rand_index", "check_embedding", "check_labels", "check_n_neighbors", "clustering_scores",
-    "entropy_per_cell", "integration_scores", "knn_exact", "label_prediction", "leiden",
+    "entropy_per_cell", "integration_scores", "knn_exact", "label_prediction", "label_prediction_oof", "leiden",
     "normalized_mutual_info", "perturbation_metrics", "score_embedding", "silhouette_batch",
     "silhouette_label", "silhouette_samples", "umap_connectivities", "wilcoxon_scores",
 ]

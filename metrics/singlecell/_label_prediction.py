@@ -105,3 +105,34 @@ def _one_fold(job, *, X, y, scoring, random_state) -> dict:
     name, fold = job
     res = cross_validate(_classifiers(random_state)[name], X, y, cv=[fold], scoring=scoring)
     return {m: float(res[f"test_{m}"][0]) for m in FOLD_METRICS}
+
+
+def label_prediction_oof(X, labels, *, n_folds: int = 5, min_class_size: int = 10, random_state: int = 42,
+                         classifiers: Sequence[str] = CLASSIFIERS) -> dict:
+    """The out-of-fold predictions behind :func:`label_prediction`'s F1 (same class filter, the same
+    ``StratifiedKFold`` folds, the same seeded classifiers fitted on each fold's training cells):
+    ``kept`` (cells scored), per kept cell its ``fold`` and class code ``y``, ``pred[classifier]``
+    (predicted codes), ``n_classes``, ``n_folds`` and ``classifiers``. Used by the leaderboard to
+    resample cells without refitting."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    X = check_embedding(X)
+    codes, cats = check_labels(labels, len(X))
+    counts = np.bincount(codes, minlength=len(cats))
+    keep = counts[codes] >= min_class_size
+    kept = np.unique(codes[keep])
+    if len(kept) < 2:
+        raise BenchError(f"labels: needs >= 2 classes with >= {min_class_size} cells each, got {len(kept)}")
+    y = np.searchsorted(kept, codes[keep])
+    Xk = X[keep]
+    fold = np.empty(len(y), dtype=np.int64)
+    pred = {name: np.empty(len(y), dtype=np.int64) for name in classifiers}
+    models = _classifiers(random_state)
+    for f, (train, test) in enumerate(StratifiedKFold(n_splits=n_folds, shuffle=True,
+                                                      random_state=random_state).split(Xk, y)):
+        fold[test] = f
+        for name in classifiers:
+            pred[name][test] = clone(models[name]).fit(Xk[train], y[train]).predict(Xk[test])
+    return {"kept": keep, "fold": fold, "y": y, "pred": pred, "n_classes": int(len(kept)), "n_folds": int(n_folds),
+            "classifiers": list(classifiers)}

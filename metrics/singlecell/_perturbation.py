@@ -1,4 +1,13 @@
-"""Legacy cz-benchmarks (<= 0.10) PerturbationTask: MSE / Pearson-delta / Jaccard on Wilcoxon DE genes."""
+"""Legacy cz-benchmarks (<= 0.10) PerturbationTask: MSE / Pearson-delta / Jaccard on Wilcoxon DE genes.
+
+Why :func:`wilcoxon_scores` ranks with ``scipy.stats.rankdata`` and sums the ranks itself instead of
+calling ``scipy.stats.mannwhitneyu`` or scanpy's ``rank_genes_groups``: ``python
+benchmarks/bench_umap_wilcoxon.py --only wilcoxon`` (800 vs 8,000 cells x 5,060 genes, 84% zeros)
+measured 2.9 s vs 4.9 s for mannwhitneyu's U turned into the same z (1.7x; identical values on
+float64 input, which bench ranks; on float32 input scipy keeps float32 rank sums, off by ~5e-7) and
+6.4 s for scanpy (2.2x; float32 scores, max |difference| 1.9e-6; the same gene order by score in
+both, which is all the metrics use). The 512-gene chunks also bound memory to one chunk of ranks.
+"""
 from __future__ import annotations
 
 import math

@@ -28,6 +28,7 @@ import yaml
 
 from bench.errors import BenchError
 from bench.hub import Upload, check_online, check_repo_id, commit_operations, connect_hub, require_token
+from bench.loaders.repo import read_config_meta
 from bench.record import read_record, record_path
 
 EVAL_RESULTS_DIR = ".eval_results"
@@ -175,8 +176,6 @@ def benchmark_tasks(repo_dir: str | os.PathLike, configs: list[str]) -> list[dic
     A GeneLab LOMO config is evaluated on every mission split in turn (no single test split); its
     task names its first test split and the README/bench_config.json document the folds.
     """
-    from bench.loaders.repo import read_config_meta
-
     out = []
     for config in configs:
         meta = read_config_meta(repo_dir, config)

@@ -145,14 +145,28 @@ def geometa_record(spec, *, predictions: Mapping[str, Mapping[str, Any]], labels
         alarms=constant_prediction_alarms(predictions), runtime_seconds=runtime_seconds, command=command)
 
 
-def geometa_labels(spec, targets: Sequence[str], data_dir=None) -> dict[str, dict[str, Any]]:
-    """``{target: {GSM id: label}}`` from the task's label tables (every split)."""
-    from bench.loaders.geometa import GeometaWarning, load_label_tables, target_column
+def geometa_table(spec, data_dir=None) -> pd.DataFrame:
+    """The task's label tables (every split, test rows first)."""
+    from bench.loaders.geometa import GeometaWarning, load_label_tables
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometaWarning)
         tables, _ = load_label_tables(spec, data_dir=data_dir)
-    table = pd.concat([tables[k] for k in sorted(tables, key=lambda k: k != "test")], ignore_index=True)  # test first
+    return pd.concat([tables[k] for k in sorted(tables, key=lambda k: k != "test")], ignore_index=True)
+
+
+def geometa_series(spec, data_dir=None) -> dict[str, str | None]:
+    """``{GSM id: GSE id}`` (the sample's study; None where the table has none) from the label tables."""
+    table = geometa_table(spec, data_dir).drop_duplicates("GSM_ID")
+    return {str(g): (None if s is None or (isinstance(s, float) and math.isnan(s)) else str(s))
+            for g, s in zip(table["GSM_ID"], table["GSE_ID"])}
+
+
+def geometa_labels(spec, targets: Sequence[str], data_dir=None) -> dict[str, dict[str, Any]]:
+    """``{target: {GSM id: label}}`` from the task's label tables (every split)."""
+    from bench.loaders.geometa import target_column
+
+    table = geometa_table(spec, data_dir)
     out = {}
     for target in targets:
         column = target_column(spec, target)

@@ -13,6 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import huggingface_hub
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, constants, errors
+
 from bench.errors import BenchError
 
 # owner/name: letters, digits, '-', '_', '.'; no leading/trailing '-' or '.', no '--' or '..'.
@@ -57,9 +60,7 @@ def format_size(n: int) -> str:
 
 def require_token() -> str:
     """The token from huggingface_hub's standard places, or a BenchError saying how to provide one."""
-    from huggingface_hub import get_token
-
-    token = get_token()
+    token = huggingface_hub.get_token()
     if not token:
         raise BenchError("no Hugging Face token found: set the HF_TOKEN environment variable or run "
                          "`hf auth login` (use --dry-run to see what would be uploaded without a token)")
@@ -68,16 +69,12 @@ def require_token() -> str:
 
 def check_online() -> None:
     """Raise when huggingface_hub is in offline mode (a real push would fail half-way otherwise)."""
-    from huggingface_hub import constants
-
     if constants.HF_HUB_OFFLINE:
         raise BenchError("HF_HUB_OFFLINE is set: a real push needs the network; unset it, or use --dry-run")
 
 
 def commit_operations(uploads: list[Upload], deletions: list[str] = ()) -> list:
     """huggingface_hub commit operations for ``uploads`` (and deletions of remote paths)."""
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
-
     ops = [CommitOperationDelete(path_in_repo=p) for p in deletions]
     ops += [CommitOperationAdd(path_in_repo=u.path_in_repo,
                                path_or_fileobj=u.data if u.data is not None else str(u.source))
@@ -88,8 +85,6 @@ def commit_operations(uploads: list[Upload], deletions: list[str] = ()) -> list:
 def is_missing_error(exc: Exception) -> bool:
     """True for huggingface_hub's 'repository / revision / file does not exist' errors (not for
     ``LocalEntryNotFoundError``: the Hub could not be asked at all)."""
-    from huggingface_hub import errors
-
     kinds = tuple(getattr(errors, n) for n in ("EntryNotFoundError", "RepositoryNotFoundError",
                                                "RevisionNotFoundError", "RemoteEntryNotFoundError")
                   if hasattr(errors, n))
@@ -101,8 +96,6 @@ _NETWORK_MODULES = ("httpx", "httpx2", "httpcore", "httpcore2", "requests", "url
 
 def _is_network_error(exc: BaseException) -> bool:
     """A failure to talk to the Hub at all (DNS, refused or dropped connection, timeout, offline mode)."""
-    from huggingface_hub import errors
-
     local = tuple(getattr(errors, n) for n in ("LocalEntryNotFoundError", "OfflineModeIsEnabled") if hasattr(errors, n))
     return (isinstance(exc, (ConnectionError, TimeoutError, *local))
             or type(exc).__module__.split(".")[0] in _NETWORK_MODULES)
@@ -118,8 +111,6 @@ def _redacted(text: str, token: str | None) -> str:
 def hub_call(remote: str, *, token: str | None = None, endpoint: str | None = None):
     """Turn a network failure or an HTTP refusal of the Hub inside the block into a
     :class:`BenchError` naming ``remote`` (never the token). 'Does not exist' errors pass through."""
-    from huggingface_hub import errors
-
     try:
         yield
     except BenchError:
@@ -159,8 +150,6 @@ class GuardedApi:
 def connect_hub(token: str, repo_id: str, *, repo_type: str, remote: str | None = None) -> GuardedApi:
     """A guarded ``HfApi`` after one quick request (without huggingface_hub's download retries) that
     shows the Hub answers: no network fails at once, naming ``remote`` (default ``--repo REPO_ID``)."""
-    from huggingface_hub import HfApi
-
-    api = GuardedApi(HfApi(token=token), remote or f"--repo {repo_id}", token)
+    api = GuardedApi(huggingface_hub.HfApi(token=token), remote or f"--repo {repo_id}", token)
     api.repo_exists(repo_id, repo_type=repo_type)
     return api

@@ -17,6 +17,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from huggingface_hub import SpaceCard
+
 import bench.metrics
 from bench.errors import BenchError, close_matches_hint
 from bench.hub import Upload, check_online, check_repo_id, commit_operations, connect_hub, require_token
@@ -79,7 +81,7 @@ def read_card(folder: Path) -> dict:
     path = folder / "README.md"
     if not path.is_file():
         raise BenchError(f"{path}: metric card missing; it needs a YAML header with {', '.join(REQUIRED_CARD_FIELDS)}")
-    card, _ = parse_front_matter(path.read_text(encoding="utf-8"), where=str(path))
+    card, _ = parse_front_matter(path.read_text(encoding="utf-8"), where=str(path), card_class=SpaceCard)
     if not card:
         raise BenchError(f"{path}: metric card has no YAML header (--- ... ---) with "
                          f"{', '.join(REQUIRED_CARD_FIELDS)}")

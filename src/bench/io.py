@@ -159,11 +159,17 @@ def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
 TOO_DEEP = "JSON nested too deeply (arrays/objects within each other more than ~1,000 levels); not a valid input"
 
 
-def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
-    """Read JSON, raising :class:`BenchError` naming the file on a missing or malformed file."""
+def existing_file(path: str | os.PathLike, what: str) -> Path:
+    """``path`` as a Path; :class:`BenchError` "<what> not found: <path>" unless it is a file."""
     path = Path(path)
     if not path.is_file():
         raise BenchError(f"{what} not found: {path}")
+    return path
+
+
+def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
+    """Read JSON, raising :class:`BenchError` naming the file on a missing or malformed file."""
+    path = existing_file(path, what)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -176,29 +182,11 @@ def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
 
 def read_yaml(path: str | os.PathLike, *, what: str = "YAML file") -> Any:
     """Read YAML with ``yaml.safe_load`` (never executes anything from data)."""
-    path = Path(path)
-    if not path.is_file():
-        raise BenchError(f"{what} not found: {path}")
+    path = existing_file(path, what)
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise BenchError(f"{path}: malformed YAML: {exc}") from None
-
-
-def read_csv_indexed(path: str | os.PathLike, *, what: str = "CSV file"):
-    """``pandas.read_csv(path, index_col=0)`` with a string index; :class:`BenchError` naming the
-    file when it is missing or cannot be parsed (``what`` says which file the caller expected)."""
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise BenchError(f"{what} not found: {path}")
-    try:
-        df = pd.read_csv(path, index_col=0)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise BenchError(f"{path}: cannot parse {what} as CSV: {exc}") from None
-    df.index = df.index.astype(str)
-    return df
 
 
 def read_csv_header(path: str | os.PathLike) -> list[str]:

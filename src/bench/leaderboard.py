@@ -176,12 +176,14 @@ def board_csv(board: dict) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=ranking.CSV_COLUMNS + SEED_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    scopes = [("all", sig["aggregate"]["rows"])] + [(t, b["rows"]) for t, b in sig["tasks"].items()]
-    for scope, rows in scopes:
+    scopes = [("all", sig["aggregate"]["rows"], "per task (see the task rows)")] + \
+        [(t, b["rows"], b.get("unit", "missions")) for t, b in sig["tasks"].items()]
+    for scope, rows, unit in scopes:
         for r in rows:
             joined = seeds.get((scope, r["model"]), {})
             writer.writerow({**{k: r[k] for k in ranking.CSV_COLUMNS if k in r}, "scope": scope,
-                             "scale": sig["settings"]["scale"], **{k: joined.get(k, "") for k in SEED_COLUMNS}})
+                             "scale": sig["settings"]["scale"], "resampled": unit,
+                             **{k: joined.get(k, "") for k in SEED_COLUMNS}})
     return buf.getvalue()
 
 

@@ -3,14 +3,22 @@ folders, ``bench evaluate --record`` folders, ``bench sweep`` folders, whose run
 and submission in ``runs/<stem>/``, or any folder holding them) and from runs of older sweeps
 (``runs/*.json`` with per-fold values only: resampled by missions only).
 
-Per task: the records' predictions (keyed by sample id) and the task's labels read through the
-checked labels reader (their sha256 must equal the record's), the floors (constant and seeded random
-scores, unless a run of them is among the records) and the perfect control (scores = labels), then
-the paired hierarchical bootstrap of :mod:`bench.metrics.leaderboard` (missions, then samples within
-missions). Across tasks: a weighted mean of the per-task values, raw or scaled as the share of the
-gap between the floor (the best of the floors, including the confound-only control when it was
-run: `bench run TASK --model confound`) and the perfect control, with the rank intervals of
-the combined draws. Every choice (tasks, weights, scale, seed, draws) is written into the output.
+One engine for every family: per task, the records become paired draws over the units the benchmark
+really has, then :func:`bench.metrics.leaderboard.board` turns the draws into rank intervals, tie
+groups and Holm-adjusted p-values. The units:
+
+* GeneLab (``lomo_auroc``): the records' predictions (keyed by sample id) and the task's labels read
+  through the checked labels reader (their sha256 must equal the record's), the floors (constant and
+  seeded random scores, unless a run of them is among the records) and the perfect control (scores =
+  labels), then the paired hierarchical bootstrap (missions, then samples within missions);
+* GEOmeta studies (GSE), GenoTEX problems, single-cell cells or donors: the per-family adapters of
+  :mod:`bench.board_units` (per-unit sufficient statistics, the metric recomputed on each draw).
+
+Across tasks: a weighted mean of the per-task values, raw (tasks of one metric) or scaled as the share
+of the gap between the floor (the best of the floors, including the confound-only control when it was
+run: ``bench run TASK --model confound``) and the perfect control (or the metric's maximum where no
+perfect control is defined), with the rank intervals of the combined draws. Every choice (tasks,
+weights, scale, seed, draws, resampling units) is written into the output.
 """
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
+from bench.board_units import family_units
 from bench.errors import BenchError
 from bench.io import atomic_path
 from bench.metrics import leaderboard as lb
@@ -31,7 +40,8 @@ FLOORS = ("control:constant", "control:random", "control:confound")
 PERFECT = "control:perfect"
 SCALES = ("raw", "controls")
 CSV_COLUMNS = ["scope", "model", "value", "ci_lower", "ci_upper", "rank", "rank_lower", "rank_upper", "tie_group",
-               "control", "scale"]
+               "control", "scale", "resampled"]
+GENELAB_RESAMPLED = "missions, then samples"
 
 
 SWEEP_RUNS = "runs"
@@ -99,48 +109,88 @@ def board_name(sweep_model: str) -> str:
     return _floor_kind(sweep_model) or f"bench/{sweep_model}"
 
 
-def load_task_inputs(records: list[Path], *, data_dir=None) -> dict[str, dict]:
-    """Per task: folds, labels per fold and scores per model (``scores[model][fold]``: seeds x samples)."""
+def load_task_inputs(records: list[Path], *, data_dir=None, seeds: dict[str, int] | None = None) -> dict[str, dict]:
+    """Per task, the board's input: GeneLab records as folds, labels per fold and scores per model
+    (``scores[model][fold]``: seeds x samples); the other families' records as per-unit statistics
+    (:mod:`bench.board_units`). ``seeds``: per task the seed of its generated controls (default
+    ``DEFAULT_SEED`` + the task's index in name order)."""
+    by_task: dict[str, list] = {}
+    for path in records:
+        record = read_record(path)
+        by_task.setdefault(record["benchmark"]["task"], []).append((path, record))
+    tasks = {}
+    for i, (task, recs) in enumerate(sorted(by_task.items())):
+        families = {str(r["benchmark"].get("family")) for _, r in recs}
+        metrics = {metric_name(r) for _, r in recs}
+        if len(metrics) > 1 or len(families) > 1:
+            raise BenchError(f"records of task {task} mix metrics {sorted(metrics)}: one task's records must be "
+                             f"scored with one metric to be ranked together ({', '.join(str(p) for p, _ in recs)})")
+        if families == {"genelab"} or metrics == {"lomo_auroc"}:
+            tasks[task] = genelab_inputs(task, recs, data_dir=data_dir)
+        else:
+            seed = (seeds or {}).get(task, lb.DEFAULT_SEED + i)
+            tasks[task] = unit_inputs(family_units(families.pop(), task, recs, data_dir=data_dir, seed=seed))
+    return tasks
+
+
+def metric_name(record: dict) -> str:
+    """``<metric id(s)> <primary>`` of a record (``lomo_auroc`` for GeneLab)."""
+    ids = record["metric"].get("id")
+    ids = "/".join(map(str, ids)) if isinstance(ids, list) else str(ids)
+    primary = record["metric"].get("primary")
+    return f"{ids} {primary}" if primary and ids != "lomo_auroc" else ids
+
+
+def unit_inputs(entry: dict) -> dict:
+    """A family adapter's entry with its runs as per-model statistics (seeds of a model averaged) and
+    the generated controls added unless runs of them are among the records."""
+    entry["stats"] = {}
+    for _, record, run in entry.pop("runs"):
+        model = str(record["model"].get("id") or "unknown")
+        entry["stats"].setdefault(_floor_kind(model) or model, []).append(run)
+    for name, run in entry.pop("generated").items():
+        entry["stats"].setdefault(name, [run])
+    entry["controls"] = [m for m in entry["stats"] if m.startswith("control:")]
+    return entry
+
+
+def genelab_inputs(task: str, recs: list, *, data_dir=None) -> dict:
+    """Folds, labels per fold and scores per model (seeds x samples per fold) of GeneLab records."""
     from bench.loaders.genelab.labels import task_labels
     from bench.metrics.genelab.submission import read_submission
     from bench.tasks import get_task
 
-    tasks: dict[str, dict] = {}
-    for path in records:
-        record = read_record(path)
+    for path, record in recs:
         if record["metric"].get("id") != "lomo_auroc":
-            raise BenchError(f"{path}: bench leaderboard ranks lomo_auroc records (GeneLab A/B); this one is "
+            raise BenchError(f"{path}: bench leaderboard ranks GeneLab lomo_auroc records (A/B); this one is "
                              f"{record['metric'].get('id')}")
-        task = record["benchmark"]["task"]
-        folds = [r["fold"] for r in record["value"]["per_fold"]]
-        entry = tasks.setdefault(task, {"kind": "samples", "folds": folds, "records": [], "scores": {}, "controls": []})
-        if folds != entry["folds"]:
-            raise BenchError(f"{path}: task {task} folds {folds} differ from another record's {entry['folds']}")
-        entry["records"].append((path, record))
-    for task, entry in sorted(tasks.items()):
-        spec = get_task(task)
-        by_name = {f.name: f.labels for f in task_labels(spec, data_dir).folds}
-        labels = {f: {str(k): float(v) for k, v in by_name[f].items()} for f in entry["folds"]}
-        entry["labels"] = [np.array(list(labels[f].values())) for f in entry["folds"]]
-        for path, record in entry["records"]:
-            if record.get("labels_sha256") and record["labels_sha256"] != labels_sha256(labels):
-                raise BenchError(f"{path}: its labels sha256 differs from the labels of task {task} under the data dir "
-                                 "(computed on other data); run `bench verify` on it")
-            preds = read_submission(path.parent / record["predictions"]["file"]).predictions
-            model = str(record["model"].get("id") or "unknown")
-            kind = _floor_kind(model)
-            if kind:
-                model = kind
-            try:
-                per_fold = [np.array([float(preds[f][sid]) for sid in labels[f]]) for f in entry["folds"]]
-            except (KeyError, TypeError):
-                raise BenchError(f"{path}: its predictions do not cover every test sample of task {task}; "
-                                 "run `bench verify` on it") from None
-            entry["scores"].setdefault(model, []).append(per_fold)
-    for entry in tasks.values():
-        entry["scores"] = {m: [np.stack([seed_run[f] for seed_run in runs]) for f in range(len(entry["folds"]))]
-                           for m, runs in entry["scores"].items()}
-    return tasks
+    folds = [r["fold"] for r in recs[0][1]["value"]["per_fold"]]
+    entry = {"kind": "samples", "folds": folds, "scores": {}, "controls": [], "metric": "lomo_auroc",
+             "unit": "missions", "resampled": GENELAB_RESAMPLED}
+    for path, record in recs:
+        other = [r["fold"] for r in record["value"]["per_fold"]]
+        if other != folds:
+            raise BenchError(f"{path}: task {task} folds {other} differ from another record's {folds}")
+    spec = get_task(task)
+    by_name = {f.name: f.labels for f in task_labels(spec, data_dir).folds}
+    labels = {f: {str(k): float(v) for k, v in by_name[f].items()} for f in folds}
+    entry["labels"] = [np.array(list(labels[f].values())) for f in folds]
+    for path, record in recs:
+        if record.get("labels_sha256") and record["labels_sha256"] != labels_sha256(labels):
+            raise BenchError(f"{path}: its labels sha256 differs from the labels of task {task} under the data dir "
+                             "(computed on other data); run `bench verify` on it")
+        preds = read_submission(path.parent / record["predictions"]["file"]).predictions
+        model = str(record["model"].get("id") or "unknown")
+        model = _floor_kind(model) or model
+        try:
+            per_fold = [np.array([float(preds[f][sid]) for sid in labels[f]]) for f in folds]
+        except (KeyError, TypeError):
+            raise BenchError(f"{path}: its predictions do not cover every test sample of task {task}; "
+                             "run `bench verify` on it") from None
+        entry["scores"].setdefault(model, []).append(per_fold)
+    entry["scores"] = {m: [np.stack([seed_run[f] for seed_run in runs]) for f in range(len(folds))]
+                       for m, runs in entry["scores"].items()}
+    return entry
 
 
 def add_controls(entry: dict, *, seed: int) -> None:
@@ -155,26 +205,45 @@ def add_controls(entry: dict, *, seed: int) -> None:
     entry["controls"] = [m for m in entry["scores"] if m.startswith("control:")]
 
 
-def task_board(task: str, entry: dict, *, n_bootstrap: int, seed: int, alpha: float, scale: str) -> dict:
-    """One task's board (raw or scaled) and its draws, for the aggregate. Records (predictions) are
-    resampled hierarchically; sweep runs (per-fold values only) by folds."""
+def task_draws(entry: dict, *, n_bootstrap: int, seed: int) -> tuple[list[str], np.ndarray, dict, np.ndarray]:
+    """``(models, draws, per-unit values, observed)`` of one task: records with predictions are
+    resampled hierarchically (GeneLab) or by their family's units; sweep runs (per-fold values) by folds."""
     if entry["kind"] == "samples":
         models, draws = lb.hierarchical_draws(entry["labels"], entry["scores"], n_bootstrap=n_bootstrap, seed=seed)
-        per_fold = lb.fold_values(entry["labels"], entry["scores"])
+        per_unit = lb.fold_values(entry["labels"], entry["scores"])
+    elif entry["kind"] == "units":
+        models, draws = lb.resampled_draws(entry["stats"], n_bootstrap=n_bootstrap, seed=seed)
+        per_unit = lb.unit_values(entry["stats"])
+        observed = lb.observed_values(entry["stats"])
+        return models, draws, per_unit, np.array([observed[m] for m in models])
     else:
         models = list(entry["values"])
-        per_fold = entry["values"]
-        draws = lb.unit_draws(np.column_stack([per_fold[m] for m in models]), n_bootstrap=n_bootstrap, seed=seed)
-    observed = np.array([np.nanmean(per_fold[m]) for m in models])
-    floor = max(observed[models.index(m)] for m in FLOORS if m in models)
-    ceiling = observed[models.index(PERFECT)]
+        per_unit = entry["values"]
+        draws = lb.unit_draws(np.column_stack([per_unit[m] for m in models]), n_bootstrap=n_bootstrap, seed=seed)
+    return models, draws, per_unit, np.array([np.nanmean(per_unit[m]) for m in models])
+
+
+def task_board(task: str, entry: dict, *, n_bootstrap: int, seed: int, alpha: float, scale: str) -> dict:
+    """One task's board (raw or scaled) and its draws, for the aggregate."""
+    models, draws, per_unit, observed = task_draws(entry, n_bootstrap=n_bootstrap, seed=seed)
+    floors = [observed[models.index(m)] for m in FLOORS if m in models]
+    floor = max(floors) if floors else None
+    ceiling = observed[models.index(PERFECT)] if PERFECT in models else entry.get("ceiling")
     if scale == "controls":
+        if floor is None:
+            raise BenchError(f"--scale controls: task {task} has no floor: none of its records is of a 'random', "
+                             "'constant' or 'confound' model (e.g. `bench run TASK --model random`; GenoTEX has no "
+                             "floor model) and its family generates none; use --scale raw or add such a record")
         observed, draws = lb.scale_to_controls(observed, floor, ceiling), lb.scale_to_controls(draws, floor, ceiling)
-        per_fold = {m: lb.scale_to_controls(v, floor, ceiling) for m, v in per_fold.items()}
-    result = lb.board(models, observed, draws, fold_values=per_fold, alpha=alpha, controls=entry["controls"])
-    return {"board": result, "models": models, "observed": observed, "draws": draws, "floor": float(floor),
-            "ceiling": float(ceiling), "folds": entry["folds"],
-            "resampled": "missions, then samples" if entry["kind"] == "samples" else "missions (per-fold values)"}
+        per_unit = {m: lb.scale_to_controls(v, floor, ceiling) for m, v in per_unit.items()}
+    result = lb.board(models, observed, draws, fold_values=per_unit, alpha=alpha, controls=entry["controls"])
+    resampled = entry.get("resampled") or "missions (per-fold values)"
+    return {"board": result, "models": models, "observed": observed, "draws": draws,
+            "floor": None if floor is None else float(floor), "ceiling": float(ceiling),
+            "ceiling_note": entry.get("ceiling_note", ""), "folds": entry["folds"], "metric": entry.get("metric",
+                                                                                                      "lomo_auroc"),
+            "unit": entry.get("unit", "missions"), "resampled": resampled,
+            "generated_controls": entry.get("generated_note", "")}
 
 
 def parse_weights(text: str | None, tasks: Sequence[str]) -> dict[str, float]:
@@ -216,6 +285,29 @@ def check_settings(scale: str, n_bootstrap: int) -> None:
         raise BenchError(f"--n-bootstrap must be at least 10, got {n_bootstrap}")
 
 
+def check_one_metric(inputs: dict[str, dict], chosen: Sequence[str], scale: str) -> None:
+    """A raw board averages values: its tasks must share one metric (the controls scale is unitless)."""
+    metrics = {t: inputs[t].get("metric", "lomo_auroc") for t in chosen}
+    if scale == "raw" and len(set(metrics.values())) > 1:
+        raise BenchError("these records mix metrics (" + "; ".join(f"{t}: {m}" for t, m in metrics.items()) + "); a raw "
+                         "board averages values of one metric: pick tasks of one metric with --tasks, or compare them "
+                         "as shares of the floor-to-perfect gap with --scale controls")
+
+
+def resampling_text(boards: dict[str, dict]) -> str:
+    units = "; ".join(f"{t}: {b['resampled']}" for t, b in boards.items())
+    return f"paired (every model on the same draws), with replacement; {units}; one default_rng(seed + task index) per task"
+
+
+def controls_text(boards: dict[str, dict]) -> str:
+    generated = "; ".join(f"{t}: {b['generated_controls']}" for t, b in boards.items() if b["generated_controls"])
+    return ("floors = runs of the 'constant'/'random' baselines and of the confound-only control ('confound': "
+            "batch/mission/study/platform or technical metadata only), plus, for GeneLab, constant 0.5 and uniform "
+            "random scores from default_rng(seed + task index); the scale's floor is the best of them; perfect = "
+            "the labels as predictions (GeneLab, GEOmeta), the reference scored against itself (GenoTEX), none for "
+            "single-cell (ceiling = the metric's maximum, 1)" + (f"; generated here: {generated}" if generated else ""))
+
+
 def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[str] | None = None,
                       weights: str | None = None, scale: str = "raw", n_bootstrap: int = lb.DEFAULT_N_BOOTSTRAP,
                       seed: int = lb.DEFAULT_SEED, alpha: float = lb.DEFAULT_ALPHA,
@@ -225,34 +317,36 @@ def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[st
     check_settings(scale, n_bootstrap)
     records, runs = inputs if inputs is not None else find_inputs(paths)
     inputs = load_sweep_runs(runs)
-    inputs.update(load_task_inputs(records, data_dir=data_dir) if records else {})  # predictions win
-    chosen = sorted(inputs) if not tasks else list(tasks)
-    unknown = [t for t in chosen if t not in inputs]
+    task_of = {p: read_record(p)["benchmark"]["task"] for p in records}
+    available = sorted(set(inputs) | set(task_of.values()))
+    chosen = available if not tasks else list(tasks)
+    unknown = [t for t in chosen if t not in available]
     if unknown:
-        raise BenchError(f"--tasks: no records for {', '.join(unknown)}; the records cover {', '.join(sorted(inputs))}")
+        raise BenchError(f"--tasks: no records for {', '.join(unknown)}; the records cover {', '.join(available)}")
+    task_seeds = {t: seed + i for i, t in enumerate(chosen)}
+    wanted = [p for p in records if task_of[p] in chosen]
+    inputs.update(load_task_inputs(wanted, data_dir=data_dir, seeds=task_seeds) if wanted else {})  # predictions win
+    check_one_metric(inputs, chosen, scale)
     w = parse_weights(weights, chosen)
-    for i, t in enumerate(chosen):
+    for t in chosen:
         if inputs[t]["kind"] == "samples":
-            add_controls(inputs[t], seed=seed + i)
-    boards = {t: task_board(t, inputs[t], n_bootstrap=n_bootstrap, seed=seed + i, alpha=alpha, scale=scale)
-              for i, t in enumerate(chosen)}
+            add_controls(inputs[t], seed=task_seeds[t])
+    boards = {t: task_board(t, inputs[t], n_bootstrap=n_bootstrap, seed=task_seeds[t], alpha=alpha, scale=scale)
+              for t in chosen}
     agg, excluded = aggregate(boards, w, alpha=alpha)
-    synthetic = any(bool(read_record(p)["dataset"].get("synthetic")) for p in records) or \
+    synthetic = any(bool(read_record(p)["dataset"].get("synthetic")) for p in wanted) or \
         any(json.loads(p.read_text(encoding="utf-8")).get("synthetic") for p in runs)
-    return {"settings": {"synthetic": synthetic, "tasks": chosen, "weights": w, "scale": scale, "n_bootstrap": n_bootstrap, "seed": seed,
-                         "task_seeds": {t: seed + i for i, t in enumerate(chosen)}, "alpha": alpha,
-                         "resampling": "paired: missions (folds) with replacement, then samples within each drawn "
-                                       "fold; one default_rng(seed + task index) per task",
+    return {"settings": {"synthetic": synthetic, "tasks": chosen, "weights": w, "scale": scale, "n_bootstrap": n_bootstrap,
+                         "seed": seed, "task_seeds": task_seeds, "alpha": alpha,
+                         "resampling": resampling_text(boards),
                          "p_values": "two-sided paired bootstrap, Holm-adjusted over all pairs of a board",
-                         "controls": "floors = constant 0.5 and uniform random scores from default_rng(seed + task index) "
-                                     "(or runs of the 'constant'/'random' baselines) and, when run, the "
-                                     "confound-only baseline (batch/technical metadata only); the scale's floor "
-                                     "is the best of them; perfect = the labels as scores",
-                         "records": [{"task": read_record(p)["benchmark"]["task"], "model": read_record(p)["model"]["id"],
-                                      "predictions_sha256": read_record(p)["predictions"]["sha256"]} for p in records],
+                         "controls": controls_text(boards),
+                         "records": [{"task": task_of[p], "model": read_record(p)["model"]["id"],
+                                      "predictions_sha256": read_record(p)["predictions"]["sha256"]} for p in wanted],
                          "sweep_runs": len(runs)},
             "tasks": {t: {"folds": b["folds"], "floor": b["floor"], "ceiling": b["ceiling"], "resampled": b["resampled"],
-                          **asdict(b["board"])} for t, b in boards.items()},
+                          "unit": b["unit"], "n_units": len(b["folds"]), "metric": b["metric"],
+                          "ceiling_note": b["ceiling_note"], **asdict(b["board"])} for t, b in boards.items()},
             "aggregate": {**asdict(agg), "excluded_models": excluded}}
 
 
@@ -273,10 +367,10 @@ def _table(rows: list[dict]) -> list[str]:
     return lines
 
 
-def _pairs(pairs: list[dict]) -> list[str]:
-    lines = ["| A | B | A − B | wins (folds) | p | p (Holm) |", "|---|---|---|---|---|---|"]
+def _pairs(pairs: list[dict], unit: str = "folds") -> list[str]:
+    lines = [f"| A | B | A − B | wins ({unit}) | p | p (Holm) |", "|---|---|---|---|---|---|"]
     for p in pairs:
-        wins = f"{p['wins']} of {p['n_folds']}" if "wins" in p else ""
+        wins = f"{p['wins']} of {p['n_folds']}" if p.get("n_folds") else ""
         lines.append(f"| {p['a']} | {p['b']} | {_f(p['difference'])} | {wins} | {_f(p['p'], 4)} | {_f(p['p_holm'], 4)} |")
     return lines
 
@@ -285,14 +379,14 @@ def format_markdown(result: dict, *, title: str = "# Leaderboard") -> str:
     s = result["settings"]
     lines = [title, "",
              f"Scale: **{s['scale']}**" + (" (share of the gap from the best floor to the perfect control)"
-                                            if s["scale"] == "controls" else " (mean AUROC over folds)")
+                                            if s["scale"] == "controls" else " (each task's metric, named in its section)")
              + "; tasks: " + ", ".join(f"{t} (weight {s['weights'][t]:g})" for t in s["tasks"]) + "; "
              + f"{s['n_bootstrap']} paired bootstrap draws, seed {s['seed']}, alpha {s['alpha']}.",
              f"Resampling: {s['resampling']}. p-values: {s['p_values']}. Controls (in italics): {s['controls']}.",
              "Models sharing a tie group are not significantly different from the group's leader.", ""]
     if s.get("synthetic"):
         lines += ["SYNTHETIC data: results marked synthetic used bench's deterministic generator, not real "
-                  "measurements; their ranks say nothing about spaceflight.", ""]
+                  "measurements; their ranks say nothing about the biology (spaceflight, samples, cells, genes).", ""]
     agg = result["aggregate"]
     n_pairs = len(agg["pairs"])
     smallest = min(1.0, n_pairs * 2 / (s["n_bootstrap"] + 1))
@@ -304,10 +398,25 @@ def format_markdown(result: dict, *, title: str = "# Leaderboard") -> str:
     if agg["excluded_models"]:
         lines += ["", f"Not in every task, left out of the aggregate: {', '.join(agg['excluded_models'])}"]
     for task, b in result["tasks"].items():
-        lines += ["", f"## {task}", "", f"Folds: {', '.join(b['folds'])}; resampled: {b['resampled']}; floor "
-                  f"{b['floor']:.3f}, perfect control {b['ceiling']:.3f} (raw AUROC).", ""] + _table(b["rows"])
-        lines += ["", "Pairwise (paired bootstrap):", ""] + _pairs([p for p in b["pairs"]])
+        lines += ["", f"## {task}", "", task_line(b), ""] + _table(b["rows"])
+        lines += ["", "Pairwise (paired bootstrap):", ""] + _pairs(b["pairs"], unit_word(b))
     return "\n".join(lines) + "\n"
+
+
+def unit_word(b: dict) -> str:
+    """The plural noun of a task's resampling unit ("missions", "studies", "problems", "cells", "donors")."""
+    return str(b.get("unit", "missions")).split(" ")[0]
+
+
+def task_line(b: dict) -> str:
+    """A task section's first line: its units, what is resampled, the floor and the ceiling (raw metric)."""
+    units = b["folds"]
+    shown = ", ".join(units[:8]) + (f", … ({len(units)} in all)" if len(units) > 8 else "")
+    floor = "none run" if b["floor"] is None else f"{b['floor']:.3f}"
+    note = b.get("ceiling_note")
+    ceiling = f"ceiling {b['ceiling']:.3f} ({note})" if note else f"perfect control {b['ceiling']:.3f}"
+    return (f"Resampling unit: **{b.get('unit', 'missions')}** ({shown}); resampled: {b['resampled']}. "
+            f"Metric: {b.get('metric', 'lomo_auroc')}; floor {floor}, {ceiling} (raw).")
 
 
 def plot_ranks(result: dict, path: Path) -> Path:
@@ -316,7 +425,8 @@ def plot_ranks(result: dict, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    boards = [("all tasks", result["aggregate"]["rows"])] + [(t, b["rows"]) for t, b in result["tasks"].items()]
+    boards = [("all tasks", result["aggregate"]["rows"])] + [(f"{t}\nresampled: {unit_word(b)}", b["rows"])
+                                                             for t, b in result["tasks"].items()]
     fig, axes = plt.subplots(1, len(boards), figsize=(3.6 * len(boards), 0.9 + 0.45 * max(len(r) for _, r in boards)),
                              squeeze=False)
     for ax, (title, rows) in zip(axes[0], boards):

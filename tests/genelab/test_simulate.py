@@ -23,14 +23,6 @@ from bench.loaders.genelab import synthetic as gs
 from bench.metrics.genelab import lomo
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cache(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BENCH_CACHE", str(tmp_path_factory.mktemp("bench-cache-sim")))
-    yield
-    mp.undo()
-
-
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(2, 40), seed=st.integers(0, 10_000), levels=st.sampled_from([0, 3, 1000]))
 def test_fold_statistics_equal_the_lomo_core(n, seed, levels):

@@ -25,15 +25,6 @@ FAST = ["A5_skin", "A2_gastrocnemius", "B2_gastrocnemius", "D4_thymus_strain", "
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    path = tmp_path_factory.mktemp("bench-cache")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BENCH_CACHE", str(path))
-    yield path
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
 def repo(cache, tmp_path_factory):
     out = tmp_path_factory.mktemp("built") / "bench"
     with warnings.catch_warnings():
@@ -42,7 +33,8 @@ def repo(cache, tmp_path_factory):
     return out
 
 
-def _tree_digest(path: Path) -> str:
+def tree_digest(path: Path) -> str:
+    """sha256 of every file name and content below ``path``, in sorted order."""
     h = hashlib.sha256()
     for p in sorted(path.rglob("*")):
         if p.is_file():
@@ -83,12 +75,12 @@ def test_generator_is_deterministic(tmp_path):
     tissue_world.cache_clear()                       # regenerate from scratch, not from the in-process cache
     b = write_task_dir(tmp_path / "b", "A2_gastrocnemius_lomo", seed=3)
     c = write_task_dir(tmp_path / "c", "A2_gastrocnemius_lomo", seed=4)
-    assert _tree_digest(a) == _tree_digest(b) != _tree_digest(c)
+    assert tree_digest(a) == tree_digest(b) != tree_digest(c)
     for root in ("a", "b"):
         tissue_world.cache_clear()
         write_fold_matrices(tmp_path / root, "A2_gastrocnemius_lomo", seed=3, progress=False)
     assert (a / "fold_RR-1_test" / "train_X.csv").is_file()
-    assert _tree_digest(a) == _tree_digest(b)
+    assert tree_digest(a) == tree_digest(b)
 
 
 def test_quirks_gastrocnemius_prefix_and_thymus_duplicates(cache):
@@ -174,14 +166,14 @@ def test_failed_build_leaves_the_repo_untouched(repo, tmp_path, capsys):
     import shutil
     copy = tmp_path / "bench"
     shutil.copytree(repo, copy)
-    digest = _tree_digest(copy)
+    digest = tree_digest(copy)
     assert main(["build", "A5_skin_hallmark", "A5_skn", "--out", str(copy)]) == 2
     assert "unknown task 'A5_skn'" in capsys.readouterr().err
     bad = tmp_path / "empty_upstream"
     (bad / "tasks").mkdir(parents=True)
     assert main(["build", "A5_skin_hallmark", "--out", str(copy), "--data-dir", str(bad)]) == 2
     assert "is this a GeneLab benchmark checkout" in capsys.readouterr().err
-    assert _tree_digest(copy) == digest and not list(tmp_path.glob(".bench*"))
+    assert tree_digest(copy) == digest and not list(tmp_path.glob(".bench*"))
 
 
 def test_build_refuses_the_current_folder(tmp_path, capsys, monkeypatch):

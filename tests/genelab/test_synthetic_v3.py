@@ -6,10 +6,8 @@ from the gene matrix). These are synthetic-only expectations; no real-data numbe
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,16 +18,10 @@ from bench.loaders import config_meta, load
 from bench.loaders.genelab import synthetic as gs
 from bench.tasks import get_task
 
-pytestmark = pytest.mark.filterwarnings("ignore::bench.loaders.SyntheticDataWarning")
+from .test_synthetic import tree_digest
 
-
-@pytest.fixture(scope="module", autouse=True)
-def cache(tmp_path_factory):
-    path = tmp_path_factory.mktemp("bench-cache-v3")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BENCH_CACHE", str(path))
-    yield path
-    mp.undo()
+pytestmark = [pytest.mark.filterwarnings("ignore::bench.loaders.SyntheticDataWarning"),
+              pytest.mark.usefixtures("cache")]   # a private BENCH_CACHE (conftest.py)
 
 
 def _run(task: str, model: str) -> dict:
@@ -118,21 +110,13 @@ def test_pathway_scores_are_computed_from_the_same_genes():
     assert len(table) == world.missions["RR-1"].labels.size + gs.N_BASAL
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(path.rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(path)).encode() + p.read_bytes())
-    return h.hexdigest()
-
-
 def test_pathway_files_are_deterministic(tmp_path):
     a = gs.write_pathway_scores(tmp_path / "a", "gastrocnemius", seed=5)
     gs.tissue_world.cache_clear()
     b = gs.write_pathway_scores(tmp_path / "b", "gastrocnemius", seed=5)
     gs.tissue_world.cache_clear()
     c = gs.write_pathway_scores(tmp_path / "c", "gastrocnemius", seed=6)
-    assert _digest(a) == _digest(b) != _digest(c)
+    assert tree_digest(a) == tree_digest(b) != tree_digest(c)
 
 
 def test_unknown_generator_parameter_is_refused():

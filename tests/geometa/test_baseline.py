@@ -118,7 +118,7 @@ def test_bench_run_fallback_split_and_real_format_file(tmp_path, capsys, monkeyp
 
 def test_bench_run_bad_inputs_exit_2(tmp_path, capsys, monkeypatch):
     assert main(["run", "geometa_human_gender", "--model", "xgb"]) == 2
-    assert "unknown model 'xgb' for task geometa_human_gender; choices: lr, knn" in capsys.readouterr().err
+    assert "unknown model 'xgb' for task geometa_human_gender; choices: lr, knn, confound" in capsys.readouterr().err
     monkeypatch.setenv(base.ARCHS4_ENV, str(tmp_path / "nope.h5"))
     data = make_human_dir(tmp_path / "data")
     assert main(["run", "geometa_human_gender", "--model", "lr", "--data-dir", str(data),

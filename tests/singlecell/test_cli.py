@@ -168,9 +168,9 @@ def test_run_refuses_pca_for_cross_species_and_unknown_models(capsys):
     code, _, err = run_cli(["run", "spermatogenesis_integration", "--model", "pca"], capsys)
     assert code == 2 and "no PCA baseline across species" in err
     code, _, err = run_cli(["run", "pbmc68k", "--model", "scgpt"], capsys)
-    assert code == 2 and "choices: pca, random, control_median" in err
+    assert code == 2 and "choices: pca, random, confound, control_median" in err
     code, _, err = run_cli(["run", "pbmc68k", "--model", "control_median"], capsys)
-    assert code == 2 and "scores cell embeddings; models: pca, random" in err
+    assert code == 2 and "scores cell embeddings; models: pca, random, confound" in err
 
 
 def test_bench_run_perturbation_with_control_median_on_an_h5ad(tmp_path, capsys):

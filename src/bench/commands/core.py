@@ -5,20 +5,19 @@ import json
 
 import yaml
 
-from bench.baselines.report import format_table
+from bench.table import format_table
 from bench.tasks import get_task, list_task_patterns, list_tasks
 
 DESCRIPTION_WIDTH = 60
 
 
 def register(sub) -> None:
-    p = sub.add_parser("list", help="print the task registry: task, family, where its data come from, metric, "
-                                    "one-line description")
+    p = sub.add_parser("list")
     p.add_argument("--family", help="only tasks of this family (e.g. genelab)")
     p.add_argument("--json", action="store_true", help="print JSON (every field, full descriptions)")
     p.set_defaults(handler=cmd_list)
 
-    p = sub.add_parser("info", help="print one task's merged spec (YAML)")
+    p = sub.add_parser("info")
     p.add_argument("task", help="registry name (A5_skin) or unambiguous upstream id (A5)")
     p.set_defaults(handler=cmd_info)
 

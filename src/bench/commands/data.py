@@ -18,6 +18,7 @@ from pathlib import Path
 from datasets.utils.py_utils import convert_file_size_to_int
 from tqdm.auto import tqdm
 
+import bench
 from bench.commands import seed_type
 from bench.errors import BenchError
 from bench.io import atomic_path, link_or_copy
@@ -31,7 +32,7 @@ from bench.tasks.families import FAMILIES
 
 
 def register(sub) -> None:
-    p = sub.add_parser("build", help="write configs as a Hugging Face dataset repo (parquet + README)")
+    p = sub.add_parser("build")
     p.add_argument("tasks", nargs="+", metavar="TASK",
                    help="registry names (A5_skin, pbmc68k, geometa_human), globs ('A5_*'), a GeneLab category "
                         "(A, B, D), 'pathway', 'gene', 'all' (every GeneLab task) or a family name "
@@ -81,8 +82,6 @@ def expand_tasks(patterns: list[str]) -> list[str]:
 
 def is_editable_install() -> bool:
     """True unless ``bench`` was imported as a regular package from a ``sys.path`` folder (pip install .)."""
-    import bench
-
     here = Path(bench.__file__).resolve()
     return not any((Path(p or ".").resolve() / "bench" / "__init__.py") == here for p in sys.path)
 

@@ -22,6 +22,7 @@ from bench.errors import BenchError
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.io import write_json_atomic
 from bench.family_records import write_record_folder
+from bench.metrics.registration import register_evaluate_modules
 from bench.record import PREDICTIONS_FILE, write_record
 from bench.tasks import get_task
 from bench.tasks.families import FAMILIES, get_family
@@ -38,8 +39,7 @@ FIELD_OPTIONS = {"labels": "--label-key", "batch": "--batch-key", "data_dir": "-
 
 
 def register(sub) -> None:
-    p = sub.add_parser("evaluate", help="score predictions for a task (GeneLab submission, GenoTEX output folder, "
-                                        "single-cell embedding, GEOmeta predictions CSV) and print the report")
+    p = sub.add_parser("evaluate")
     p.add_argument("inputs", nargs="+", metavar="[TASK] PREDICTIONS",
                    help="task name and the predictions: GeneLab submission.json (TASK optional: its task_id), "
                         "GenoTEX output folder, single-cell EMB.npy (with --obs) or cells.h5ad (with --obsm), "
@@ -81,8 +81,7 @@ def register(sub) -> None:
                    help="subset of: clustering embedding label_prediction integration (default: the task's)")
     p.set_defaults(handler=cmd_evaluate, field_options=FIELD_OPTIONS)
 
-    p = sub.add_parser("install-metrics",
-                       help="register bench's evaluate metrics in the HF modules cache so evaluate.load('<name>') works")
+    p = sub.add_parser("install-metrics")
     p.add_argument("--modules-cache", default=None, help="HF modules cache (default: $HF_MODULES_CACHE or $HF_HOME/modules)")
     p.set_defaults(handler=cmd_install_metrics)
 
@@ -169,8 +168,6 @@ def report(result: Result, *, json_out=None, out=None) -> int:
 
 
 def cmd_install_metrics(args) -> int:
-    from bench.metrics.registration import register_evaluate_modules
-
     installed = register_evaluate_modules(modules_cache=args.modules_cache, strict=True)
     if not installed:
         raise BenchError("no metric folders found under bench/metrics/ (expected metrics/<name>/<name>.py)")

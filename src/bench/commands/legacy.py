@@ -1,8 +1,6 @@
 """The work behind the hidden old verbs (see :mod:`bench.commands.aliases`)."""
 from __future__ import annotations
 
-import shlex
-import sys
 import warnings
 from pathlib import Path
 
@@ -10,6 +8,7 @@ import pandas as pd
 
 from bench.baselines.genotex import evaluate as genotex_evaluate
 from bench.baselines.singlecell import evaluate as singlecell_evaluate
+from bench.commands import deprecated
 from bench.commands.data import build_geometa, check_repo_out, staged_repo
 from bench.commands.evaluate import report
 from bench.errors import BenchError
@@ -18,11 +17,6 @@ from bench.loaders.geometa import archs4
 from bench.loaders.genotex import build_repo
 from bench.loaders.geometa import load_label_tables
 from bench.tasks import get_task, list_tasks
-
-
-def deprecated(old: str, new: list[str]) -> None:
-    print(f"bench: note: `bench {old}` is an old spelling kept for one release; use: "
-          f"bench {shlex.join(new)}", file=sys.stderr)
 
 
 def cmd_evaluate_gta(args) -> int:

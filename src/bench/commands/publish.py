@@ -1,12 +1,19 @@
-"""``bench validate``, ``bench push`` and ``bench push-metric``: check and publish to the Hub."""
+"""``bench new-task`` (a task from your own tables), ``bench validate``, ``bench push`` and ``bench push-metric``:
+make, check and publish to the Hub."""
 from __future__ import annotations
 
 import sys
 
+from bench.commands import add_hub_target
+from bench.hub_space import format_space_plan, push_metric
+from bench.loaders.audit import audit_repo, format_findings, has_errors
+from bench.loaders.new_task import Provenance, write_new_task
+from bench.loaders.publish import format_plan, push
+from bench.loaders.validate import resolve_configs, validate_repo
+
 
 def register(sub) -> None:
-    p = sub.add_parser("new-task", help="make a leave-one-domain-out task (spec + folds) from a labels table "
-                                        "and a feature matrix")
+    p = sub.add_parser("new-task")
     p.add_argument("name", help="task (config) name: letters, digits, '_'")
     p.add_argument("--labels", required=True, metavar="TABLE",
                    help="CSV/TSV/parquet, one row per sample: id, domain (e.g. mission), label, other metadata")
@@ -25,21 +32,19 @@ def register(sub) -> None:
                    help="per fold, keep features whose TRAIN variance is above this quantile (default 0.25)")
     p.set_defaults(handler=cmd_new_task)
 
-    p = sub.add_parser("validate", help="check a built dataset repository (files, checksums, card, leakage audit)")
+    p = sub.add_parser("validate")
     p.add_argument("dir", help="built repository (output of bench build --out DIR)")
     p.add_argument("--config", action="append", default=None, metavar="CFG",
                    help="check only this config (repeatable; default: every config in README.md)")
     p.set_defaults(handler=cmd_validate)
 
-    p = sub.add_parser("push", help="publish a built repository to a Hub dataset repo in one commit")
+    p = sub.add_parser("push")
     p.add_argument("dir", help="built repository (output of bench build --out DIR)")
-    p.add_argument("--repo", required=True, help="Hub dataset repository ORG/NAME")
+    add_hub_target(p, "--repo", "Hub dataset repository ORG/NAME", private="repository",
+                   dry_run="print the file plan, the leakage audit and the whole card")
     p.add_argument("--config", action="append", default=None, metavar="CFG",
                    help="push only this config (repeatable; default: every config in README.md)")
     p.add_argument("--revision", default=None, metavar="BRANCH", help="branch to commit to (created if absent)")
-    p.add_argument("--private", action="store_true", help="create the repository as private if it does not exist")
-    p.add_argument("--dry-run", action="store_true",
-                   help="print the file plan, the leakage audit and the whole card; no network, no token needed")
     p.add_argument("--allow-synthetic", action="store_true",
                    help="publish configs built from synthetic data (tagged 'synthetic', banner in the card)")
     p.add_argument("--allow-leakage", default=None, metavar="REASON",
@@ -49,18 +54,14 @@ def register(sub) -> None:
                         "repos can report results on it with `bench publish-result`")
     p.set_defaults(handler=cmd_push)
 
-    p = sub.add_parser("push-metric", help="publish a metric folder as a Hugging Face evaluate Space")
+    p = sub.add_parser("push-metric")
     p.add_argument("name", help="metric name (a folder of bench.metrics) or a path to a metric folder")
-    p.add_argument("--repo", required=True, help="Hub Space ORG/NAME (the module is uploaded as NAME.py)")
-    p.add_argument("--private", action="store_true", help="create the Space as private if it does not exist")
-    p.add_argument("--dry-run", action="store_true", help="list the files; no network, no token needed")
+    add_hub_target(p, "--repo", "Hub Space ORG/NAME (the module is uploaded as NAME.py)", private="Space",
+                   dry_run="list the files")
     p.set_defaults(handler=cmd_push_metric)
 
 
 def cmd_validate(args) -> int:
-    from bench.loaders.audit import audit_repo, format_findings, has_errors
-    from bench.loaders.validate import resolve_configs, validate_repo
-
     problems = validate_repo(args.dir, configs=args.config)
     if problems:
         print(f"{args.dir}: INVALID, {len(problems)} problem(s):", file=sys.stderr)
@@ -82,8 +83,6 @@ def cmd_validate(args) -> int:
 
 
 def cmd_push(args) -> int:
-    from bench.loaders.publish import format_plan, push
-
     plan = push(args.dir, args.repo, configs=args.config, revision=args.revision, private=args.private,
                 dry_run=args.dry_run, allow_synthetic=args.allow_synthetic, allow_leakage=args.allow_leakage,
                 register_benchmark=args.register_benchmark)
@@ -92,16 +91,12 @@ def cmd_push(args) -> int:
 
 
 def cmd_push_metric(args) -> int:
-    from bench.hub_space import format_space_plan, push_metric
-
     plan = push_metric(args.name, args.repo, private=args.private, dry_run=args.dry_run)
     print(format_space_plan(plan, dry_run=args.dry_run))
     return 0
 
 
 def cmd_new_task(args) -> int:
-    from bench.loaders.new_task import Provenance, write_new_task
-
     prov = Provenance(source=args.source, license=args.license, citation=args.citation, description=args.description)
     written = write_new_task(args.name, args.labels, args.features, args.out, provenance=prov,
                              id_column=args.id_column, domain_column=args.domain_column,

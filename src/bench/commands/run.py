@@ -43,7 +43,7 @@ class HelpWithModels(argparse._HelpAction):
 
 
 def register(sub) -> None:
-    p = sub.add_parser("run", help="train a baseline on a task, score it and write a report", add_help=False,
+    p = sub.add_parser("run", add_help=False,
                        description="Train a baseline on a task, score it and write a report folder "
                                    "(results.json with provenance, tables, plots).",
                        formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -2,12 +2,13 @@
 GeneLab GO rule on SYNTHETIC studies in the task's layout (see bench.baselines.genelab.simulate)."""
 from __future__ import annotations
 
-from bench.commands import seed_type
+from bench.baselines.genelab import simulate as sim
 from bench.baselines.report import check_out, default_out, emit
+from bench.commands import seed_type
 
 
 def register(sub) -> None:
-    p = sub.add_parser("simulate", help="GeneLab: power and false-GO rate of the GO rule on simulated (SYNTHETIC) studies")
+    p = sub.add_parser("simulate")
     p.add_argument("task", help="GeneLab Category A task whose layout is simulated, e.g. A5_skin or A5_skin_hallmark")
     p.add_argument("--model", nargs="+", default=["pca_lr"], help="baseline model(s), one power curve each (default pca_lr)")
     p.add_argument("--effect", nargs="+", type=float, default=[0.0, 0.2, 0.4, 0.6, 0.8],
@@ -26,8 +27,6 @@ def register(sub) -> None:
 
 
 def cmd_simulate(args) -> int:
-    from bench.baselines.genelab import simulate as sim
-
     spec = sim.simulation_spec(args.task)
     out = check_out(args.out if args.out is not None else default_out(spec.name, "simulate"), spec.name)
     table = sim.simulate(spec, effects=args.effect, models=args.model, reps=args.reps,

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.commands import seed_type
+from bench.commands import deprecated, seed_type
+from bench.commands.data import expand_tasks
 from bench.errors import BenchError
+from bench.leaderboard import board_markdown, build_board, write_board
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
+from bench.sweep import plan_cells, run_sweep
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sweep", help="run every task x model x seed (resumable; Dask with --scheduler) "
-                                     "and write a leaderboard")
+    p = sub.add_parser("sweep")
     p.add_argument("tasks", nargs="+", metavar="TASK", help="GeneLab Category A/B tasks or globs (A5_skin, 'A*')")
     p.add_argument("--models", nargs="+", required=True, metavar="MODEL", help="baseline models (pca_lr rf random ...)")
     p.add_argument("--seeds", nargs="+", type=seed_type, required=True, metavar="SEED", help="seeds, e.g. 0 1 2")
@@ -21,11 +23,11 @@ def register(sub) -> None:
     add_scheduler_argument(p)
     p.set_defaults(handler=cmd_sweep)
 
-    p = sub.add_parser("leaderboard", help="one board from sweep folders and result records: mean ± std over seeds, "
-                                           "rank intervals, tie groups, paired tests")
+    p = sub.add_parser("leaderboard")
     add_leaderboard_arguments(p)
     p = sub.add_parser("rank")  # hidden alias (issue 17's first name of the significance board)
     add_leaderboard_arguments(p)
+    p.set_defaults(handler=cmd_rank)
 
 
 def add_leaderboard_arguments(p) -> None:
@@ -56,10 +58,6 @@ def check_sweep_out(out: str) -> Path:
 
 
 def cmd_sweep(args) -> int:
-    from bench.commands.data import expand_tasks
-    from bench.leaderboard import board_markdown, build_board, write_board
-    from bench.sweep import plan_cells, run_sweep
-
     parse_scheduler(args.scheduler)
     out = check_sweep_out(args.out)
     cells = plan_cells(expand_tasks(args.tasks), args.models, args.seeds)
@@ -85,8 +83,6 @@ def leaderboard_out(args) -> Path:
 
 
 def cmd_leaderboard(args) -> int:
-    from bench.leaderboard import board_markdown, build_board, write_board
-
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else None
     out = leaderboard_out(args)
     board = build_board(args.paths, data_dir=args.data_dir, tasks=tasks, weights=args.weights, scale=args.scale,
@@ -95,3 +91,10 @@ def cmd_leaderboard(args) -> int:
     print(board_markdown(board), end="")
     print(f"leaderboard: {out}/ ({', '.join(f.name for f in files)})")
     return 0
+
+
+def cmd_rank(args) -> int:
+    """``bench rank``: the old name of ``bench leaderboard`` (same output; the new form on stderr)."""
+    argv = [str(a) for a in (getattr(args, "command_line", None) or ["bench", "rank", *args.paths])]
+    deprecated("rank", ["leaderboard", *argv[2:]])
+    return cmd_leaderboard(args)
