@@ -88,6 +88,7 @@ def bench_metrics(n: int, dims: int) -> None:
           f"({n_blocks} blocks of {-(-n_chunks // n_blocks)} x {rows_per_chunk}-row chunks, "
           f"{t_sil_s / n_blocks:.2f} s per block); entropy {t_ent_s / n * 1e3:.3f} ms per cell "
           f"({t_ent_s / max(1, n // 1000):.2f} s per 1000-cell tile)")
+    print_projection(t_sil_s / pairs * 1e9, t_ent_s / n * 1e3, n, dims)
     for m in [m for m in (1000, 5000) if m < n]:
         errs_s, errs_e, t_s, t_e = [], [], 0.0, 0.0
         for seed in range(3):
@@ -128,6 +129,31 @@ def bench_sweep() -> None:
               f"{load()}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def print_projection(sil_s_per_1e9_pairs: float, ent_ms_per_cell: float, n_measured: int, dims: int) -> None:
+    """The README's projection table from the measured per-block costs: exact silhouette costs
+    n^2/2 pairs; the pruned exact entropy's per-cell cost grows ~linearly with n on clustered data
+    (a cell's candidates are its own region), so it is scaled by n / n_measured. Blocks are assumed
+    to run perfectly in parallel, one core per worker. Memory per worker: the shared prepared
+    embedding (float32 products + float64 centred copy) + ~0.3 GB runtime."""
+    print("| cells | exact cost (core-hours) silhouette / entropy | 10 workers | 100 workers | memory per worker |")
+    print("|---|---|---|---|---|")
+    for n in (10**6, 10**7, 10**8):
+        sil_h = n * n / 2 / 1e9 * sil_s_per_1e9_pairs / 3600
+        ent_h = n * ent_ms_per_cell / 1e3 * (n / n_measured) / 3600
+        per_cell_bytes = 2 * 4 * (dims + 2) + 8 * (dims + 1)
+        mem_gb = n * per_cell_bytes / 1e9 + 0.3
+        walls = " | ".join(f"{_duration(sil_h / w)} / {_duration(ent_h / w)}" for w in (10, 100))
+        print(f"| 10^{len(str(n)) - 1} | {sil_h:,.1f} h / {ent_h:,.1f} h | {walls} | ~{mem_gb:,.1f} GB |")
+
+
+def _duration(hours: float) -> str:
+    if hours < 1 / 60:
+        return f"{hours * 3600:.0f} s"
+    if hours < 1:
+        return f"{hours * 60:.1f} min"
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
 def archs4_file(n_samples: int, n_genes: int, folder: Path) -> Path:

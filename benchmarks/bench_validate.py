@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import datasets
@@ -17,6 +16,8 @@ import numpy as np
 
 from bench.loaders.repo import read_config_meta, write_config
 from bench.loaders.validate import validate_repo
+
+from bench_load_vs_csv import best_of   # same folder
 
 
 def build(root: Path, rows: int, genes: int) -> Path:
@@ -48,15 +49,6 @@ def load_and_check(root: Path, cache_dir: str | None = None) -> list[str]:
     return problems
 
 
-def best_of(fn, n=3) -> float:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=400)
@@ -67,9 +59,9 @@ def main() -> None:
         root = build(Path(tmp) / "hub", args.rows, args.genes)
         size = sum(f.stat().st_size for f in root.rglob("*.parquet")) / 1e6
         assert validate_repo(root) == [] and load_and_check(root) == []
-        t_validate = best_of(lambda: validate_repo(root))
-        t_warm = best_of(lambda: load_and_check(root))
-        t_cold = best_of(lambda: load_and_check(root, cache_dir=tempfile.mkdtemp(dir=tmp)))
+        t_validate = best_of(lambda: validate_repo(root), 3)
+        t_warm = best_of(lambda: load_and_check(root), 3)
+        t_cold = best_of(lambda: load_and_check(root, cache_dir=tempfile.mkdtemp(dir=tmp)), 3)
     print(f"{args.rows} samples x {args.genes} genes, 4 splits, {size:.0f} MB of parquet")
     print(f"bench validate (footers only):                   {t_validate * 1000:8.1f} ms")
     print(f"load_dataset + numpy check, fresh cache (cold):  {t_cold * 1000:8.1f} ms  "

@@ -6,19 +6,17 @@ without pandas.)
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pandas as pd
 
 from bench.errors import BenchError
+from bench.io import existing_file
 
 
 def read_csv_indexed(path: str | os.PathLike, *, what: str = "CSV file") -> pd.DataFrame:
     """``pandas.read_csv(path, index_col=0)`` with a string index; :class:`BenchError` naming the
     file when it is missing or cannot be parsed (``what`` says which file the caller expected)."""
-    path = Path(path)
-    if not path.is_file():
-        raise BenchError(f"{what} not found: {path}")
+    path = existing_file(path, what)
     try:
         df = pd.read_csv(path, index_col=0)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

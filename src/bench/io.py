@@ -159,11 +159,17 @@ def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
 TOO_DEEP = "JSON nested too deeply (arrays/objects within each other more than ~1,000 levels); not a valid input"
 
 
-def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
-    """Read JSON, raising :class:`BenchError` naming the file on a missing or malformed file."""
+def existing_file(path: str | os.PathLike, what: str) -> Path:
+    """``path`` as a Path; :class:`BenchError` "<what> not found: <path>" unless it is a file."""
     path = Path(path)
     if not path.is_file():
         raise BenchError(f"{what} not found: {path}")
+    return path
+
+
+def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
+    """Read JSON, raising :class:`BenchError` naming the file on a missing or malformed file."""
+    path = existing_file(path, what)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -176,9 +182,7 @@ def read_json(path: str | os.PathLike, *, what: str = "JSON file") -> Any:
 
 def read_yaml(path: str | os.PathLike, *, what: str = "YAML file") -> Any:
     """Read YAML with ``yaml.safe_load`` (never executes anything from data)."""
-    path = Path(path)
-    if not path.is_file():
-        raise BenchError(f"{what} not found: {path}")
+    path = existing_file(path, what)
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -24,3 +24,13 @@ def deprecated(old: str, new: list[str]) -> None:
     """Tell the user that ``bench OLD`` is an old spelling and print the new command (stderr)."""
     print(f"bench: note: `bench {old}` is an old spelling kept for one release; use: "
           f"bench {shlex.join(new)}", file=sys.stderr)
+
+
+def add_hub_target(parser, flag: str, help: str, *, dry_run: str, private: str | None = None) -> None:
+    """The options of a verb that writes to the Hub: its target repository (``flag``, required), ``--private``
+    when the verb may create that repository (``private`` names its kind), and ``--dry-run``."""
+    parser.add_argument(flag, required=True, help=help)
+    if private:
+        parser.add_argument("--private", action="store_true",
+                            help=f"create the {private} as private if it does not exist")
+    parser.add_argument("--dry-run", action="store_true", help=f"{dry_run}; no network, no token needed")

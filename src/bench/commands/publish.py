@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from bench.commands import add_hub_target
 from bench.hub_space import format_space_plan, push_metric
 from bench.loaders.audit import audit_repo, format_findings, has_errors
 from bench.loaders.new_task import Provenance, write_new_task
@@ -39,13 +40,11 @@ def register(sub) -> None:
 
     p = sub.add_parser("push")
     p.add_argument("dir", help="built repository (output of bench build --out DIR)")
-    p.add_argument("--repo", required=True, help="Hub dataset repository ORG/NAME")
+    add_hub_target(p, "--repo", "Hub dataset repository ORG/NAME", private="repository",
+                   dry_run="print the file plan, the leakage audit and the whole card")
     p.add_argument("--config", action="append", default=None, metavar="CFG",
                    help="push only this config (repeatable; default: every config in README.md)")
     p.add_argument("--revision", default=None, metavar="BRANCH", help="branch to commit to (created if absent)")
-    p.add_argument("--private", action="store_true", help="create the repository as private if it does not exist")
-    p.add_argument("--dry-run", action="store_true",
-                   help="print the file plan, the leakage audit and the whole card; no network, no token needed")
     p.add_argument("--allow-synthetic", action="store_true",
                    help="publish configs built from synthetic data (tagged 'synthetic', banner in the card)")
     p.add_argument("--allow-leakage", default=None, metavar="REASON",
@@ -57,9 +56,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("push-metric")
     p.add_argument("name", help="metric name (a folder of bench.metrics) or a path to a metric folder")
-    p.add_argument("--repo", required=True, help="Hub Space ORG/NAME (the module is uploaded as NAME.py)")
-    p.add_argument("--private", action="store_true", help="create the Space as private if it does not exist")
-    p.add_argument("--dry-run", action="store_true", help="list the files; no network, no token needed")
+    add_hub_target(p, "--repo", "Hub Space ORG/NAME (the module is uploaded as NAME.py)", private="Space",
+                   dry_run="list the files")
     p.set_defaults(handler=cmd_push_metric)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.commands import add_hub_target
 from bench.errors import BenchError
 from bench.eval_results import format_publication, publish_result
 from bench.io import write_json_atomic
@@ -23,14 +24,14 @@ def register(sub) -> None:
 
     p = sub.add_parser("publish-result")
     p.add_argument("record", help="record.json or its folder")
-    p.add_argument("--model", required=True, help="Hub model repository ORG/MODEL that receives the result")
+    add_hub_target(p, "--model", "Hub model repository ORG/MODEL that receives the result",
+                   dry_run="print the YAML and its path")
     p.add_argument("--benchmark", default=None, metavar="ORG/DATASET",
                    help="Hub benchmark dataset (its eval.yaml registers the tasks; default: the record's dataset repo)")
     p.add_argument("--variant", default=None,
                    help="variant of the evaluation (written to <task>_<variant>.yaml with notes; one file per variant)")
     p.add_argument("--source-url", default=None, help="link to the evaluation source (e.g. the record on the Hub)")
     p.add_argument("--create-pr", action="store_true", help="open a pull request instead of committing to main")
-    p.add_argument("--dry-run", action="store_true", help="print the YAML and its path; no network, no token needed")
     p.set_defaults(handler=cmd_publish_result)
 
 
