@@ -27,6 +27,20 @@ def _classifiers(random_state: int):
     }
 
 
+def _kept_classes(labels, n_cells: int, min_class_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """The class filter of :func:`label_prediction`: (mask of the cells kept, kept class codes,
+    each kept cell's index among the kept classes, names of the dropped classes); classes under
+    ``min_class_size`` cells are dropped."""
+    codes, cats = check_labels(labels, n_cells)
+    counts = np.bincount(codes, minlength=len(cats))
+    keep = counts[codes] >= min_class_size
+    kept = np.unique(codes[keep])
+    if len(kept) < 2:
+        raise BenchError(f"labels: needs >= 2 classes with >= {min_class_size} cells each, got {len(kept)}")
+    dropped = [str(cats[i]) for i in np.flatnonzero((counts > 0) & (counts < min_class_size))]
+    return keep, kept, np.searchsorted(kept, codes[keep]), dropped
+
+
 def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, random_state: int = 42,
                      classifiers: Sequence[str] = CLASSIFIERS, n_jobs: int | None = None) -> dict:
     """cz-benchmarks MetadataLabelPredictionTask: CV scores of LR / kNN / RF predicting ``labels``.
@@ -39,13 +53,7 @@ def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, r
     from sklearn.model_selection import StratifiedKFold
 
     X = check_embedding(X)
-    codes, cats = check_labels(labels, len(X))
-    counts = np.bincount(codes, minlength=len(cats))
-    keep = counts[codes] >= min_class_size
-    kept = np.unique(codes[keep])
-    if len(kept) < 2:
-        raise BenchError(f"labels: needs >= 2 classes with >= {min_class_size} cells each, got {len(kept)}")
-    y = np.searchsorted(kept, codes[keep])
+    keep, kept, y, dropped = _kept_classes(labels, len(X), min_class_size)
     unknown = sorted(set(classifiers) - set(CLASSIFIERS))
     if unknown:
         raise BenchError(f"classifiers: unknown {unknown}; choose from {list(CLASSIFIERS)}")
@@ -74,7 +82,7 @@ def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, r
     out.update(per_classifier)
     out["n_cells"] = int(keep.sum())
     out["n_classes"] = int(len(kept))
-    out["dropped_classes"] = [str(cats[i]) for i in np.flatnonzero((counts > 0) & (counts < min_class_size))]
+    out["dropped_classes"] = dropped
     return out
 
 
@@ -118,13 +126,7 @@ def label_prediction_oof(X, labels, *, n_folds: int = 5, min_class_size: int = 1
     from sklearn.model_selection import StratifiedKFold
 
     X = check_embedding(X)
-    codes, cats = check_labels(labels, len(X))
-    counts = np.bincount(codes, minlength=len(cats))
-    keep = counts[codes] >= min_class_size
-    kept = np.unique(codes[keep])
-    if len(kept) < 2:
-        raise BenchError(f"labels: needs >= 2 classes with >= {min_class_size} cells each, got {len(kept)}")
-    y = np.searchsorted(kept, codes[keep])
+    keep, kept, y, _ = _kept_classes(labels, len(X), min_class_size)
     Xk = X[keep]
     fold = np.empty(len(y), dtype=np.int64)
     pred = {name: np.empty(len(y), dtype=np.int64) for name in classifiers}
