@@ -41,7 +41,8 @@ from scipy import sparse
 
 from bench.errors import BenchError
 from bench.family_records import (SC_METRICS, canonical_sha256, embedding_sha256, file_beside,
-                                  genotex_reference, geometa_labels, geometa_series, reference_files, tree_files)
+                                  genotex_reference, geometa_labels, geometa_series, read_embedding_and_cells,
+                                  reference_files, tree_files)
 from bench.metrics import leaderboard as lb
 
 Records = list  # [(path, record)]
@@ -281,20 +282,11 @@ def record_ids(record: dict) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ single-cell
 
-def _read_cells(path: Path, record: dict, params: dict) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+def _read_cells(path: Path, record: dict) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
     """Embedding and cells of a record in their stored order (the order its scores were computed in:
     Leiden and the CV folds depend on it), checked against the record's sha256, and the row order
     that sorts them by cell id (how the records of a task are aligned)."""
-    emb_path, cells_path = file_beside(path, record, "file"), file_beside(path, record, "cells")
-    try:
-        X = np.load(emb_path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise BenchError(f"{emb_path}: not a numeric .npy array ({exc})") from None
-    cells = pd.read_csv(cells_path, dtype=str, keep_default_na=False)
-    needed = ["cell_id", params["label_key"]] + ([params["batch_key"]] if params.get("batch_key") else [])
-    absent = [c for c in needed if c not in cells.columns]
-    if absent or len(cells) != len(X):
-        raise BenchError(f"{cells_path}: expected columns {needed} and {len(X)} rows (one per embedding row)")
+    X, cells, emb_path, _ = read_embedding_and_cells(path, record)
     if embedding_sha256(X, cells["cell_id"].tolist()) != record["predictions"].get("sha256"):
         raise BenchError(f"{emb_path}: its sha256 differs from the record's (the embedding changed); "
                          "run `bench verify` on it")
@@ -381,7 +373,7 @@ def singlecell_units(task: str, records: Records, *, data_dir=None, seed: int = 
         raise BenchError(f"{records[0][0]}: field metric.params.batch_key is empty; batch_silhouette needs the "
                          "batch column of obs.csv")
     _same(records, "cells and labels (labels_sha256)", lambda r: r.get("labels_sha256"))
-    loaded = [(path, record, *_read_cells(path, record, params)) for path, record in records]
+    loaded = [(path, record, *_read_cells(path, record)) for path, record in records]
     cells = loaded[0][3].iloc[loaded[0][4]].reset_index(drop=True)  # sorted by cell id
     donor = next((c for c in DONOR_COLUMNS if c in cells.columns), None)
     if donor:

@@ -255,9 +255,9 @@ def singlecell_record(spec, *, X: np.ndarray, cells: pd.DataFrame, rows: list[di
         runtime_seconds=runtime_seconds, command=command)
 
 
-def verify_singlecell(path: Path, record: dict, spec, data_dir, out: Verification) -> None:
-    from bench.metrics.singlecell import score_embedding
-
+def read_embedding_and_cells(path: Path, record: dict) -> tuple[np.ndarray, pd.DataFrame, Path, Path]:
+    """A single-cell record's embedding (``.npy``, never unpickled) and cells table beside it, checked
+    to hold cell_id and the metric's label/batch columns with one row per embedding row; also their paths."""
     emb_path, cells_path = file_beside(path, record, "file"), file_beside(path, record, "cells")
     try:
         X = np.load(emb_path, allow_pickle=False)
@@ -270,6 +270,14 @@ def verify_singlecell(path: Path, record: dict, spec, data_dir, out: Verificatio
     if absent or len(cells) != len(X):
         raise BenchError(f"{cells_path}: expected columns {needed} and {len(X)} rows (one per embedding row); "
                          f"{'missing ' + ', '.join(absent) if absent else f'it has {len(cells)} rows'}")
+    return X, cells, emb_path, cells_path
+
+
+def verify_singlecell(path: Path, record: dict, spec, data_dir, out: Verification) -> None:
+    from bench.metrics.singlecell import score_embedding
+
+    X, cells, emb_path, cells_path = read_embedding_and_cells(path, record)
+    params = record["metric"]["params"]
     ids = cells["cell_id"].tolist()
     check_hash(out, "predictions.sha256", record["predictions"].get("sha256"), embedding_sha256(X, ids), emb_path)
     check_splits(out, record, {"cells": ids})
