@@ -5,6 +5,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 HUMAN_COLUMNS = ["GSM_ID", "GSE_ID", "RNA_Library", "Experimental_Setting", "Specimen_Type", "Organ",
                  "Disease", "Age_Group", "Gender"]
@@ -43,3 +44,15 @@ def make_human_dir(root: Path, *, n_train: int = 120, n_test: int = 60, seed: in
     write_csv(folder / "GEO_HUMAN_100K_test.csv", human_rows(n_test, start=200000, n_gse=6, seed=seed + 1),
               HUMAN_COLUMNS)
     return root
+
+
+def has_h5py() -> bool:
+    """Whether the geometa extra's h5py is importable (ARCHS4 expression tests need it)."""
+    try:
+        import h5py  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_h5py = pytest.mark.skipif(not has_h5py(), reason="h5py is not installed (pip install 'bench[geometa]')")

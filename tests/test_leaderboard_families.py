@@ -24,6 +24,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from bench.cli import main
+from geometa_helpers import has_h5py, needs_h5py
 from test_leaderboard import brute_force_board
 
 pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"),
@@ -80,20 +81,11 @@ def csv_rows(out: Path) -> list[dict]:
 
 # ------------------------------------------------------------------ GEOmeta: studies (GSE)
 
-def _has_h5py() -> bool:
-    try:
-        import h5py  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_h5py = pytest.mark.skipif(not _has_h5py(), reason="h5py is not installed (pip install 'bench[geometa]')")
 
 
 @pytest.fixture(scope="module")
 def geometa_runs(tmp_path_factory):
-    if not _has_h5py():
+    if not has_h5py():
         pytest.skip("h5py is not installed (pip install 'bench[geometa]')")
     from geometa_helpers import make_human_dir
 

@@ -12,7 +12,7 @@ from sklearn.metrics import classification_report, f1_score
 from bench.cli import main
 from bench.tasks import get_task
 
-from geometa_helpers import make_human_dir
+from geometa_helpers import make_human_dir, needs_h5py
 
 from bench.baselines.geometa import models as base
 from bench.loaders.geometa import archs4
@@ -20,17 +20,6 @@ from bench.loaders.geometa import load_label_tables
 
 pytestmark = pytest.mark.filterwarnings("ignore::bench.loaders.geometa.GeometaWarning")  # fixtures lack a training CSV
 
-
-
-def _has_h5py() -> bool:
-    try:
-        import h5py  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_h5py = pytest.mark.skipif(not _has_h5py(), reason="h5py is not installed (pip install 'bench[geometa]')")
 
 
 def table(n_gse=10, seed=0):
