@@ -153,7 +153,7 @@ def test_ctrl_c_during_a_build_is_interrupted_exit_130(tmp_path, capsys, monkeyp
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".repo.")]  # no staging debris
 
 
-def test_ctrl_c_swallowed_by_the_csv_parser_is_still_interrupted(tmp_path, capsys, monkeypatch):
+def test_ctrl_c_swallowed_by_the_csv_parser_is_still_interrupted(tmp_path, capsys, monkeypatch, request):
     """Observed with real SIGINTs (benchmarks: a real build interrupted at 10 times, 2 reported a
     corrupt GSVA CSV): pandas' C reader catches the KeyboardInterrupt raised inside its read() call and
     raises ParserError('... Calling read(nbytes) on source failed'). Simulated here with a real SIGINT."""
@@ -173,6 +173,9 @@ def test_ctrl_c_swallowed_by_the_csv_parser_is_still_interrupted(tmp_path, capsy
                                         "Try engine='python'.") from None
 
     monkeypatch.setattr(genelab_build.pd, "read_csv", read_csv_hit_by_ctrl_c)  # pandas itself: every reader
+    monkeypatch.setenv("BENCH_CACHE", str(tmp_path / "cache"))  # the build must read the CSVs, never a cache hit
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh `bench` process
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
     root = write_mini_layout(tmp_path / "upstream")
     code, err = run_cli(["build", "A5_skin_hallmark", "--data-dir", root, "--out", tmp_path / "repo"], capsys)
     assert code == 130 and "interrupted" in err and "cannot parse" not in err
