@@ -13,6 +13,10 @@ Contracts:
   :mod:`bench.loaders.repo` writes them.
 * ``run(spec, *, model, data_dir, out, seed)`` and ``evaluate``: return the one result type,
   :class:`bench.baselines.report.Result`, which the one report writer there renders.
+* ``records``: ``verify(path, record, *, data_dir) -> bench.record.Verification``, the recomputation of
+  the family's result records (``bench verify``).
+* ``board``: ``board_entry(task, records, *, data_dir, seed) -> dict``, a task's leaderboard input from
+  its ``[(path, record)]`` (``bench leaderboard``; contract in :mod:`bench.board_units`).
 """
 from __future__ import annotations
 
@@ -46,6 +50,11 @@ class BuiltConfig:
     meta: dict
 
 
+#: What a family without the layer lacks, in the words of the commands that use it.
+MISSING_LAYER = {"records": "no `bench verify` support (no recomputation of its result records)",
+                 "board": "no leaderboard support (`bench leaderboard` cannot rank its records)"}
+
+
 @dataclass(frozen=True)
 class Family:
     """One family's row: its layers as lazy ``"module:attr"`` strings (None: the family has no such layer)."""
@@ -59,13 +68,16 @@ class Family:
     models: str | None
     run: str | None
     evaluate: str | None
+    records: str | None
+    board: str | None
     expected_input: str
 
     def resolve(self, layer: str) -> Any:
         """The object behind ``layer`` (``"build"``, ``"run"``, ...), imported on first use."""
         entry = getattr(self, layer)
         if entry is None:
-            raise BenchError(f"family {self.name!r} has no {layer!r} layer", field="task")
+            raise BenchError(f"family {self.name!r} has {MISSING_LAYER.get(layer, f'no {layer!r} layer')}",
+                             field="task")
         return resolve_entry(entry)
 
 
@@ -78,10 +90,13 @@ def resolve_entry(entry: str) -> Any:
 def conventional(name: str, **fields: Any) -> Family:
     """The row of a family whose sub-packages use the standard names: ``bench.tasks.<name>:Params``,
     ``bench.loaders.<name>.source:source`` and ``.build:build``, ``bench.baselines.<name>:MODELS`` and
-    ``:run``, ``bench.baselines.<name>.evaluate:evaluate``; ``fields`` gives the rest."""
+    ``:run``, ``bench.baselines.<name>.evaluate:evaluate``, ``bench.baselines.<name>.records:verify``,
+    ``bench.baselines.<name>.board:board_entry``; ``fields`` gives the rest."""
     return Family(name=name, params=f"bench.tasks.{name}:Params", source=f"bench.loaders.{name}.source:source",
                   build=f"bench.loaders.{name}.build:build", models=f"bench.baselines.{name}:MODELS",
-                  run=f"bench.baselines.{name}:run", evaluate=f"bench.baselines.{name}.evaluate:evaluate", **fields)
+                  run=f"bench.baselines.{name}:run", evaluate=f"bench.baselines.{name}.evaluate:evaluate",
+                  records=f"bench.baselines.{name}.records:verify", board=f"bench.baselines.{name}.board:board_entry",
+                  **fields)
 
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
@@ -97,6 +112,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
         data="the GeneLab configs it names (real or synthetic, as genelab)",
         params="bench.tasks.genelab_analysis:Params", source=None, build=None,
         models="bench.baselines.genelab:MODELS", run="bench.baselines.genelab:run", evaluate=None,
+        records=None, board=None,
         expected_input="none: run a baseline with `bench run`",
     ),
     conventional(

@@ -17,13 +17,14 @@ import sys
 from pathlib import Path
 
 from bench.commands import seed_type
+from bench.baselines.genelab.records import write_record
 from bench.baselines.report import Result, check_out, emit
 from bench.errors import BenchError
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.io import write_json_atomic
 from bench.family_records import write_record_folder
 from bench.metrics.registration import register_evaluate_modules
-from bench.record import PREDICTIONS_FILE, write_record
+from bench.record import PREDICTIONS_FILE
 from bench.tasks import get_task
 from bench.tasks.families import FAMILIES, get_family
 
