@@ -4,11 +4,14 @@ of the contract, a family added by a row alone is verified and ranked, and a fam
 is a clear error naming the record."""
 from __future__ import annotations
 
+import ast
 import dataclasses
 import inspect
 import json
+import re
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +24,9 @@ from bench.record import RECORD_FORMAT, RECORD_VERSION, Verification, verify_rec
 from bench.tasks import families
 from bench.tasks.families import FAMILIES, Family
 
+GENERIC = ("family_records", "board_units", "ranking", "record")
+SRC = Path(__file__).resolve().parents[1] / "src" / "bench"
+FAMILY_WORDS = re.compile("|".join(list(FAMILIES) + ["gene ?lab", "geo ?meta", "geno ?tex", "single-cell"]), re.I)
 #: Each unit's value of the toy family's two models (the board's means are their plain means).
 TOY_VALUES = {"toy/a": [0.9, 0.8, 0.7, 0.95, 0.85, 0.9], "toy/b": [0.2, 0.3, 0.1, 0.25, 0.3, 0.2]}
 
@@ -36,6 +42,29 @@ def test_every_row_names_callable_records_and_board_entries_of_the_contract():
             assert list(inspect.signature(entry).parameters) == params, (family.name, layer)
     every = {name for name, f in FAMILIES.items() if f.records and f.board}
     assert every == {"genelab", "singlecell", "geometa", "genotex"}
+
+
+@pytest.mark.parametrize("module", GENERIC)
+def test_the_generic_record_and_board_modules_import_at_the_top_and_name_no_family(module):
+    """Family code lives behind the table: no import inside a function (none is an optional extra here)
+    and no family name in code (docstrings may give examples)."""
+    path = SRC / f"{module}.py"
+    tree = ast.parse(path.read_text())
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
+                  and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    local = [f"{path.name}:{node.lineno}" for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef)
+             for node in ast.walk(fn) if isinstance(node, (ast.Import, ast.ImportFrom))
+             and not (getattr(node, "module", None) or node.names[0].name).startswith("matplotlib")]
+    assert not local, local
+    named = [f"{path.name}:{n.lineno}: {n.value[:60]!r}" for n in ast.walk(tree)
+             if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+             and FAMILY_WORDS.search(n.value)]
+    named += [f"{path.name}:{n.lineno}: {n.id}" for n in ast.walk(tree) if isinstance(n, ast.Name)
+              and FAMILY_WORDS.search(n.id)]
+    named += [f"{path.name}:{n.lineno}: import {n.module}" for n in ast.walk(tree)
+              if isinstance(n, ast.ImportFrom) and FAMILY_WORDS.search(n.module or "")]
+    assert not named, named
 
 
 def _toy_record(folder, model: str) -> None:

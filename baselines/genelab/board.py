@@ -68,3 +68,5 @@ def add_controls(entry: dict, *, seed: int) -> None:
     for name, per_fold in generated.items():
         entry["scores"].setdefault(name, per_fold)
     entry["controls"] = [m for m in entry["scores"] if m.startswith("control:")]
+    entry["generated_note"] = ("constant = 0.5 and random = uniform scores, default_rng(seed + task index).random(n) "
+                               "per fold in fold order; perfect = the labels as scores")

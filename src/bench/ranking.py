@@ -174,8 +174,8 @@ def task_board(task: str, entry: dict, *, n_bootstrap: int, seed: int, alpha: fl
     if scale == "controls":
         if floor is None:
             raise BenchError(f"--scale controls: task {task} has no floor: none of its records is of a 'random', "
-                             "'constant' or 'confound' model (e.g. `bench run TASK --model random`; GenoTEX has no "
-                             "floor model) and its family generates none; use --scale raw or add such a record")
+                             "'constant' or 'confound' model (e.g. `bench run TASK --model random`, where its family has "
+                             "such a model) and its family generates none; use --scale raw or add such a record")
         observed, draws = lb.scale_to_controls(observed, floor, ceiling), lb.scale_to_controls(draws, floor, ceiling)
         per_unit = {m: lb.scale_to_controls(v, floor, ceiling) for m, v in per_unit.items()}
     result = lb.board(models, observed, draws, fold_values=per_unit, alpha=alpha, controls=entry["controls"])
@@ -242,10 +242,10 @@ def resampling_text(boards: dict[str, dict]) -> str:
 def controls_text(boards: dict[str, dict]) -> str:
     generated = "; ".join(f"{t}: {b['generated_controls']}" for t, b in boards.items() if b["generated_controls"])
     return ("floors = runs of the 'constant'/'random' baselines and of the confound-only control ('confound': "
-            "batch/mission/study/platform or technical metadata only), plus, for GeneLab, constant 0.5 and uniform "
-            "random scores from default_rng(seed + task index); the scale's floor is the best of them; perfect = "
-            "the labels as predictions (GeneLab, GEOmeta), the reference scored against itself (GenoTEX), none for "
-            "single-cell (ceiling = the metric's maximum, 1)" + (f"; generated here: {generated}" if generated else ""))
+            "batch/mission/study/platform or technical metadata only), plus the floors the task's family generates "
+            "(unless runs of them are among the records); the scale's floor is the best of them; perfect = the "
+            "perfect control the family generates (the labels as predictions, or the reference scored against "
+            "itself), else the ceiling is the metric's maximum, 1" + (f"; generated here: {generated}" if generated else ""))
 
 
 def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[str] | None = None,
