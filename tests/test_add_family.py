@@ -155,6 +155,7 @@ def toy_family(tmp_path, monkeypatch):
     return root
 
 
+@pytest.mark.filterwarnings("ignore::bench.loaders.repo.SyntheticDataWarning")  # the toy data are synthetic
 def test_a_family_from_its_own_package_and_one_row_works_through_every_verb(toy_family, tmp_path, capsys):
     assert main(["list", "--family", "toy"]) == 0
     listed = capsys.readouterr().out
