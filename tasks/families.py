@@ -41,6 +41,7 @@ import importlib
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Mapping
 
 from bench.errors import BenchError, close_matches_hint
@@ -91,12 +92,16 @@ class Family:
             raise BenchError(f"family {self.name!r} has no {layer!r} layer", field="task")
         return resolve_entry(entry)
 
-    def hook(self, layer: str, name: str) -> Any:
-        """The optional hook ``name`` of ``layer``'s module (see the module docstring), or None."""
+    def module(self, layer: str) -> ModuleType:
+        """The module that defines ``layer`` (where its optional hooks live), imported on first use."""
         entry = getattr(self, layer)
         if entry is None:
-            return None
-        return getattr(importlib.import_module(entry.partition(":")[0]), name, None)
+            raise BenchError(f"family {self.name!r} has no {layer!r} layer", field="task")
+        return importlib.import_module(entry.partition(":")[0])
+
+    def hook(self, layer: str, name: str) -> Any:
+        """The optional hook ``name`` of ``layer``'s module (see the module docstring), or None."""
+        return getattr(self.module(layer), name, None) if getattr(self, layer) is not None else None
 
 
 def resolve_entry(entry: str) -> Any:

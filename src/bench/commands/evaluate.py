@@ -11,7 +11,6 @@ GSM_ID + one predicted label column per target (reference: the official test CSV
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 
@@ -57,12 +56,11 @@ def register(sub) -> None:
 
 def evaluator(family: str):
     """The module of ``family``'s ``evaluate`` layer (the family table is the one dispatch point)."""
-    entry = get_family(family).evaluate
-    if entry is None:
+    if get_family(family).evaluate is None:
         able = ", ".join(name for name, row in FAMILIES.items() if row.evaluate)
         raise BenchError(f"`bench evaluate` has no input format for family {family!r} yet (families: {able})",
                          field="task")
-    return importlib.import_module(entry.partition(":")[0])
+    return get_family(family).module("evaluate")
 
 
 def named_task(predictions) -> str | None:
