@@ -117,7 +117,8 @@ def toy_family(tmp_path, monkeypatch):
 def test_a_family_added_by_its_row_alone_is_verified_and_ranked(toy_family, capsys):
     records, _ = toy_family
     assert main(["verify", str(records / "a")]) == 0
-    assert "MATCH" in capsys.readouterr().out
+    mean = float(np.mean(TOY_VALUES["toy/a"]))
+    assert "MATCH" in (out := capsys.readouterr().out) and f"recomputed mean {mean!r}; predictions, splits" in out
     board = ranking.build_leaderboard([str(records)], n_bootstrap=50)
     rows = {r["model"]: r for r in board["tasks"]["toy_task"]["rows"]}
     assert rows["toy/a"]["value"] == pytest.approx(np.mean(TOY_VALUES["toy/a"]))

@@ -83,6 +83,8 @@ def test_verify_match(recorded, capsys):
     assert main(["verify", str(rec_dir), "--data-dir", str(data), "--out", str(rec_dir / "verified.json")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("MATCH") and "verified copy written" in out
+    mean = read_record(rec_dir)["value"]["mean_auroc"]
+    assert f"recomputed mean AUROC {mean!r} over {len(FOLDS)} fold(s); predictions, splits and labels match" in out
     verified = json.loads((rec_dir / "verified.json").read_text())
     assert verified["verification"]["level"] == "recomputed"
     assert read_record(rec_dir)["verification"]["level"] == "self-reported"  # the record itself untouched

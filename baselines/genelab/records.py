@@ -194,6 +194,7 @@ def verify(path: Path, record: dict, *, data_dir=None) -> Verification:
                       "pooled_auroc": s["overall_auroc_pooled"],
                       "pooled_ci": [s["overall_ci_lower"], s["overall_ci_upper"]], "mean_perm_p": s["mean_perm_p"],
                       "go_nogo": s["go_nogo"], "per_fold": stats["per_fold"]}
+    out.headline = f"recomputed mean AUROC {s['mean_auroc']!r} over {len(stats['per_fold'])} fold(s)"
     out.differences += compare_values(record["value"], out.recomputed)
     alarms = al.impossible_auroc_alarms(record["value"].get("per_fold") or [])
     alarms += al.lomo_alarms(fold_data, stats["per_fold"], s["mean_auroc"])

@@ -197,6 +197,8 @@ class Verification:
     differences: list[str] = field(default_factory=list)
     alarms: list[dict] = field(default_factory=list)
     recomputed: dict = field(default_factory=dict)
+    #: What was recomputed, in words, when the family says it its own way (default: the primary value).
+    headline: str = ""
 
     @property
     def status(self) -> str:
@@ -277,12 +279,9 @@ def format_verification(v: Verification) -> str:
     lines += [f"  differs: {d}" for d in v.differences]
     lines += [f"  alarm: [{a['id']}] {a['message']}" for a in v.alarms
               if not any(a["message"] in d for d in v.differences)]
-    if v.status == "MATCH" and v.recomputed.get("per_fold") is not None:
-        lines.append(f"  recomputed mean AUROC {v.recomputed['mean_auroc']!r} over "
-                     f"{len(v.recomputed['per_fold'])} fold(s); predictions, splits and labels match the record")
-    elif v.status == "MATCH" and v.recomputed:
-        lines.append(f"  recomputed {v.recomputed.get('primary')} {v.recomputed.get('value')!r}; predictions, splits "
-                     "and labels match the record")
+    if v.status == "MATCH" and (v.headline or v.recomputed):
+        what = v.headline or f"recomputed {v.recomputed.get('primary')} {v.recomputed.get('value')!r}"
+        lines.append(f"  {what}; predictions, splits and labels match the record")
     return "\n".join(lines)
 
 
