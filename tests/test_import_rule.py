@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 import configparser
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import REPO_ROOT
@@ -117,3 +119,27 @@ def test_the_walk_flags_a_local_import_and_spares_extras(tmp_path):
              if not allowed_locally(name, optional_extras(), set())]
     assert found == [("f", "sklearn.metrics"), ("g", "bench.pkg")]
     assert package_files()["bench.metrics.singlecell._silhouette"].name == "_silhouette.py"
+
+
+LAZY_PROBE = """
+import sys, bench
+heavy = [m for m in ("bench.loaders", "bench.tasks", "bench.metrics", "evaluate", "datasets", "pandas") if m in sys.modules]
+assert heavy == [], heavy
+assert {"get_task", "list_tasks", "load", "load_metric", "push"} <= set(dir(bench)) and set(bench.__all__) <= set(dir(bench))
+from bench import load
+import bench.loaders
+assert load is bench.load is bench.loaders.load
+assert bench.get_task("A5_skin").family == "genelab"
+try:
+    bench.no_such_name
+except AttributeError as exc:
+    assert "no_such_name" in str(exc)
+else:
+    raise AssertionError("bench.no_such_name did not raise AttributeError")
+"""
+
+
+def test_bench_public_functions_are_imported_on_first_use():
+    """``import bench`` imports none of its layers; ``bench.load`` / ``from bench import load`` reach them."""
+    proc = subprocess.run([sys.executable, "-c", LAZY_PROBE], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -11,7 +11,7 @@ imports no heavy library and writes nothing; ``bench.load`` imports :mod:`bench.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bench.errors import BenchError
 
@@ -27,12 +27,6 @@ _LAZY = {
 }
 
 __all__ = ["BenchError", "__version__", *_LAZY]
-
-if TYPE_CHECKING:  # what static tools see; at run time __getattr__ imports these on first use
-    from bench.loaders import load
-    from bench.loaders.publish import push
-    from bench.metrics.loading import load_metric
-    from bench.tasks import get_task, list_tasks
 
 
 def __getattr__(name: str) -> Any:
