@@ -31,16 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-K = 200
-
-
-def synthetic(n: int, dims: int, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(0.0, 3.0, (10, dims))
-    labels = rng.integers(0, 10, n)
-    batch = rng.integers(0, 2, n)
-    X = centres[labels] + rng.normal(0.0, 0.5, (2, dims))[batch] + rng.normal(size=(n, dims))
-    return X.astype(np.float32), labels, batch
+from bench_singlecell import K, synthetic   # the same seeded cells as benchmarks/bench_singlecell.py (same folder)
 
 
 def timed(fn, *args, **kwargs):
