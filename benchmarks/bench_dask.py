@@ -30,8 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from bench_singlecell import K, synthetic   # the same seeded cells as benchmarks/bench_singlecell.py (same folder)
+from bench_singlecell import K, synthetic   # the same seeded SYNTHETIC cells as the single-cell benchmark
 
 
 def timed(fn, *args, **kwargs):

@@ -98,7 +98,7 @@ def main() -> None:
         table = sim.simulate("A5_skin_hallmark", effects=np.round(np.linspace(0, 1.8, 10), 2), reps=200)
         print(f"full: 10 points x 200 studies: {time.perf_counter() - wall:.0f} s wall, "
               f"{time.process_time() - cpu:.0f} s CPU (serial)")
-        print(sim.format_table(table))
+        print(sim.power_table_text(table))
 
 
 if __name__ == "__main__":

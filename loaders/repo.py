@@ -47,6 +47,7 @@ from bench import __version__
 from bench.errors import BenchError, BenchTypeError, close_matches_hint
 from bench.io import atomic_path, read_json, sha256_file, write_text_atomic
 from bench.scheduler import active_runner
+from bench.table import format_markdown_table
 
 
 CONFIG_META = "bench_config.json"
@@ -622,8 +623,8 @@ def render_card(metas: Mapping[str, dict]) -> str:
         if m.get("feature_ids") is not None:
             lines.append(_features_line(name, m))
         lines.append("- **Columns**: " + ", ".join(f"`{k}`" for k in m.get("schema", {})))
-        lines += ["", "| split | rows |", "|---|---|"]
-        lines += [f"| {s} | {v['num_rows']} |" for s, v in m.get("splits", {}).items()]
+        split_rows = [{"split": s, "rows": v["num_rows"]} for s, v in m.get("splits", {}).items()]
+        lines += ["", format_markdown_table(split_rows, ["split", "rows"])]
         if m.get("citation"):
             lines += ["", "```bibtex", str(m["citation"]).strip(), "```"]
         lines.append("")

@@ -37,6 +37,7 @@ from bench.errors import BenchError
 from bench.loaders.genelab import synthetic as gs
 from bench.metrics.genelab import lomo
 from bench.scheduler import scheduler as use_scheduler
+from bench.table import format_table
 from bench.tasks import TaskSpec, get_task
 
 CONDITIONS = ("mean_auroc", "mean_ci_lower", "mean_perm_p")
@@ -316,16 +317,13 @@ def curves(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {label: t for label, t in table.groupby(table.apply(curve_label, axis=1), sort=False)}
 
 
-def format_table(table: pd.DataFrame) -> str:
-    """Readable per-setting table; every row says SYNTHETIC."""
-    lines = [f"{'curve':<28} {'effect':>6} {'reps':>5} {'P(GO)':>6} {'95% CI':>15} {'mean AUROC [5%,95%]':>22} "
-             f"{'most failed':>22}  data"]
-    for _, r in table.iterrows():
-        ci = f"[{r['p_go_ci_lower']:.3f}, {r['p_go_ci_upper']:.3f}]"
-        auc = f"{r['mean_auroc_median']:.3f} [{r['mean_auroc_q05']:.3f}, {r['mean_auroc_q95']:.3f}]"
-        lines.append(f"{curve_label(r):<28} {r['effect']:>6g} {int(r['reps']):>5} {r['p_go']:>6.3f} {ci:>15} "
-                     f"{auc:>22} {r['most_failed']:>22}  SYNTHETIC")
-    return "\n".join(lines)
+def power_table_text(table: pd.DataFrame) -> str:
+    """Readable per-setting table (bench's one text table); every row says SYNTHETIC."""
+    rows = [{"curve": curve_label(r), "effect": f"{r['effect']:g}", "reps": int(r["reps"]), "P(GO)": f"{r['p_go']:.3f}",
+             "95% CI": f"[{r['p_go_ci_lower']:.3f}, {r['p_go_ci_upper']:.3f}]",
+             "mean AUROC [5%,95%]": f"{r['mean_auroc_median']:.3f} [{r['mean_auroc_q05']:.3f}, {r['mean_auroc_q95']:.3f}]",
+             "most failed": r["most_failed"], "data": "SYNTHETIC"} for _, r in table.iterrows()]
+    return format_table(rows)
 
 
 def summary_lines(table: pd.DataFrame) -> list[str]:
@@ -361,6 +359,6 @@ def simulation_result(table: pd.DataFrame, spec: TaskSpec, *, reps: int, seed: i
                 **({"studies": json.loads(studies.to_json(orient="records"))} if studies is not None else {})},
         files={"power.png": plot_power(table, title=f"{spec.name} · GO-rule power · {reps} studies/point")},
         notes=[f"{note}: P(GO) of the GO rule on simulated studies"],
-        text="\n".join([format_table(table), *summary_lines(table)]),
+        text="\n".join([power_table_text(table), *summary_lines(table)]),
         provenance=provenance(spec, seed=seed, synthetic=True, origin=f"synthetic:genelab-v{gs.GENERATOR_VERSION}"),
     )

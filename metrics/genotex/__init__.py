@@ -18,7 +18,7 @@ from bench.metrics.genotex._gene_set import (
 from bench.metrics.genotex._preprocessing import (
     SIMILARITY_KEYS, IncomparableTable, feature_correlation, similarity_means, table_similarity, table_zero)
 from bench.metrics.genotex._problems import (
-    CATEGORIES, COMPAT_MODES, CONDITIONAL, COVARIATES, MAX_N_GENES, N_GENES_APPROX, OVERALL, TWO_STEP,
+    CATEGORIES, CITATION, COMPAT_MODES, CONDITIONAL, COVARIATES, MAX_N_GENES, N_GENES_APPROX, OVERALL, TWO_STEP,
     UNCONDITIONAL, category_label, check_compat, check_gene_list, check_trait_name, dedupe, nan_to_none,
     normalize_trait, problem_category, round2)
 from bench.metrics.genotex._selection import (
@@ -26,7 +26,7 @@ from bench.metrics.genotex._selection import (
     regressor_pair_check, score_selection, select_for_problem, select_one_step, select_two_step)
 
 __all__ = [
-    "CATEGORIES", "COMPAT_MODES", "CONDITIONAL", "COVARIATES", "MAX_N_GENES", "N_GENES_APPROX", "OVERALL",
+    "CATEGORIES", "CITATION", "COMPAT_MODES", "CONDITIONAL", "COVARIATES", "MAX_N_GENES", "N_GENES_APPROX", "OVERALL",
     "SIMILARITY_KEYS", "TWO_STEP", "UNCONDITIONAL", "IncomparableTable", "LinkedColumns", "aggregate",
     "aggregate_analysis", "auroc_approx_genomas", "auroc_approx_v2", "auroc_full", "category_label", "check_compat",
     "check_gene_list", "check_trait_name", "dedupe", "evaluate_gene_sets", "feature_correlation", "filtering_scores",

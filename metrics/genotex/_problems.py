@@ -10,6 +10,14 @@ import numpy as np
 from bench.errors import BenchError, BenchTypeError
 
 COMPAT_MODES = ("v2", "legacy", "genomas", "bench")
+#: The GenoTEX paper, cited by every gta_* evaluate module.
+CITATION = """\
+@article{liu2024genotex,
+  title={GenoTEX: A Benchmark for Automated Gene Expression Data Analysis in Alignment with Bioinformaticians},
+  author={Liu, Haoyang and Chen, Shuyu and Zhang, Ye and Wang, Haohan},
+  journal={arXiv preprint arXiv:2406.15341}, year={2024}
+}
+"""
 N_GENES_APPROX = 20000
 #: Resource bound of ``n_genes`` (arrays of this length are built per problem; ~20k human genes).
 MAX_N_GENES = 1_000_000

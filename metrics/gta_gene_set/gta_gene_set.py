@@ -6,16 +6,8 @@ import datasets
 import evaluate
 
 from bench.metrics.checks import RawInputChecks, check_bool, check_choice, check_int, check_sequence, check_strings
-from bench.metrics.genotex import COMPAT_MODES, MAX_N_GENES, N_GENES_APPROX, check_gene_list, evaluate_gene_sets
-
-_CITATION = """\
-@article{liu2024genotex,
-  title={GenoTEX: A Benchmark for Automated Gene Expression Data Analysis in Alignment with Bioinformaticians},
-  author={Liu, Haoyang and Chen, Shuyu and Zhang, Ye and Wang, Haohan},
-  journal={arXiv preprint arXiv:2406.15341},
-  year={2024}
-}
-"""
+from bench.metrics.genotex import (
+    CITATION, COMPAT_MODES, MAX_N_GENES, N_GENES_APPROX, check_gene_list, evaluate_gene_sets)
 
 _DESCRIPTION = """\
 Scores ranked gene lists predicted for GenoTEX gene-trait association problems against the
@@ -67,7 +59,7 @@ class GtaGeneSet(RawInputChecks, evaluate.Metric):
     def _info(self):
         return evaluate.MetricInfo(
             description=_DESCRIPTION,
-            citation=_CITATION,
+            citation=CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
             features=datasets.Features({
                 "predictions": datasets.List(datasets.Value("string")),

@@ -10,15 +10,8 @@ import pandas as pd
 
 from bench.errors import BenchError
 from bench.metrics.checks import RawInputChecks, check_choice, check_string_column
-from bench.metrics.genotex import COMPAT_MODES, similarity_means, table_similarity, table_zero
+from bench.metrics.genotex import CITATION, COMPAT_MODES, similarity_means, table_similarity, table_zero
 
-_CITATION = """\
-@article{liu2024genotex,
-  title={GenoTEX: A Benchmark for Automated Gene Expression Data Analysis in Alignment with Bioinformaticians},
-  author={Liu, Haoyang and Chen, Shuyu and Zhang, Ye and Wang, Haohan},
-  journal={arXiv preprint arXiv:2406.15341}, year={2024}
-}
-"""
 _DESCRIPTION = """\
 Similarity of predicted and reference preprocessed GenoTEX tables (gene, clinical or linked
 CSV files): Jaccard of feature names, Jaccard of sample IDs, mean per-feature Pearson r over the
@@ -53,7 +46,7 @@ class GtaPreprocessing(RawInputChecks, evaluate.Metric):
 
     def _info(self):
         return evaluate.MetricInfo(
-            description=_DESCRIPTION, citation=_CITATION, inputs_description=_KWARGS_DESCRIPTION,
+            description=_DESCRIPTION, citation=CITATION, inputs_description=_KWARGS_DESCRIPTION,
             features=datasets.Features({"predictions": datasets.Value("string"),
                                         "references": datasets.Value("string")}),
             reference_urls=["https://github.com/Liu-Hy/GenoTex"],

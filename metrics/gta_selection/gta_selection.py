@@ -12,15 +12,9 @@ import evaluate
 from bench.errors import BenchError, BenchTypeError
 from bench.metrics.checks import RawInputChecks, check_choice, check_string_column, check_strings
 from bench.io import read_csv_header
-from bench.metrics.genotex import COMPAT_MODES, LinkedColumns, check_trait_name, linked_lookup, score_selection
+from bench.metrics.genotex import (
+    CITATION, COMPAT_MODES, LinkedColumns, check_trait_name, linked_lookup, score_selection)
 
-_CITATION = """\
-@article{liu2024genotex,
-  title={GenoTEX: A Benchmark for Automated Gene Expression Data Analysis in Alignment with Bioinformaticians},
-  author={Liu, Haoyang and Chen, Shuyu and Zhang, Ye and Wang, Haohan},
-  journal={arXiv preprint arXiv:2406.15341}, year={2024}
-}
-"""
 _DESCRIPTION = """\
 GenoTEX dataset filtering (is_available of every cohort of a trait: precision, recall, F1,
 accuracy x100, macro over traits) and dataset selection (does the predicted cohort_info lead to
@@ -76,7 +70,7 @@ class GtaSelection(RawInputChecks, evaluate.Metric):
 
     def _info(self):
         return evaluate.MetricInfo(
-            description=_DESCRIPTION, citation=_CITATION, inputs_description=_KWARGS_DESCRIPTION,
+            description=_DESCRIPTION, citation=CITATION, inputs_description=_KWARGS_DESCRIPTION,
             features=datasets.Features({"predictions": datasets.Value("string"),
                                         "references": datasets.Value("string")}),
             reference_urls=["https://github.com/Liu-Hy/GenoTex"],

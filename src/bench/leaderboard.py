@@ -34,6 +34,7 @@ from bench.errors import BenchError
 from bench.io import atomic_path, write_json_atomic, write_text_atomic
 from bench.metrics import leaderboard as lb
 from bench.sweep import RUNS
+from bench.table import format_markdown_table
 
 COLUMNS = ["task", "model", "metric", "mean", "std", "n_seeds", "seeds", "verdict", "synthetic", "spec_sha256"]
 SEED_COLUMNS = ["mean", "std", "n_seeds", "seeds", "verdict"]
@@ -89,10 +90,10 @@ def to_csv(rows: list[dict]) -> str:
 
 
 def to_markdown(rows: list[dict]) -> str:
-    lines = ["| task | model | mean ± std (mean AUROC) | seeds | verdict |", "|---|---|---|---|---|"]
-    for r in rows:
-        value = "-" if math.isnan(r["mean"]) else f"{r['mean']:.3f} ± {r['std']:.3f}"
-        lines.append(f"| {r['task']} | {r['model']} | {value} | {r['n_seeds']} | {r['verdict']} |")
+    cells = [{"task": r["task"], "model": r["model"],
+              "mean ± std (mean AUROC)": "-" if math.isnan(r["mean"]) else f"{r['mean']:.3f} ± {r['std']:.3f}",
+              "seeds": r["n_seeds"], "verdict": r["verdict"]} for r in rows]
+    lines = [format_markdown_table(cells)]
     if any(r["synthetic"] for r in rows):
         lines += ["", "SYNTHETIC data: runs marked synthetic used bench's deterministic generator, "
                       "not real measurements; their numbers say nothing about spaceflight."]

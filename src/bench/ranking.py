@@ -35,6 +35,7 @@ from bench.errors import BenchError
 from bench.io import atomic_path
 from bench.metrics import leaderboard as lb
 from bench.record import RECORD_FILE, labels_sha256, read_record
+from bench.table import format_markdown_table
 
 FLOORS = ("control:constant", "control:random", "control:confound")
 PERFECT = "control:perfect"
@@ -359,20 +360,19 @@ def _f(v, digits=3) -> str:
 
 
 def _table(rows: list[dict]) -> list[str]:
-    lines = ["| model | value | 95% CI | rank | rank 95% interval | tie group |", "|---|---|---|---|---|---|"]
-    for r in rows:
-        name = f"*{r['model']}*" if r["control"] else r["model"]
-        lines.append(f"| {name} | {_f(r['value'])} | [{_f(r['ci_lower'])}, {_f(r['ci_upper'])}] | {r['rank']} | "
-                     f"{r['rank_lower']}–{r['rank_upper']} | {r['tie_group']} |")
-    return lines
+    cells = [{"model": f"*{r['model']}*" if r["control"] else r["model"], "value": _f(r["value"]),
+              "95% CI": f"[{_f(r['ci_lower'])}, {_f(r['ci_upper'])}]", "rank": r["rank"],
+              "rank 95% interval": f"{r['rank_lower']}–{r['rank_upper']}", "tie group": r["tie_group"]}
+             for r in rows]
+    return format_markdown_table(cells).split("\n")
 
 
 def _pairs(pairs: list[dict], unit: str = "folds") -> list[str]:
-    lines = [f"| A | B | A − B | wins ({unit}) | p | p (Holm) |", "|---|---|---|---|---|---|"]
-    for p in pairs:
-        wins = f"{p['wins']} of {p['n_folds']}" if p.get("n_folds") else ""
-        lines.append(f"| {p['a']} | {p['b']} | {_f(p['difference'])} | {wins} | {_f(p['p'], 4)} | {_f(p['p_holm'], 4)} |")
-    return lines
+    wins = f"wins ({unit})"
+    cells = [{"A": p["a"], "B": p["b"], "A − B": _f(p["difference"]),
+              wins: f"{p['wins']} of {p['n_folds']}" if p.get("n_folds") else "",
+              "p": _f(p["p"], 4), "p (Holm)": _f(p["p_holm"], 4)} for p in pairs]
+    return format_markdown_table(cells, ["A", "B", "A − B", wins, "p", "p (Holm)"]).split("\n")
 
 
 def format_markdown(result: dict, *, title: str = "# Leaderboard") -> str:

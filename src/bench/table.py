@@ -1,4 +1,5 @@
-"""bench's one fixed-width text table (``bench list``, every run, evaluate and board print through it).
+"""bench's one table formatter: fixed-width text (``bench list``, every run, evaluate and board print
+through it) and the same rows as a Markdown table (leaderboards, dataset cards).
 
 Plain Python, so the light commands (``bench list``) print tables without importing numpy or pandas;
 :mod:`bench.baselines.report` re-exports both functions.
@@ -43,4 +44,13 @@ def format_table(rows: list[dict], columns: list[str] | None = None, *, title: s
     if rule:
         lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def format_markdown_table(rows: list[dict], columns: list[str] | None = None, *, digits: int = 3) -> str:
+    """The rows as a Markdown table (``| a | b |``, a ``|---|`` rule, one line per row; cells via
+    :func:`format_value`, so pre-formatted strings pass through unchanged)."""
+    columns = list(columns) if columns is not None else list(dict.fromkeys(k for r in rows for k in r))
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(format_value(r.get(c), digits) for c in columns) + " |" for r in rows]
     return "\n".join(lines)
