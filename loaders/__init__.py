@@ -9,7 +9,9 @@ Family-agnostic public API (the data contract)::
 """
 from bench.loaders.families import load_task
 from bench.loaders.repo import SyntheticDataWarning, config_meta, folds, get_fold, to_numpy
+from bench.errors import BenchError
 from bench.tasks import get_task
+from bench.tasks.families import DEFAULT_FAMILY, get_family
 
 
 def load(name: str, *, data_dir=None, cache_dir=None, rebuild: bool = False):
@@ -25,12 +27,14 @@ def load(name: str, *, data_dir=None, cache_dir=None, rebuild: bool = False):
 
 
 def resolve_data_dir(data_dir=None, *, task: str | None = None):
-    """The GeneLab upstream-layout root to read labels from (see
-    :func:`bench.loaders.genelab.source.resolve_data_dir`; imported on use, so that importing
-    ``bench.loaders`` loads no family)."""
-    from bench.loaders.genelab.source import resolve_data_dir as genelab_data_dir
-
-    return genelab_data_dir(data_dir, task=task)
+    """The folder a task's upstream files are read from: the ``resolve_data_dir`` hook of its family's
+    ``source`` module (``task`` None: of :data:`bench.tasks.families.DEFAULT_FAMILY`, GeneLab, whose
+    labels root this is: a checkout as given, else the Hub snapshot or the embedded synthetic data)."""
+    family = get_family(get_task(task).family if task is not None else DEFAULT_FAMILY)
+    hook = family.hook("source", "resolve_data_dir")
+    if hook is None:
+        raise BenchError(f"family {family.name!r} has no default data folder; pass data_dir", field="data_dir")
+    return hook(data_dir, task=task)
 
 
 __all__ = ["load", "config_meta", "folds", "get_fold", "to_numpy", "resolve_data_dir", "SyntheticDataWarning"]

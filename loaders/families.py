@@ -21,18 +21,26 @@ def config_names(spec: TaskSpec) -> list[str]:
     return [str(spec.params.config or spec.name)]
 
 
-def write_task(spec: TaskSpec, repo: str | os.PathLike, *, data_dir: str | os.PathLike | None = None) -> list[str]:
+def write_task(spec: TaskSpec, repo: str | os.PathLike, *, data_dir: str | os.PathLike | None = None,
+               **options) -> list[str]:
     """Build ``spec`` from ``data_dir`` (family default when None) into ``repo``; return config names.
 
-    Whether the data were synthetic is recorded in each config's ``bench_config.json`` (``synthetic``).
+    ``options``: the family's build options (``bench build`` passes those the user gave). Whether the data
+    were synthetic is recorded in each config's ``bench_config.json`` (``synthetic``); so is the source
+    fingerprint, unless options made the build read more than its :class:`Source` lists.
     """
     family = get_family(spec.family)
     source = family.resolve("source")(spec, data_dir)
-    fingerprint = source_fingerprint(spec, source)
-    configs = family.resolve("build")(spec, source)
+    fingerprint = None if options else source_fingerprint(spec, source)   # of the files before the build
+    configs = family.resolve("build")(spec, source, **options)
+    return write_configs(repo, configs if fingerprint is None else fingerprinted(configs, fingerprint))
+
+
+def fingerprinted(configs, fingerprint: str):
+    """``configs`` (consumed one at a time) with ``source_fingerprint`` in each one's metadata."""
     for config in configs:
         config.meta["source_fingerprint"] = fingerprint
-    return write_configs(repo, configs)
+        yield config
 
 
 def load_task(spec: TaskSpec, *, data_dir=None, cache_dir=None, rebuild: bool = False):
@@ -47,10 +55,7 @@ def load_task(spec: TaskSpec, *, data_dir=None, cache_dir=None, rebuild: bool = 
     fingerprint = source_fingerprint(spec, source)
     if not rebuild and _cached_fingerprint(repo, wanted) == fingerprint:
         return read_built(repo, wanted)
-    configs = family.resolve("build")(spec, source)
-    for config in configs:
-        config.meta["source_fingerprint"] = fingerprint
-    names = write_configs(repo, configs)
+    names = write_configs(repo, fingerprinted(family.resolve("build")(spec, source), fingerprint))
     return read_built(repo, wanted if wanted in names else names[0])   # carries bench_config.json (config_meta)
 
 

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from bench.metrics.genelab.lomo import roc_auc, roc_auc_rows
+from bench.metrics.auroc import roc_auc, roc_auc_rows
 
 #: Fold data as ``(fold name, labels, scores)``, the input of :func:`bench.metrics.genelab.lomo.evaluate_folds`.
 Fold = tuple[str, np.ndarray, np.ndarray]

@@ -18,6 +18,10 @@ import numpy as np
 
 from bench.errors import BenchError, BenchTypeError
 
+class InvalidInput(ValueError):
+    """Arguments a statistic cannot use (shapes, thresholds, rng, category); any other error is a bug."""
+
+
 #: Largest seed numpy's legacy RandomState and most sklearn estimators accept (exclusive).
 SEED_LIMIT = 2 ** 32
 

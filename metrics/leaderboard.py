@@ -38,7 +38,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 from scipy import sparse
 
-from bench.metrics.genelab.lomo import roc_auc_rows
+from bench.metrics.auroc import roc_auc_rows
 
 DEFAULT_N_BOOTSTRAP = 1000
 DEFAULT_SEED = 0

@@ -9,16 +9,39 @@ the standard module names) + its sub-packages (``tasks/<family>/`` with ``Params
 Contracts:
 
 * ``source(spec, data_dir) -> Source``: where the task's upstream files are.
-* ``build(spec, source) -> list[BuiltConfig]``: the config(s) a task is stored as;
-  :mod:`bench.loaders.repo` writes them.
-* ``run(spec, *, model, data_dir, out, seed)`` and ``evaluate``: return the one result type,
-  :class:`bench.baselines.report.Result`, which the one report writer there renders.
+* ``build(spec, source, **options) -> list[BuiltConfig]``: the config(s) a task is stored as;
+  :mod:`bench.loaders.repo` writes them. ``options``: the family's ``bench build`` options the user gave.
+* ``run(spec, *, model, data_dir, seed, limit_folds)`` and ``evaluate(spec, predictions, **options)``:
+  return the one result type, :class:`bench.baselines.report.Result`, which the one report writer there renders.
+
+Optional hooks: functions a layer's module may define next to its entry (:meth:`Family.hook`); generic
+code calls them through the row, never by family name:
+
+* ``add_arguments(parser)`` in the ``build`` or ``evaluate`` module: the family's options of
+  ``bench build`` / ``bench evaluate`` (plain argparse calls, e.g. in an ``add_argument_group``); their
+  values reach ``build(..., **options)`` / ``evaluate(..., **options)`` under their ``dest`` names.
+* ``task_groups(word) -> list[str] | None`` in the ``build`` module: task names a ``bench build`` word
+  stands for (GeneLab: ``all``, ``A``, ``pathway``, ...), None when the word is not one of the family's.
+* ``card_notes(meta) -> (lines, description)`` in the ``build`` module: what the dataset card shows above
+  a config's description, and the description to show.
+* ``task_of(predictions) -> str | None`` in the ``evaluate`` module: the task a predictions file names
+  itself (``bench evaluate PREDICTIONS`` without TASK).
+* ``write_record(folder, result)`` in the ``evaluate`` module: how ``bench evaluate --record DIR`` writes
+  the family's record (default :func:`bench.family_records.write_record_folder`).
+* ``resolve_data_dir(data_dir, *, task)`` in the ``source`` module: the folder
+  :func:`bench.loaders.resolve_data_dir` returns.
+
+Tasks: the registry scans the built-in ``tasks/`` folder and, for a family defined outside bench, the
+folder of the package holding its ``Params`` (``mylab_bench/tasks/*.yaml`` next to
+``mylab_bench/tasks/__init__.py``): see :func:`family_task_dirs`.
 """
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Mapping
 
 from bench.errors import BenchError, close_matches_hint
@@ -60,6 +83,7 @@ class Family:
     run: str | None
     evaluate: str | None
     expected_input: str
+    hub_category: str = "tabular-classification"   # the Hub's task_categories of its built configs
 
     def resolve(self, layer: str) -> Any:
         """The object behind ``layer`` (``"build"``, ``"run"``, ...), imported on first use."""
@@ -67,6 +91,17 @@ class Family:
         if entry is None:
             raise BenchError(f"family {self.name!r} has no {layer!r} layer", field="task")
         return resolve_entry(entry)
+
+    def module(self, layer: str) -> ModuleType:
+        """The module that defines ``layer`` (where its optional hooks live), imported on first use."""
+        entry = getattr(self, layer)
+        if entry is None:
+            raise BenchError(f"family {self.name!r} has no {layer!r} layer", field="task")
+        return importlib.import_module(entry.partition(":")[0])
+
+    def hook(self, layer: str, name: str) -> Any:
+        """The optional hook ``name`` of ``layer``'s module (see the module docstring), or None."""
+        return getattr(self.module(layer), name, None) if getattr(self, layer) is not None else None
 
 
 def resolve_entry(entry: str) -> Any:
@@ -96,7 +131,8 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
                                              "negative controls (NC1, NC2)",
         data="the GeneLab configs it names (real or synthetic, as genelab)",
         params="bench.tasks.genelab_analysis:Params", source=None, build=None,
-        models="bench.baselines.genelab:MODELS", run="bench.baselines.genelab:run", evaluate=None,
+        models="bench.baselines.genelab:MODELS", run="bench.baselines.genelab:run",
+        evaluate="bench.baselines.genelab.evaluate:evaluate",   # refuses its tasks with a clear message
         expected_input="none: run a baseline with `bench run`",
     ),
     conventional(
@@ -115,6 +151,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
                                "statistical analysis",
         data="real: a local GenoTEX root; synthetic default",
         expected_input="an agent output folder: preprocess/<trait>/ and regress/<trait>/ as GenoTEX writes",
+        hub_category="other",
     ),
 )}
 
@@ -131,3 +168,24 @@ def get_family(name: str) -> Family:
 def params_class(family: str):
     """The typed ``Params`` dataclass of ``family``."""
     return resolve_entry(get_family(family).params)
+
+
+#: The family :func:`bench.loaders.resolve_data_dir` answers for when no task is named (its labels root).
+DEFAULT_FAMILY = "genelab"
+
+
+def family_task_dirs() -> tuple[Path, ...]:
+    """Each family's task folder: the folder of the package (or module) holding its ``Params``, found
+    without importing it. A family defined outside bench keeps its task YAML files there."""
+    dirs = []
+    for family in FAMILIES.values():
+        module = family.params.partition(":")[0]
+        try:
+            found = importlib.util.find_spec(module)
+        except ModuleNotFoundError:
+            found = None
+        if found is None or found.origin is None:
+            raise BenchError(f"family {family.name!r}: its Params module {module!r} is not importable "
+                             "(is its package on sys.path?)", field="family")
+        dirs += [Path(p) for p in found.submodule_search_locations or [Path(found.origin).parent]]
+    return tuple(dirs)

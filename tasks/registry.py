@@ -7,8 +7,9 @@ built-in tasks folder (``genelab/_skin.yaml``), then in the built-in folder name
 including file's folder, so a copy of ``tasks/genelab/A5_skin.yaml`` placed in
 ``<your folder>/genelab/`` keeps working unchanged.
 
-Extra task folders: ``BENCH_TASKS_PATH`` (``os.pathsep``-separated) lists folders scanned
-after the built-in one, e.g. a lab's new missions or tissues. A task name defined in two
+Extra task folders: the task folder of each family defined outside bench (the package holding its
+``Params``, see :func:`bench.tasks.families.family_task_dirs`), then ``BENCH_TASKS_PATH``
+(``os.pathsep``-separated), e.g. a lab's new missions or tissues. A task name defined in two
 folders is an error, never a silent override.
 
 A file with ``task_pattern:`` instead of ``task:`` is a *pattern task*: one file standing for a
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from bench.errors import BenchError, close_matches_hint
 from bench.io import read_yaml
-from bench.tasks.families import FAMILIES, params_class
+from bench.tasks.families import FAMILIES, family_task_dirs, params_class
 from bench.tasks.params import Params
 
 TASKS_DIR = Path(__file__).resolve().parent
@@ -265,9 +266,10 @@ def _spec_from_yaml(path: Path) -> TaskSpec:
 
 
 def task_dirs(extra_dirs=None) -> tuple[Path, ...]:
-    """The folders scanned for tasks: built-in ``tasks/``, then ``$BENCH_TASKS_PATH``, then ``extra_dirs``."""
+    """The folders scanned for tasks: built-in ``tasks/``, the task folders of families defined outside
+    bench, then ``$BENCH_TASKS_PATH``, then ``extra_dirs``."""
     env = os.environ.get(TASKS_PATH_ENV, "")
-    dirs = [TASKS_DIR]
+    dirs = [TASKS_DIR] + [d.resolve() for d in family_task_dirs() if not d.resolve().is_relative_to(TASKS_DIR)]
     for source, entries in ((TASKS_PATH_ENV, env.split(os.pathsep)), ("extra_dirs", list(extra_dirs or []))):
         for entry in entries:
             if not str(entry).strip():

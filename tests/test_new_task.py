@@ -17,7 +17,7 @@ from test_walkthrough import write_lab_tables
 import bench
 from bench.cli import main
 from bench.errors import BenchError
-from bench.loaders.new_task import Provenance, write_new_task
+from bench.loaders.genelab.new_task import Provenance, write_new_task
 from bench.tasks import TASKS_PATH_ENV
 
 PROV = Provenance(source="our lab", license="cc-by-4.0", citation="@misc{x}")

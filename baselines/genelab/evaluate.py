@@ -4,6 +4,7 @@ evaluator's rules and return the same :class:`bench.baselines.report.Result` sha
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from bench.baselines.genelab import scoring
 from bench.baselines.report import Result, provenance
@@ -12,13 +13,38 @@ from bench.loaders.repo import is_built_repo
 from bench.metrics.genelab.submission import check_scorable, evaluate_submission, read_submission
 from bench.record import PREDICTIONS_FILE, canonical_predictions, dataset_info, evaluated_labels, evaluation_alarms, \
     genelab_record
+from bench.record import write_record as write_record_files
 from bench.tasks import get_task
 
 
-def task_of(path) -> str:
-    """The registry task named by a submission's ``task_id`` (for `bench evaluate SUBMISSION.json`)."""
+def add_arguments(parser) -> None:
+    """GeneLab's options of ``bench evaluate`` (the family hook; each reaches :func:`evaluate` by its dest)."""
+    g = parser.add_argument_group("GeneLab")
+    g.add_argument("--include-holdout", action="store_true", help="also score holdout folds present in the submission")
+    g.add_argument("--n-bootstrap", type=int, default=None, help="bootstrap draws (default: task spec, 2000)")
+    g.add_argument("--n-permutations", type=int, default=None, help="permutations (default: task spec, 1000)")
+    g.add_argument("--rng", choices=("default", "legacy"), default="default",
+                   help="'default' = evaluator rules (numpy default_rng); 'legacy' = numpy RandomState as the "
+                        "upstream pathway/B/C/D/NC scripts")
+    g.add_argument("--model-id", default=None, help="model id for the record (default: the submission's model_name)")
+    g.add_argument("--model-revision", default=None, help="model revision (commit) for the record")
+    g.add_argument("--pretraining-corpus", default=None,
+                   help="declared pre-training corpus of the model, for the record (e.g. 'CELLxGENE 2023-07')")
+
+
+def task_of(path) -> str | None:
+    """The registry task named by a submission's ``task_id`` (for `bench evaluate SUBMISSION.json`);
+    None for a file that is not a ``.json`` submission."""
+    if Path(path).suffix != ".json":
+        return None
     task_id = read_submission(path).task_id
     return get_task(str(task_id)).name if task_id is not None else None
+
+
+def write_record(folder, result: Result) -> None:
+    """``bench evaluate --record DIR``: the record and the submission-shaped predictions it names."""
+    write_record_files(folder, result.files["record.json"], result.files[PREDICTIONS_FILE]["predictions"],
+                       task_id=str(result.settings["task_id"]), model_name=result.settings["model_name"])
 
 
 def evaluate(spec, predictions, *, data_dir=None, include_holdout: bool = False, n_bootstrap=None,

@@ -114,6 +114,16 @@ def gene_universe_alarms(pred_dir: Path, ref_dir: Path, traits=None) -> list[dic
     return alarms
 
 
+def add_arguments(parser) -> None:
+    """GenoTEX's options of ``bench evaluate`` (the family hook; each reaches :func:`evaluate` by its dest)."""
+    g = parser.add_argument_group("GenoTEX")
+    g.add_argument("--compat", default="v2", choices=["v2", "legacy", "genomas", "bench"],
+                   help="evaluator rules: v2 (GenoTex@1669c87, default), legacy, genomas, bench")
+    g.add_argument("--subtasks", nargs="+", default=["gene", "clinical", "linked"],
+                   choices=["gene", "clinical", "linked"], help="preprocessing tables (default all)")
+    g.add_argument("--task-info", default=None, help="task_info.json for selection (default: from --data-dir)")
+
+
 def evaluate(spec, predictions, *, data_dir=None, ref=None, parts=None, subtasks=ev.SUBTASKS, compat: str = "v2",
              task_info=None, seed: int = 42, command=None) -> Result:
     """Score the output folder ``predictions`` against ``ref`` (default: the data source's output/); the

@@ -170,6 +170,17 @@ def side_by_side(results: dict[str, list[dict]]) -> list[dict]:
     return list(table.values())
 
 
+def add_arguments(parser) -> None:
+    """Single-cell options of ``bench evaluate`` (the family hook; each reaches :func:`evaluate` by its dest)."""
+    g = parser.add_argument_group("single-cell")
+    g.add_argument("--obs", default=None, metavar="OBS.csv", help="per-cell table, rows aligned with EMB.npy")
+    g.add_argument("--obsm", nargs="+", default=None, metavar="KEY", help="embedding(s) of an .h5ad to score")
+    g.add_argument("--label-key", default=None, help="obs column with the cell labels (default: the task's)")
+    g.add_argument("--batch-key", default=None, help="obs column with batch/species labels (adds integration)")
+    g.add_argument("--tasks", nargs="+", default=None, metavar="KIND",
+                   help="subset of: clustering embedding label_prediction integration (default: the task's)")
+
+
 def evaluate(spec, predictions, *, obs=None, obsm=None, label_key: str | None = None, batch_key: str | None = None,
              tasks=None, seed: int = 42, data_dir=None, command=None) -> Result:
     """Score every embedding of ``predictions`` on the task's metrics (or ``tasks``). With one

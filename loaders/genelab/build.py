@@ -31,7 +31,7 @@ from bench.errors import BenchError
 from bench.io import read_yaml
 from bench.loaders.repo import class_codes
 from bench.loaders.genelab.layout import Fold, TaskLayout, read_task_layout, task_dir_for
-from bench.tasks import TaskSpec, get_task, split_name
+from bench.tasks import TaskSpec, get_task, list_tasks, split_name
 from bench.tasks.families import BuiltConfig, Source
 from bench.tasks.registry import TASKS_DIR
 
@@ -799,3 +799,16 @@ def build(spec: TaskSpec, source: Source) -> list[BuiltConfig]:
     """The family contract: ``spec`` as one config, with the source fingerprint the build cache checks."""
     result = build_config(spec, source.root, synthetic=source.synthetic, origin=source.origin)
     return [BuiltConfig(spec.name, result.splits, dict(result.meta))]
+
+
+#: ``bench build`` words for groups of GeneLab tasks: every task, a category, a feature level.
+TASK_GROUPS = {"all": {}, "A": {"category": "A"}, "B": {"category": "B"}, "D": {"category": "D"},
+               "gene": {"level": "gene"}, "pathway": {"level": "pathway"}}
+
+
+def task_groups(word: str) -> list[str] | None:
+    """The GeneLab tasks ``bench build WORD`` stands for (the family hook), None for another word."""
+    if word not in TASK_GROUPS:
+        return None
+    wanted = TASK_GROUPS[word]
+    return [s.name for s in list_tasks("genelab") if all(s.params.get(k) == v for k, v in wanted.items())]

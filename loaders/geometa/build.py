@@ -17,6 +17,7 @@ float32 values over the file's genes, read column-chunk-wise (see :mod:`bench.lo
 """
 from __future__ import annotations
 
+import argparse
 import os
 import warnings
 from pathlib import Path
@@ -25,7 +26,9 @@ from typing import Any
 import datasets
 import numpy as np
 import pandas as pd
+from datasets.utils.py_utils import convert_file_size_to_int
 
+from bench.commands import seed_type
 from bench.errors import BenchError, close_matches_hint
 from bench.loaders.geometa import archs4
 from bench.loaders.repo import class_codes, write_configs
@@ -292,13 +295,68 @@ def built_config(spec: TaskSpec, dsd, meta: dict, *, data_dir=None) -> BuiltConf
     return BuiltConfig(spec.name, splits, _without_local_dirs(meta, local))
 
 
-def build(spec: TaskSpec, source: Source) -> list[BuiltConfig]:
-    """The family contract: the labels-only config of ``spec`` (``bench build TASK --expression``
-    adds ARCHS4 expression)."""
-    dsd, meta = build_config(spec, data_dir=source.root)
-    warnings.warn(f"{spec.name}: labels only, no expression column (for ARCHS4 expression run "
-                  f"`bench build {spec.name} --expression FILE|synthetic`)", GeometaWarning, stacklevel=2)
+def build(spec: TaskSpec, source: Source, *, expression=None, expression_seed: int = 0,
+          max_shard_size: int = archs4.DEFAULT_MAX_SHARD_BYTES) -> list[BuiltConfig]:
+    """The family contract: the labels-only config of ``spec``; with ``expression`` (an ARCHS4 .h5 file or
+    ``"synthetic"``: ``bench build TASK --expression``) its rows also carry the expression vector."""
+    if expression is None:
+        dsd, meta = build_config(spec, data_dir=source.root)
+        warnings.warn(f"{spec.name}: labels only, no expression column (for ARCHS4 expression run "
+                      f"`bench build {spec.name} --expression FILE|synthetic`)", GeometaWarning, stacklevel=2)
+        return [built_config(spec, dsd, meta, data_dir=source.root)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # everything warned about is in meta["notes"] (see summary_lines)
+        dsd, meta = build_config(spec, data_dir=source.root, expression=expression, seed=expression_seed,
+                                 max_shard_bytes=max_shard_size)
     return [built_config(spec, dsd, meta, data_dir=source.root)]
+
+
+def add_arguments(parser) -> None:
+    """GEOmeta's options of ``bench build`` (the family hook; each reaches :func:`build` by its dest)."""
+    g = parser.add_argument_group("GEOmeta")
+    g.add_argument("--expression", default=None, metavar="FILE|synthetic",
+                   help="add ARCHS4 expression to geometa configs: an ARCHS4 .h5 file or 'synthetic' (default: labels only)")
+    g.add_argument("--expression-seed", type=seed_type, default=0, help="seed of the synthetic expression (default 0)")
+    g.add_argument("--max-shard-size", type=shard_size_type, default=archs4.DEFAULT_MAX_SHARD_BYTES, metavar="SIZE",
+                   help="largest parquet shard of an expression split, as datasets' max_shard_size: bytes or "
+                        "'500MB', '2GB' (default 500MB); each shard is one task under --scheduler")
+
+
+def shard_size_type(text: str) -> int:
+    """``--max-shard-size``: bytes as an integer or with a unit ('500MB', '2GB'), as datasets reads it."""
+    try:
+        size = int(text) if text.strip().isdigit() else convert_file_size_to_int(text.strip())
+    except ValueError:
+        size = None
+    if not isinstance(size, int) or size < 1:
+        raise argparse.ArgumentTypeError(f"expected a size in bytes such as 500MB or 2GB, got {text!r}")
+    return size
+
+
+def contents_line(rows: dict[str, int], meta: dict) -> str:
+    """One line on a built config: rows per split and what a row holds (labels, or how many genes)."""
+    sizes = ", ".join(f"{split}={n}" for split, n in rows.items())
+    if meta["feature_column"] is None:
+        return f"{sizes}; labels only"
+    return f"{sizes}; {meta['n_features']} genes ({'SYNTHETIC' if meta['synthetic'] else 'ARCHS4'} expression)"
+
+
+def summary_lines(meta: dict) -> list[str]:
+    """What ``bench build`` prints under a written config (the family hook): its :func:`contents_line`; for
+    an expression build also its notes (a labels-only build's repairs were printed as warnings)."""
+    line = contents_line({split: r["num_rows"] for split, r in meta["splits"].items()}, meta)
+    return [line] + ([f"- {note}" for note in meta["notes"]] if meta["feature_column"] is not None else [])
+
+
+def card_notes(meta: dict) -> tuple[list[str], str]:
+    """The dataset card's lines above a config's description, and the description (the family hook):
+    a labels-only config says so, and that its description's expression is not in it."""
+    description = str(meta.get("description", "")).strip()
+    if meta.get("feature_ids") is not None:
+        return [], description
+    return (["> **Labels only**: this config holds the GEO metadata labels, no expression column "
+             "(join ARCHS4 expression with `bench build geometa --expression FILE`).", ""],
+            description.replace("from expression", "(from expression, which this config does not hold)"))
 
 
 def _without_local_dirs(obj, dirs: list[Path]):

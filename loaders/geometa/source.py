@@ -20,8 +20,8 @@ class GeometaWarning(UserWarning):
     """Something in the input was repaired or left out (duplicates, missing splits or GSMs)."""
 
 
-def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """The folder holding ``benchmark/data/GEOMeta100K``.
+def resolve_data_dir(data_dir: str | os.PathLike | None = None, *, task: str | None = None) -> Path:
+    """The folder holding ``benchmark/data/GEOMeta100K`` (one folder serves every task: ``task`` is unused).
 
     Order: ``data_dir``; ``$BENCH_GEOMETA_DIR``; ``$BENCH_SHARED_DIR/geometa`` (library code never
     guesses a folder next to the package).

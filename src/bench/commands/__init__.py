@@ -5,6 +5,8 @@ import argparse
 import shlex
 import sys
 
+from bench.tasks.families import FAMILIES
+
 #: Seeds numpy's RandomState and sklearn accept: [0, 2**32).
 SEED_LIMIT = 2 ** 32
 
@@ -34,3 +36,41 @@ def add_hub_target(parser, flag: str, help: str, *, dry_run: str, private: str |
         parser.add_argument("--private", action="store_true",
                             help=f"create the {private} as private if it does not exist")
     parser.add_argument("--dry-run", action="store_true", help=f"{dry_run}; no network, no token needed")
+
+
+class _RecordingParser:
+    """What a family's ``add_arguments(parser)`` hook sees: argparse's ``add_argument`` and
+    ``add_argument_group``, remembering the ``dest`` of every option it adds."""
+
+    def __init__(self, container, dests: list[str]):
+        self._container, self.dests = container, dests
+
+    def add_argument(self, *args, **kwargs):
+        action = self._container.add_argument(*args, **kwargs)
+        self.dests.append(action.dest)
+        return action
+
+    def add_argument_group(self, *args, **kwargs):
+        return _RecordingParser(self._container.add_argument_group(*args, **kwargs), self.dests)
+
+
+def add_family_arguments(parser, layer: str) -> dict[str, tuple[str, ...]]:
+    """Add every family's options of a verb (the ``add_arguments`` hook of its ``layer`` module, see
+    :mod:`bench.tasks.families`) to ``parser``; return ``{family: option dests}``. A hook shared by two
+    families (GeneLab analyses use GeneLab's evaluate) is added once."""
+    added: dict = {}
+    out = {}
+    for name, family in FAMILIES.items():
+        hook = family.hook(layer, "add_arguments")
+        if hook is None:
+            continue
+        if hook not in added:
+            added[hook] = []
+            hook(_RecordingParser(parser, added[hook]))
+        out[name] = tuple(added[hook])
+    return out
+
+
+def family_options(args, family: str) -> dict:
+    """``{dest: value}`` of ``family``'s options of this verb (see :func:`add_family_arguments`)."""
+    return {dest: getattr(args, dest) for dest in args.family_options.get(family, ())}

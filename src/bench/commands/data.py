@@ -7,7 +7,6 @@ repository as it was.
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import fnmatch
 import shutil
@@ -15,20 +14,17 @@ import sys
 import warnings
 from pathlib import Path
 
-from datasets.utils.py_utils import convert_file_size_to_int
 from tqdm.auto import tqdm
 
 import bench
-from bench.commands import seed_type
+from bench.commands import add_family_arguments, family_options
 from bench.errors import BenchError
 from bench.io import atomic_path, link_or_copy
 from bench.loaders.families import write_task
-from bench.loaders.geometa import archs4
-from bench.loaders.geometa import build_config as build_geometa_config
 from bench.loaders.repo import read_config_meta, read_readme
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.tasks import get_task, list_tasks
-from bench.tasks.families import FAMILIES
+from bench.tasks.families import FAMILIES, get_family
 
 
 def register(sub) -> None:
@@ -42,34 +38,24 @@ def register(sub) -> None:
                    help="local upstream checkout (e.g. ../shared/genelab, a GenoTEX root, a GEOmeta folder); "
                         "default: the Hub when online, else the embedded synthetic data; 'synthetic' forces the "
                         "embedded data")
-    g = p.add_argument_group("GEOmeta")
-    g.add_argument("--expression", default=None, metavar="FILE|synthetic",
-                   help="add ARCHS4 expression to geometa configs: an ARCHS4 .h5 file or 'synthetic' (default: labels only)")
-    g.add_argument("--expression-seed", type=seed_type, default=0, help="seed of the synthetic expression (default 0)")
-    g.add_argument("--max-shard-size", type=shard_size_type, default=archs4.DEFAULT_MAX_SHARD_BYTES, metavar="SIZE",
-                   help="largest parquet shard of an expression split, as datasets' max_shard_size: bytes or "
-                        "'500MB', '2GB' (default 500MB); each shard is one task under --scheduler")
-    add_scheduler_argument(p)  # GEOmeta expression: sample chunks and parquet shards as tasks (same bytes)
-    p.set_defaults(handler=cmd_build)
+    add_scheduler_argument(p)  # e.g. GEOmeta expression: sample chunks and parquet shards as tasks (same bytes)
+    options = add_family_arguments(p, "build")   # each family's own options (its build module)
+    p.set_defaults(handler=cmd_build, family_options=options,
+                   option_defaults={d: p.get_default(d) for dests in options.values() for d in dests})
 
 
 def expand_tasks(patterns: list[str]) -> list[str]:
-    """Registry names for CLI task arguments (names, globs, categories, levels, 'all'); order kept."""
-    specs = list_tasks("genelab")
-    names = [s.name for s in specs]
+    """Registry names for CLI task arguments (names, globs, family names, the families' task groups such
+    as GeneLab's 'all', 'A', 'pathway'); order kept."""
     all_names = [s.name for s in list_tasks()]
     out: list[str] = []
     for pat in patterns:
-        if pat == "all":
-            hits = names
-        elif pat in FAMILIES:
+        if pat in FAMILIES:
             if FAMILIES[pat].build is None:
                 raise BenchError(f"family {pat!r} has no data configs to build (its tasks run on other configs)")
             hits = [s.name for s in list_tasks(pat) if s.params.buildable_offline]
-        elif pat in ("A", "B", "D"):
-            hits = [s.name for s in specs if s.params.get("category") == pat]
-        elif pat in ("gene", "pathway"):
-            hits = [s.name for s in specs if s.params.get("level") == pat]
+        elif (group := task_group(pat)) is not None:
+            hits = group
         elif any(ch in pat for ch in "*?["):
             hits = fnmatch.filter(all_names, pat)
             if not hits:
@@ -78,6 +64,16 @@ def expand_tasks(patterns: list[str]) -> list[str]:
             hits = [get_task(pat).name]
         out += [h for h in hits if h not in out]
     return out
+
+
+def task_group(word: str) -> list[str] | None:
+    """The tasks a family's ``task_groups`` hook says ``word`` stands for, or None."""
+    for family in FAMILIES.values():
+        hook = family.hook("build", "task_groups")
+        group = hook(word) if hook is not None else None
+        if group is not None:
+            return group
+    return None
 
 
 def is_editable_install() -> bool:
@@ -136,14 +132,12 @@ def cmd_build(args) -> int:
         written = []
         for name in tqdm(names, desc="bench build", unit="config", disable=len(names) < 2):
             spec = get_task(name)
-            if spec.family == "geometa" and args.expression:
-                build_geometa(spec, tmp, data_dir=args.data_dir, expression=args.expression, seed=args.expression_seed,
-                              max_shard_bytes=args.max_shard_size)
-                written.append(spec.name)
-                continue
-            for config in write_task(spec, tmp, data_dir=args.data_dir):
-                tag = " (SYNTHETIC data)" if read_config_meta(tmp, config).get("synthetic") else ""
-                print(f"built {config}{tag} -> {out / config}")
+            summary = get_family(spec.family).hook("build", "summary_lines")
+            for config in write_task(spec, tmp, data_dir=args.data_dir, **given_options(args, spec.family)):
+                meta = read_config_meta(tmp, config)
+                print(f"built {config}{' (SYNTHETIC data)' if meta.get('synthetic') else ''} -> {out / config}")
+                for line in summary(meta) if summary is not None else []:
+                    print(f"  {line}")
                 written += [config] if config not in written else []
             _print_warnings(caught)
     print(f"{len(written)} config(s) written to {out}; load with "
@@ -151,30 +145,10 @@ def cmd_build(args) -> int:
     return 0
 
 
-def shard_size_type(text: str) -> int:
-    """``--max-shard-size``: bytes as an integer or with a unit ('500MB', '2GB'), as datasets reads it."""
-    try:
-        size = int(text) if text.strip().isdigit() else convert_file_size_to_int(text.strip())
-    except ValueError:
-        size = None
-    if not isinstance(size, int) or size < 1:
-        raise argparse.ArgumentTypeError(f"expected a size in bytes such as 500MB or 2GB, got {text!r}")
-    return size
-
-
-def build_geometa(spec, repo: Path, *, data_dir, expression, seed: int,
-                  max_shard_bytes: int = archs4.DEFAULT_MAX_SHARD_BYTES) -> None:
-    """A GEOmeta config with ARCHS4 (or synthetic) expression; prints its sizes and notes."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # everything warned about is in meta["notes"], printed below
-        dsd, meta = build_geometa_config(spec, data_dir=data_dir, expression=expression, repo_dir=repo, seed=seed,
-                                         max_shard_bytes=max_shard_bytes)
-    sizes = ", ".join(f"{s}={d.num_rows}" for s, d in dsd.items())
-    kind = "labels only" if meta["feature_column"] is None else (
-        f"{meta['n_features']} genes ({'SYNTHETIC' if meta['synthetic'] else 'ARCHS4'} expression)")
-    print(f"{spec.name}: {sizes}; {kind}")
-    for note in meta["notes"]:
-        print(f"  - {note}")
+def given_options(args, family: str) -> dict:
+    """The family's ``bench build`` options the user set (not at their default): a build with none is the
+    plain one, identified by its source fingerprint."""
+    return {k: v for k, v in family_options(args, family).items() if v != args.option_defaults[k]}
 
 
 def _print_warnings(caught: list) -> None:

@@ -1,4 +1,9 @@
-"""The work behind the hidden old verbs (see :mod:`bench.commands.aliases`)."""
+"""The work behind the hidden old verbs (see :mod:`bench.commands.aliases`).
+
+Each old verb belonged to one family (``evaluate-gta`` and ``build-genotex`` to GenoTEX, ``evaluate-embedding``
+to single-cell, ``geometa build``/``synth-archs4`` to GEOmeta), so this module names them directly: it is
+kept for one release and is not a dispatch point (the new verbs go through the family table).
+"""
 from __future__ import annotations
 
 import warnings
@@ -9,13 +14,14 @@ import pandas as pd
 from bench.baselines.genotex import evaluate as genotex_evaluate
 from bench.baselines.singlecell import evaluate as singlecell_evaluate
 from bench.commands import deprecated
-from bench.commands.data import build_geometa, check_repo_out, staged_repo
+from bench.commands.data import check_repo_out, staged_repo
 from bench.commands.evaluate import report
 from bench.errors import BenchError
 from bench.io import atomic_path
 from bench.loaders.geometa import archs4
 from bench.loaders.genotex import build_repo
-from bench.loaders.geometa import load_label_tables
+from bench.loaders.geometa import build_config as build_geometa_config, load_label_tables
+from bench.loaders.geometa.build import contents_line
 from bench.tasks import get_task, list_tasks
 
 
@@ -76,3 +82,13 @@ def cmd_synth(args) -> int:
                                          n_genes=args.genes, species=spec.params["species"], seed=args.seed)
     print(f"wrote {path} ({len(labels)} labelled GSMs, {args.genes} genes, SYNTHETIC)")
     return 0
+
+
+def build_geometa(spec, repo: Path, *, data_dir, expression, seed: int) -> None:
+    """``bench geometa build``: one GEOmeta config written into ``repo``; prints its sizes and notes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # everything warned about is in meta["notes"], printed below
+        dsd, meta = build_geometa_config(spec, data_dir=data_dir, expression=expression, repo_dir=repo, seed=seed)
+    print(f"{spec.name}: {contents_line({split: d.num_rows for split, d in dsd.items()}, meta)}")
+    for note in meta["notes"]:
+        print(f"  - {note}")

@@ -7,7 +7,7 @@ import sys
 from bench.commands import add_hub_target
 from bench.hub_space import format_space_plan, push_metric
 from bench.loaders.audit import audit_repo, format_findings, has_errors
-from bench.loaders.new_task import Provenance, write_new_task
+from bench.loaders.genelab.new_task import Provenance, write_new_task
 from bench.loaders.publish import format_plan, push
 from bench.loaders.validate import resolve_configs, validate_repo
 
