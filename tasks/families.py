@@ -13,6 +13,10 @@ Contracts:
   :mod:`bench.loaders.repo` writes them. ``options``: the family's ``bench build`` options the user gave.
 * ``run(spec, *, model, data_dir, seed, limit_folds)`` and ``evaluate(spec, predictions, **options)``:
   return the one result type, :class:`bench.baselines.report.Result`, which the one report writer there renders.
+* ``records``: ``verify(path, record, *, data_dir) -> bench.record.Verification``, the recomputation of
+  the family's result records (``bench verify``).
+* ``board``: ``board_entry(task, records, *, data_dir, seed) -> dict``, a task's leaderboard input from
+  its ``[(path, record)]`` (``bench leaderboard``; contract in :mod:`bench.board_units`).
 
 Optional hooks: functions a layer's module may define next to its entry (:meth:`Family.hook`); generic
 code calls them through the row, never by family name:
@@ -39,7 +43,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping
@@ -69,6 +73,11 @@ class BuiltConfig:
     meta: dict
 
 
+#: What a family without the layer lacks, in the words of the commands that use it.
+MISSING_LAYER = {"records": "no `bench verify` support (no recomputation of its result records)",
+                 "board": "no leaderboard support (`bench leaderboard` cannot rank its records)"}
+
+
 @dataclass(frozen=True)
 class Family:
     """One family's row: its layers as lazy ``"module:attr"`` strings (None: the family has no such layer)."""
@@ -82,6 +91,8 @@ class Family:
     models: str | None
     run: str | None
     evaluate: str | None
+    records: str | None = field(default=None, kw_only=True)   # None: no `bench verify` for the family
+    board: str | None = field(default=None, kw_only=True)     # None: no `bench leaderboard` for the family
     expected_input: str
     hub_category: str = "tabular-classification"   # the Hub's task_categories of its built configs
 
@@ -89,7 +100,8 @@ class Family:
         """The object behind ``layer`` (``"build"``, ``"run"``, ...), imported on first use."""
         entry = getattr(self, layer)
         if entry is None:
-            raise BenchError(f"family {self.name!r} has no {layer!r} layer", field="task")
+            raise BenchError(f"family {self.name!r} has {MISSING_LAYER.get(layer, f'no {layer!r} layer')}",
+                             field="task")
         return resolve_entry(entry)
 
     def module(self, layer: str) -> ModuleType:
@@ -113,10 +125,13 @@ def resolve_entry(entry: str) -> Any:
 def conventional(name: str, **fields: Any) -> Family:
     """The row of a family whose sub-packages use the standard names: ``bench.tasks.<name>:Params``,
     ``bench.loaders.<name>.source:source`` and ``.build:build``, ``bench.baselines.<name>:MODELS`` and
-    ``:run``, ``bench.baselines.<name>.evaluate:evaluate``; ``fields`` gives the rest."""
+    ``:run``, ``bench.baselines.<name>.evaluate:evaluate``, ``bench.baselines.<name>.records:verify``,
+    ``bench.baselines.<name>.board:board_entry``; ``fields`` gives the rest."""
     return Family(name=name, params=f"bench.tasks.{name}:Params", source=f"bench.loaders.{name}.source:source",
                   build=f"bench.loaders.{name}.build:build", models=f"bench.baselines.{name}:MODELS",
-                  run=f"bench.baselines.{name}:run", evaluate=f"bench.baselines.{name}.evaluate:evaluate", **fields)
+                  run=f"bench.baselines.{name}:run", evaluate=f"bench.baselines.{name}.evaluate:evaluate",
+                  records=f"bench.baselines.{name}.records:verify", board=f"bench.baselines.{name}.board:board_entry",
+                  **fields)
 
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
@@ -133,6 +148,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
         params="bench.tasks.genelab_analysis:Params", source=None, build=None,
         models="bench.baselines.genelab:MODELS", run="bench.baselines.genelab:run",
         evaluate="bench.baselines.genelab.evaluate:evaluate",   # refuses its tasks with a clear message
+        records=None, board=None,
         expected_input="none: run a baseline with `bench run`",
     ),
     conventional(

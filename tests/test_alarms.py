@@ -125,7 +125,7 @@ def test_silent_on_upstream_baseline_submissions(name):
 
     from bench.loaders.genelab.labels import task_labels
     from bench.metrics.genelab.submission import evaluate_submission, read_submission
-    from bench.record import evaluated_labels, evaluation_alarms
+    from bench.baselines.genelab.records import evaluated_labels, evaluation_alarms
     from bench.tasks import get_task
 
     root = shared_path("genelab")

@@ -14,7 +14,7 @@ import pytest
 from sklearn.metrics import f1_score, silhouette_score
 
 from bench.cli import main
-from bench.family_records import embedding_sha256
+from bench.baselines.singlecell.records import embedding_sha256
 from bench.record import read_record, verify_record
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

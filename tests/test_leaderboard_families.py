@@ -322,7 +322,8 @@ def blobs(n, d, k, seed, spread=1.0):
 def write_sc_record(folder: Path, task: str, X, labels, model: str, order=None, *, primary=None, batches=None) -> None:
     """A single-cell record of ``task`` for a synthetic embedding (cells c000..; rows in ``order``), scored
     with ``primary`` (default: the task's) and ``batches`` (under the task's batch_key)."""
-    from bench.family_records import bench_model, cells_table, singlecell_record, write_record_folder
+    from bench.baselines.singlecell.records import cells_table, singlecell_record
+    from bench.family_records import bench_model, write_record_folder
     from bench.metrics.singlecell import score_embedding
     from bench.tasks import get_task
 
@@ -562,7 +563,7 @@ def test_fold_f1_random_floor_draws_from_the_training_label_frequencies():
     """mean_fold_f1's floor by hand: classes of >= 10 cells, sklearn's StratifiedKFold(5, shuffle, 42) on the
     cells sorted by id, per fold labels drawn from its training cells' label frequencies (default_rng(seed)),
     each fold's macro F1 by sklearn, mean over folds; observed value and draws of cells to 1e-12."""
-    from bench.board_units import sc_random_floor
+    from bench.baselines.singlecell.board import sc_random_floor
     from bench.metrics import leaderboard as lb
 
     rng = np.random.default_rng(4)

@@ -190,7 +190,7 @@ def test_upstream_submissions_verify_as_match(name, tmp_path, capsys):
 
 
 def test_record_needs_predictions_file(tmp_path):
-    from bench.record import write_record
+    from bench.baselines.genelab.records import write_record
 
     record = {"predictions": {"file": "submission.json"}, "value": {"per_fold": []}, "model": {}}
     with pytest.raises(BenchError, match="its predictions file"):

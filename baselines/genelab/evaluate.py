@@ -7,13 +7,13 @@ import time
 from pathlib import Path
 
 from bench.baselines.genelab import scoring
+from bench.baselines.genelab.records import evaluated_labels, evaluation_alarms, genelab_record
+from bench.baselines.genelab.records import write_record as write_record_files
 from bench.baselines.report import Result, provenance
 from bench.loaders.genelab.labels import labels_origin, task_labels
 from bench.loaders.repo import is_built_repo
 from bench.metrics.genelab.submission import check_scorable, evaluate_submission, read_submission
-from bench.record import PREDICTIONS_FILE, canonical_predictions, dataset_info, evaluated_labels, evaluation_alarms, \
-    genelab_record
-from bench.record import write_record as write_record_files
+from bench.record import PREDICTIONS_FILE, canonical_predictions, dataset_info
 from bench.tasks import get_task
 
 

@@ -23,11 +23,12 @@ from tqdm.auto import tqdm
 from bench.baselines.genelab import condition, plots, scoring, transfer
 from bench.baselines.genelab.data import FoldData, feature_level, fold_data, list_folds, load_config
 from bench.baselines.genelab.models import MODELS, check_model_name, confound_design, fit_predict
+from bench.baselines.genelab.records import evaluation_alarms, genelab_record
 from bench.baselines.report import Result, config_provenance
 from bench import __version__
 from bench.errors import BenchError
 from bench.metrics.genelab.submission import write_submission
-from bench.record import dataset_info, evaluation_alarms, genelab_record
+from bench.record import dataset_info
 
 __all__ = ["MODELS", "run", "predict_folds", "run_category_a"]
 

@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
+from bench.baselines.genotex.records import GTA_FOLDER, genotex_record
 from bench.baselines.genotex.run import BRIEF_COLUMNS, analysis_table
 from bench.baselines.report import Result, format_table, provenance, sha256_tree, summary
 from bench.errors import BenchError
-from bench.family_records import GTA_FOLDER, genotex_record
 from bench.loaders import genotex as gl
 from bench.loaders.genotex.synthetic import build_genotex_root
 from bench.baselines.genotex import folders as ev
@@ -65,32 +64,8 @@ def plot_analysis(results: dict, *, keys=("success", "precision", "recall", "f1"
     return fig
 
 
-def score_parts(pred: Path, ref: Path, *, parts, task_info_path: Path | None, subtasks, compat: str, traits=None) -> dict:
-    """{part: evaluator output} for the requested parts (selection needs task_info.json)."""
-    out = {}
-    if "selection" in parts:
-        if task_info_path is None or not task_info_path.is_file():
-            raise BenchError(f"--task-info: task_info.json not found at {task_info_path} (needed for selection)")
-        out["selection"] = ev.evaluate_selection(pred, ref, gl.read_task_info(task_info_path), compat=compat)
-    if "preprocessing" in parts:
-        out["preprocessing"] = ev.evaluate_preprocessing(pred, ref, subtasks=subtasks, compat=compat)
-    if "analysis" in parts:
-        out["analysis"] = ev.evaluate_analysis(pred, ref, compat=compat, traits=traits)
-    return out
-
-
 TITLES = {"selection": "Dataset filtering and selection", "preprocessing": "Preprocessing",
           "analysis": "Statistical analysis (compat={compat})"}
-
-
-def trait_genes(ref_dir: Path, trait: str) -> set[str] | None:
-    """The genes of a trait's data: the row ids of the reference's ``preprocess/<trait>/gene_data/*.csv``
-    (None when the reference has no gene data for the trait)."""
-    folder = Path(ref_dir) / "preprocess" / trait / "gene_data"
-    tables = sorted(folder.glob("*.csv")) if folder.is_dir() else []
-    if not tables:
-        return None
-    return {str(g) for path in tables for g in pd.read_csv(path, usecols=[0]).iloc[:, 0].dropna()}
 
 
 def gene_universe_alarms(pred_dir: Path, ref_dir: Path, traits=None) -> list[dict]:
@@ -101,7 +76,7 @@ def gene_universe_alarms(pred_dir: Path, ref_dir: Path, traits=None) -> list[dic
     for tdir in sorted(p for p in regress.iterdir() if p.is_dir()) if regress.is_dir() else []:
         if traits and tdir.name not in traits:
             continue
-        universe = trait_genes(ref_dir, tdir.name)
+        universe = ev.trait_genes(ref_dir, tdir.name)
         predicted = []
         for path in sorted(tdir.glob("significant_genes*.json")):
             try:
@@ -139,7 +114,7 @@ def evaluate(spec, predictions, *, data_dir=None, ref=None, parts=None, subtasks
     with reference_root(data_dir if ref is None else None) as (root, synthetic):
         ref_dir = Path(ref) if ref is not None else gl.root_paths(root)["regress"].parent
         info = Path(task_info) if task_info else (ref_dir.resolve().parent / "metadata" / "task_info.json")
-        scored = score_parts(pred, ref_dir, parts=parts, task_info_path=info, subtasks=subtasks, compat=compat,
+        scored = ev.score_parts(pred, ref_dir, parts=parts, task_info_path=info, subtasks=subtasks, compat=compat,
                              traits=traits)
         alarms = gene_universe_alarms(pred, ref_dir, traits) if "analysis" in parts else []
         record = None
@@ -165,7 +140,7 @@ def evaluate(spec, predictions, *, data_dir=None, ref=None, parts=None, subtasks
         files.update({"record.json": record, folder: functools.partial(copy_folder, pred / folder)})
     return Result(
         task=task, family="genotex",
-        summary=summary(primary, headline(scored, primary), **{part: res["results"] for part, res in scored.items()}),
+        summary=summary(primary, ev.headline(scored, primary), **{part: res["results"] for part, res in scored.items()}),
         settings={"parts": parts, "compat": compat, "subtasks": list(subtasks), "traits": traits, "alarms": alarms},
         tables={**tables, **{f"{part}_per_problem": res["per_problem"] for part, res in scored.items()
                             if res.get("per_problem")}},
@@ -184,14 +159,3 @@ def copy_folder(source: Path, target: Path) -> None:
 def metric_columns(results: dict) -> list[str]:
     """Every metric name of {group: {metric: value}} results, in first-seen order."""
     return list(dict.fromkeys(k for row in results.values() if isinstance(row, dict) for k in row))
-
-
-def headline(scored: dict, primary: str):
-    """The primary value: analysis Overall, selection accuracy, or the preprocessing mean over tables."""
-    if "analysis" in scored:
-        return scored["analysis"]["results"].get("Overall", {}).get(primary)
-    if "selection" in scored:
-        return scored["selection"]["results"].get("selection", {}).get("accuracy")
-    rows = scored["preprocessing"]["results"].values()
-    values = [r[primary] for r in rows if isinstance(r.get(primary), float) and not math.isnan(r[primary])]
-    return float(np.mean(values)) if values else None

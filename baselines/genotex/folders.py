@@ -10,9 +10,11 @@ Upstream printed-and-continued on errors; here they are collected in ``warnings`
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError
@@ -185,3 +187,42 @@ def evaluate_preprocessing(pred_dir, ref_dir, *, subtasks: Iterable[str] = SUBTA
         files[sub] = rows
         results[sub] = core.similarity_means(rows, compat=compat)
     return {"results": results, "per_file": files, "warnings": warnings}
+
+
+# ------------------------------------------------------------------------------------------
+# scored parts (bench evaluate, bench verify, bench leaderboard)
+
+
+def score_parts(pred: Path, ref: Path, *, parts, task_info_path: Path | None, subtasks, compat: str, traits=None) -> dict:
+    """{part: evaluator output} for the requested parts (selection needs task_info.json)."""
+    out = {}
+    if "selection" in parts:
+        if task_info_path is None or not task_info_path.is_file():
+            raise BenchError(f"--task-info: task_info.json not found at {task_info_path} (needed for selection)")
+        out["selection"] = evaluate_selection(pred, ref, gl.read_task_info(task_info_path), compat=compat)
+    if "preprocessing" in parts:
+        out["preprocessing"] = evaluate_preprocessing(pred, ref, subtasks=subtasks, compat=compat)
+    if "analysis" in parts:
+        out["analysis"] = evaluate_analysis(pred, ref, compat=compat, traits=traits)
+    return out
+
+
+def trait_genes(ref_dir: Path, trait: str) -> set[str] | None:
+    """The genes of a trait's data: the row ids of the reference's ``preprocess/<trait>/gene_data/*.csv``
+    (None when the reference has no gene data for the trait)."""
+    folder = Path(ref_dir) / "preprocess" / trait / "gene_data"
+    tables = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    if not tables:
+        return None
+    return {str(g) for path in tables for g in pd.read_csv(path, usecols=[0]).iloc[:, 0].dropna()}
+
+
+def headline(scored: dict, primary: str):
+    """The primary value: analysis Overall, selection accuracy, or the preprocessing mean over tables."""
+    if "analysis" in scored:
+        return scored["analysis"]["results"].get("Overall", {}).get(primary)
+    if "selection" in scored:
+        return scored["selection"]["results"].get("selection", {}).get("accuracy")
+    rows = scored["preprocessing"]["results"].values()
+    values = [r[primary] for r in rows if isinstance(r.get(primary), float) and not math.isnan(r[primary])]
+    return float(np.mean(values)) if values else None

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.baselines.geometa.records import GEOMETA_PREDICTIONS, as_text, geometa_record
 from bench.baselines.geometa.run import target_rows
 from bench.baselines.report import Result, provenance, summary
 from bench.errors import BenchError
-from bench.family_records import GEOMETA_PREDICTIONS, as_text, geometa_record
 from bench.loaders.geometa import load_label_tables, target_column
 from bench.metrics.geometa import geometa_f1
 from bench.tasks import TaskSpec

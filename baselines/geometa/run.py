@@ -14,9 +14,10 @@ from matplotlib.figure import Figure
 from bench.baselines.geometa.models import (MIN_EXPRESSED_FRACTION, MODELS, N_TOP_GENES, SYNTHETIC_GENES,
                                             SYNTHETIC_SEED, find_expression, fit_predict, make_split,
                                             study_majority, synthetic_expression, top_variance_genes)
+from bench.baselines.geometa.records import GEOMETA_PREDICTIONS, as_text, geometa_record
 from bench.baselines.report import Result, format_table, provenance, summary
 from bench.errors import BenchError
-from bench.family_records import GEOMETA_PREDICTIONS, as_text, bench_model, geometa_record
+from bench.family_records import bench_model
 from bench.loaders.geometa import archs4
 from bench.loaders.geometa import GeometaWarning, load_label_tables, target_column
 from bench.metrics.geometa import geometa_f1

@@ -19,9 +19,9 @@ import pandas as pd
 
 from bench.baselines.report import Result, format_table, provenance, summary
 from bench.baselines.singlecell.models import subtasks
-from bench.baselines.singlecell.run import primary_value, rows_text
+from bench.baselines.singlecell.records import SC_CELLS, SC_EMBEDDING, cells_table, primary_value, singlecell_record
+from bench.baselines.singlecell.run import rows_text
 from bench.errors import BenchError, close_matches_hint
-from bench.family_records import SC_CELLS, SC_EMBEDDING, cells_table, singlecell_record
 from bench.loaders.singlecell.source import read_source_anndata
 from bench.metrics.alarms import gene_universe_alarm
 from bench.metrics.singlecell import score_embedding

@@ -21,8 +21,9 @@ from matplotlib.figure import Figure
 from bench.baselines.report import Result, config_provenance, format_table, summary
 from bench.baselines.singlecell.models import (EMBEDDING_KINDS, EMBEDDING_MODELS, MODELS, PERTURBATION_MODELS,
                                                embed, subtasks)
+from bench.baselines.singlecell.records import SC_CELLS, SC_EMBEDDING, cells_table, primary_value, singlecell_record
 from bench.errors import BenchError
-from bench.family_records import SC_CELLS, SC_EMBEDDING, bench_model, cells_table, singlecell_record
+from bench.family_records import bench_model
 from bench.loaders.singlecell import load_config_anndata
 from bench.metrics.singlecell import perturbation_metrics, score_embedding
 
@@ -58,13 +59,6 @@ def score_rows_table(rows: list[dict]) -> list[dict]:
 
 def rows_text(rows: list[dict]) -> str:
     return format_table(score_rows_table(rows), digits=4)
-
-
-def primary_value(rows: list[dict], metric: str):
-    """The value of ``metric`` in score rows (label prediction: the mean over classifiers)."""
-    hits = [r for r in rows if r["metric"] == metric]
-    hits = [r for r in hits if str(r["params"].get("classifier", "MEAN")).startswith("MEAN")] or hits
-    return hits[0]["value"] if hits else None
 
 
 def check_model(spec, model: str, kinds: list) -> None:

@@ -7,12 +7,11 @@ One engine for every family: per task, the records become paired draws over the 
 really has, then :func:`bench.metrics.leaderboard.board` turns the draws into rank intervals, tie
 groups and Holm-adjusted p-values. The units:
 
-* GeneLab (``lomo_auroc``): the records' predictions (keyed by sample id) and the task's labels read
-  through the checked labels reader (their sha256 must equal the record's), the floors (constant and
-  seeded random scores, unless a run of them is among the records) and the perfect control (scores =
-  labels), then the paired hierarchical bootstrap (missions, then samples within missions);
-* GEOmeta studies (GSE), GenoTEX problems, single-cell cells or donors: the per-family adapters of
-  :mod:`bench.board_units` (per-unit sufficient statistics, the metric recomputed on each draw).
+* each family's ``board`` entry in the family table (``baselines/<family>/board.py``, contract in
+  :mod:`bench.board_units`) turns a task's records into folds, labels and scores resampled
+  hierarchically (e.g. GeneLab: missions, then samples within missions), or into per-unit sufficient
+  statistics with the metric recomputed on each draw (e.g. GEOmeta studies, GenoTEX problems,
+  single-cell cells or donors), with the floors and perfect control the family generates.
 
 Across tasks: a weighted mean of the per-task values, raw (tasks of one metric) or scaled as the share
 of the gap between the floor (the best of the floors, including the confound-only control when it was
@@ -30,22 +29,22 @@ from typing import Sequence
 
 import numpy as np
 
-from bench.board_units import family_units
+from bench.board_units import PERFECT, floor_kind
 from bench.errors import BenchError
 from bench.io import atomic_path
 from bench.metrics import leaderboard as lb
-from bench.record import RECORD_FILE, labels_sha256, read_record
+from bench.record import RECORD_FILE, family_layer, read_record
 from bench.table import format_markdown_table
 
 FLOORS = ("control:constant", "control:random", "control:confound")
-PERFECT = "control:perfect"
 SCALES = ("raw", "controls")
 CSV_COLUMNS = ["scope", "model", "value", "ci_lower", "ci_upper", "rank", "rank_lower", "rank_upper", "tie_group",
                "control", "scale", "resampled"]
-GENELAB_RESAMPLED = "missions, then samples"
 
 
 SWEEP_RUNS = "runs"
+#: What a task of sweep runs (per-fold AUROCs, resampled by missions) is on the board.
+SWEEP_ENTRY = {"metric": "lomo_auroc", "unit": "missions", "resampled": "missions (per-fold values)"}
 
 
 def find_inputs(paths: Sequence[str | os.PathLike], *, required: bool = True) -> tuple[list[Path], list[Path]]:
@@ -83,7 +82,7 @@ def load_sweep_runs(runs: list[Path]) -> dict[str, dict]:
     for path in runs:
         run = json.loads(path.read_text(encoding="utf-8"))
         key = run["key"]
-        entry = tasks.setdefault(key["task"], {"kind": "folds", "values": {}, "seeds": {}})
+        entry = tasks.setdefault(key["task"], {"kind": "folds", "values": {}, "seeds": {}, **SWEEP_ENTRY})
         model = board_name(str(key["model"]))
         entry["seeds"].setdefault(model, {})[key.get("seed")] = {f: (np.nan if v is None else float(v))
                                                                   for f, v in run["per_fold_auroc"].items()}
@@ -99,21 +98,16 @@ def load_sweep_runs(runs: list[Path]) -> dict[str, dict]:
     return tasks
 
 
-def _floor_kind(model_id: str) -> str | None:
-    tail = str(model_id).rsplit("/", 1)[-1]
-    return f"control:{tail}" if tail in ("constant", "random", "confound") else None
-
-
 def board_name(sweep_model: str) -> str:
     """The board's name of a sweep's baseline model: its record's model id (``bench/<model>``), or
     ``control:<kind>`` for the floors and the confound-only control."""
-    return _floor_kind(sweep_model) or f"bench/{sweep_model}"
+    return floor_kind(sweep_model) or f"bench/{sweep_model}"
 
 
 def load_task_inputs(records: list[Path], *, data_dir=None, seeds: dict[str, int] | None = None) -> dict[str, dict]:
-    """Per task, the board's input: GeneLab records as folds, labels per fold and scores per model
-    (``scores[model][fold]``: seeds x samples); the other families' records as per-unit statistics
-    (:mod:`bench.board_units`). ``seeds``: per task the seed of its generated controls (default
+    """Per task, the board's input from its family's ``board`` entry (:mod:`bench.board_units`): folds,
+    labels per fold and scores per model (``scores[model][fold]``: seeds x samples), or per-unit
+    statistics per model. ``seeds``: per task the seed of its generated controls (default
     ``DEFAULT_SEED`` + the task's index in name order)."""
     by_task: dict[str, list] = {}
     for path in records:
@@ -126,11 +120,9 @@ def load_task_inputs(records: list[Path], *, data_dir=None, seeds: dict[str, int
         if len(metrics) > 1 or len(families) > 1:
             raise BenchError(f"records of task {task} mix metrics {sorted(metrics)}: one task's records must be "
                              f"scored with one metric to be ranked together ({', '.join(str(p) for p, _ in recs)})")
-        if families == {"genelab"} or metrics == {"lomo_auroc"}:
-            tasks[task] = genelab_inputs(task, recs, data_dir=data_dir)
-        else:
-            seed = (seeds or {}).get(task, lb.DEFAULT_SEED + i)
-            tasks[task] = unit_inputs(family_units(families.pop(), task, recs, data_dir=data_dir, seed=seed))
+        board_entry = family_layer(recs[0][0], recs[0][1], "board")
+        entry = board_entry(task, recs, data_dir=data_dir, seed=(seeds or {}).get(task, lb.DEFAULT_SEED + i))
+        tasks[task] = unit_inputs(entry) if entry["kind"] == "units" else entry
     return tasks
 
 
@@ -148,62 +140,11 @@ def unit_inputs(entry: dict) -> dict:
     entry["stats"] = {}
     for _, record, run in entry.pop("runs"):
         model = str(record["model"].get("id") or "unknown")
-        entry["stats"].setdefault(_floor_kind(model) or model, []).append(run)
+        entry["stats"].setdefault(floor_kind(model) or model, []).append(run)
     for name, run in entry.pop("generated").items():
         entry["stats"].setdefault(name, [run])
     entry["controls"] = [m for m in entry["stats"] if m.startswith("control:")]
     return entry
-
-
-def genelab_inputs(task: str, recs: list, *, data_dir=None) -> dict:
-    """Folds, labels per fold and scores per model (seeds x samples per fold) of GeneLab records."""
-    from bench.loaders.genelab.labels import task_labels
-    from bench.metrics.genelab.submission import read_submission
-    from bench.tasks import get_task
-
-    for path, record in recs:
-        if record["metric"].get("id") != "lomo_auroc":
-            raise BenchError(f"{path}: bench leaderboard ranks GeneLab lomo_auroc records (A/B); this one is "
-                             f"{record['metric'].get('id')}")
-    folds = [r["fold"] for r in recs[0][1]["value"]["per_fold"]]
-    entry = {"kind": "samples", "folds": folds, "scores": {}, "controls": [], "metric": "lomo_auroc",
-             "unit": "missions", "resampled": GENELAB_RESAMPLED}
-    for path, record in recs:
-        other = [r["fold"] for r in record["value"]["per_fold"]]
-        if other != folds:
-            raise BenchError(f"{path}: task {task} folds {other} differ from another record's {folds}")
-    spec = get_task(task)
-    by_name = {f.name: f.labels for f in task_labels(spec, data_dir).folds}
-    labels = {f: {str(k): float(v) for k, v in by_name[f].items()} for f in folds}
-    entry["labels"] = [np.array(list(labels[f].values())) for f in folds]
-    for path, record in recs:
-        if record.get("labels_sha256") and record["labels_sha256"] != labels_sha256(labels):
-            raise BenchError(f"{path}: its labels sha256 differs from the labels of task {task} under the data dir "
-                             "(computed on other data); run `bench verify` on it")
-        preds = read_submission(path.parent / record["predictions"]["file"]).predictions
-        model = str(record["model"].get("id") or "unknown")
-        model = _floor_kind(model) or model
-        try:
-            per_fold = [np.array([float(preds[f][sid]) for sid in labels[f]]) for f in folds]
-        except (KeyError, TypeError):
-            raise BenchError(f"{path}: its predictions do not cover every test sample of task {task}; "
-                             "run `bench verify` on it") from None
-        entry["scores"].setdefault(model, []).append(per_fold)
-    entry["scores"] = {m: [np.stack([seed_run[f] for seed_run in runs]) for f in range(len(folds))]
-                       for m, runs in entry["scores"].items()}
-    return entry
-
-
-def add_controls(entry: dict, *, seed: int) -> None:
-    """Constant (0.5) and random floors (``default_rng(seed).random(n)`` per fold in fold order), unless
-    runs of them are among the records, and the perfect control (the labels as scores)."""
-    rng = np.random.default_rng(seed)
-    generated = {"control:constant": [np.full((1, y.size), 0.5) for y in entry["labels"]],
-                 "control:random": [rng.random(y.size)[None, :] for y in entry["labels"]],
-                 PERFECT: [y.astype(np.float64)[None, :] for y in entry["labels"]]}
-    for name, per_fold in generated.items():
-        entry["scores"].setdefault(name, per_fold)
-    entry["controls"] = [m for m in entry["scores"] if m.startswith("control:")]
 
 
 def task_draws(entry: dict, *, n_bootstrap: int, seed: int) -> tuple[list[str], np.ndarray, dict, np.ndarray]:
@@ -233,17 +174,15 @@ def task_board(task: str, entry: dict, *, n_bootstrap: int, seed: int, alpha: fl
     if scale == "controls":
         if floor is None:
             raise BenchError(f"--scale controls: task {task} has no floor: none of its records is of a 'random', "
-                             "'constant' or 'confound' model (e.g. `bench run TASK --model random`; GenoTEX has no "
-                             "floor model) and its family generates none; use --scale raw or add such a record")
+                             "'constant' or 'confound' model (e.g. `bench run TASK --model random`, where its family has "
+                             "such a model) and its family generates none; use --scale raw or add such a record")
         observed, draws = lb.scale_to_controls(observed, floor, ceiling), lb.scale_to_controls(draws, floor, ceiling)
         per_unit = {m: lb.scale_to_controls(v, floor, ceiling) for m, v in per_unit.items()}
     result = lb.board(models, observed, draws, fold_values=per_unit, alpha=alpha, controls=entry["controls"])
-    resampled = entry.get("resampled") or "missions (per-fold values)"
     return {"board": result, "models": models, "observed": observed, "draws": draws,
             "floor": None if floor is None else float(floor), "ceiling": float(ceiling),
-            "ceiling_note": entry.get("ceiling_note", ""), "folds": entry["folds"], "metric": entry.get("metric",
-                                                                                                      "lomo_auroc"),
-            "unit": entry.get("unit", "missions"), "resampled": resampled,
+            "ceiling_note": entry.get("ceiling_note", ""), "folds": entry["folds"], "metric": entry["metric"],
+            "unit": entry["unit"], "resampled": entry["resampled"],
             "generated_controls": entry.get("generated_note", "")}
 
 
@@ -288,7 +227,7 @@ def check_settings(scale: str, n_bootstrap: int) -> None:
 
 def check_one_metric(inputs: dict[str, dict], chosen: Sequence[str], scale: str) -> None:
     """A raw board averages values: its tasks must share one metric (the controls scale is unitless)."""
-    metrics = {t: inputs[t].get("metric", "lomo_auroc") for t in chosen}
+    metrics = {t: inputs[t]["metric"] for t in chosen}
     if scale == "raw" and len(set(metrics.values())) > 1:
         raise BenchError("these records mix metrics (" + "; ".join(f"{t}: {m}" for t, m in metrics.items()) + "); a raw "
                          "board averages values of one metric: pick tasks of one metric with --tasks, or compare them "
@@ -303,10 +242,10 @@ def resampling_text(boards: dict[str, dict]) -> str:
 def controls_text(boards: dict[str, dict]) -> str:
     generated = "; ".join(f"{t}: {b['generated_controls']}" for t, b in boards.items() if b["generated_controls"])
     return ("floors = runs of the 'constant'/'random' baselines and of the confound-only control ('confound': "
-            "batch/mission/study/platform or technical metadata only), plus, for GeneLab, constant 0.5 and uniform "
-            "random scores from default_rng(seed + task index); the scale's floor is the best of them; perfect = "
-            "the labels as predictions (GeneLab, GEOmeta), the reference scored against itself (GenoTEX), none for "
-            "single-cell (ceiling = the metric's maximum, 1)" + (f"; generated here: {generated}" if generated else ""))
+            "batch/mission/study/platform or technical metadata only), plus the floors the task's family generates "
+            "(unless runs of them are among the records); the scale's floor is the best of them; perfect = the "
+            "perfect control the family generates (the labels as predictions, or the reference scored against "
+            "itself), else the ceiling is the metric's maximum, 1" + (f"; generated here: {generated}" if generated else ""))
 
 
 def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[str] | None = None,
@@ -329,9 +268,6 @@ def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[st
     inputs.update(load_task_inputs(wanted, data_dir=data_dir, seeds=task_seeds) if wanted else {})  # predictions win
     check_one_metric(inputs, chosen, scale)
     w = parse_weights(weights, chosen)
-    for t in chosen:
-        if inputs[t]["kind"] == "samples":
-            add_controls(inputs[t], seed=task_seeds[t])
     boards = {t: task_board(t, inputs[t], n_bootstrap=n_bootstrap, seed=task_seeds[t], alpha=alpha, scale=scale)
               for t in chosen}
     agg, excluded = aggregate(boards, w, alpha=alpha)

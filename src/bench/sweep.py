@@ -26,11 +26,12 @@ from threadpoolctl import threadpool_limits
 
 from bench import __version__
 from bench.baselines.genelab import MODELS
+from bench.baselines.genelab.records import write_record
 from bench.baselines.genelab.run import run_category_a, run_record, submission_from
 from bench.errors import BenchError
 from bench.io import write_json_atomic
 from bench.metrics.genelab.submission import write_submission
-from bench.record import portable_command, write_record
+from bench.record import portable_command
 from bench.scheduler import active_runner
 from bench.tasks import get_task
 
