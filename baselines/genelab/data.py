@@ -50,7 +50,7 @@ def check_has_features(dsd, meta: dict, *, name: str) -> None:
     splits = list(dsd.keys()) if hasattr(dsd, "keys") else []
     missing_col = [s for s in splits if column not in dsd[s].column_names]
     if not ids or missing_col:
-        what = (f"no feature_ids in its bench_config.json" if not ids
+        what = ("no feature_ids in its bench_config.json" if not ids
                 else f"no {column!r} column in split(s) {missing_col}")
         raise BenchError(f"config {name!r} has no features ({what}); a baseline needs the expression or "
                          "pathway matrix: rebuild the config with `bench build` from a checkout that has "

@@ -144,7 +144,7 @@ def gene_universe_alarms(spec, genes: list[str] | None, data_dir) -> list[dict]:
     universe = data_genes(spec, data_dir)
     if universe is None:
         return []
-    return [a.to_dict() for a in gene_universe_alarm(genes, universe, what=f"genes (var_names) of the .h5ad",
+    return [a.to_dict() for a in gene_universe_alarm(genes, universe, what="genes (var_names) of the .h5ad",
                                                      min_overlap=GENE_OVERLAP)]
 
 

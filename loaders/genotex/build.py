@@ -14,7 +14,8 @@ from bench.loaders.genotex.synthetic import SYNTHETIC_MARKER
 from bench.loaders.repo import write_configs
 from bench.tasks import TaskSpec, split_name
 from bench.tasks.families import BuiltConfig, Source
-from bench.loaders.genotex.layout import CITATION, COHORT_FLAGS, LICENSE_ID, check_known_trait, gene_columns, iter_problems, read_clinical_table, read_cohort_info, read_gene_table, read_linked_table, read_significant_genes, read_task_info, root_paths, trait_dir
+from bench.metrics.genotex import gene_columns
+from bench.loaders.genotex.layout import CITATION, COHORT_FLAGS, LICENSE_ID, check_known_trait, iter_problems, read_clinical_table, read_cohort_info, read_gene_table, read_linked_table, read_significant_genes, read_task_info, root_paths, trait_dir
 
 
 UPSTREAM_REPO = "https://github.com/Liu-Hy/GenoTEX"

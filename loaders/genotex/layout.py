@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError, close_matches_hint
-from bench.io import read_csv_header, read_json
+from bench.io import read_json
 from bench.loaders.tables import read_csv_indexed
-from bench.metrics.genotex import COVARIATES, check_trait_name, gene_columns, normalize_trait, problem_category
+from bench.metrics.genotex import COVARIATES, check_trait_name, normalize_trait, problem_category
 
 COHORT_FLAGS = ("is_usable", "is_gene_available", "is_trait_available", "is_available", "is_biased",
                 "has_age", "has_gender", "sample_size")

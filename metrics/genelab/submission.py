@@ -260,7 +260,7 @@ def evaluate_submission(path: str | Path, spec, *, labels, include_holdout: bool
     category = str((spec.params or {}).get("category", "A"))
 
     sub = read_submission(path)
-    folds, root = labels.folds, labels.root
+    folds = labels.folds
     synthetic = labels.synthetic
     labels = {f.name: f.labels for f in folds}
     holdout = {f.name for f in folds if f.holdout}

@@ -60,6 +60,13 @@ def check_n_neighbors(n_neighbors, *, name: str = "n_neighbors") -> int:
     return int(n_neighbors)
 
 
+def sample_rows(n: int, sample_cells: int, random_state: int) -> np.ndarray:
+    """Sorted indices of ``sample_cells`` of ``n`` cells drawn uniformly without replacement (seeded)."""
+    if isinstance(sample_cells, bool) or not isinstance(sample_cells, (int, np.integer)) or not 1 <= sample_cells <= n:
+        raise BenchError(f"sample_cells: expected an integer in [1, {n}] (cells to score), got {sample_cells!r}")
+    return np.sort(np.random.default_rng(random_state).choice(n, size=int(sample_cells), replace=False))
+
+
 def is_lazy(X) -> bool:
     """True for a dask array: it is read and checked where the work runs (a worker)."""
     return hasattr(X, "__dask_graph__") and hasattr(X, "shape")

@@ -11,9 +11,10 @@ pays the first call; and umap-learn is not a dependency of bench (only scanpy's)
 from __future__ import annotations
 
 import math
+import random as std_random
 
 import numpy as np
-
+import scipy.sparse as sp
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from bench.errors import BenchError
@@ -29,8 +30,6 @@ def umap_connectivities(knn_indices: np.ndarray, knn_distances: np.ndarray, *, n
     rho = distance to the nearest non-identical neighbour), vectorised over cells. Column 0
     must be the cell itself (as :func:`knn_exact` returns). Returns a symmetric float32 CSR.
     """
-    import scipy.sparse as sp
-
     dist = np.asarray(knn_distances, dtype=np.float32)
     n, k = dist.shape
     target = math.log2(k) * bandwidth
@@ -105,7 +104,6 @@ def leiden(connectivities, *, resolution: float = 1.0, n_iterations: int = 2, ra
         import igraph
     except ImportError:  # pragma: no cover - environment dependent
         raise BenchError("clustering needs igraph: pip install 'bench[singlecell]'") from None
-    import random as std_random
 
     graph = connectivities.tocsr()
     src, dst = graph.nonzero()

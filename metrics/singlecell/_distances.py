@@ -4,9 +4,12 @@ from __future__ import annotations
 import functools
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 import numpy as np
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
 
 from bench.errors import BenchError
 from bench.metrics.singlecell._checks import check_embedding
@@ -65,8 +68,6 @@ def _is_future(obj) -> bool:
 
 
 def _single_blas_call(item, *, fn, **shared):
-    from threadpoolctl import threadpool_limits
-
     with threadpool_limits(limits=1, user_api="blas"):
         return fn(item, **shared)
 
@@ -78,9 +79,6 @@ def _map_chunks(fn, slices: list, n_jobs: int | None, *, desc: str = "pairwise c
     result is bit-identical whatever ``n_jobs`` is (numpy releases the GIL in matrix products,
     partitions and reductions, so threads scale).
     """
-    from threadpoolctl import threadpool_limits
-    from tqdm.auto import tqdm
-
     n_jobs = (os.cpu_count() or 1) if n_jobs is None else max(1, int(n_jobs))
     # a progress bar on long runs only, and only on a terminal (tqdm's disable=None)
     bar = tqdm(total=len(slices), desc=desc, unit="chunk", leave=False,
@@ -91,8 +89,6 @@ def _map_chunks(fn, slices: list, n_jobs: int | None, *, desc: str = "pairwise c
                 yield fn(item)
                 bar.update()
             return
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:
             pending = []
             for sl in slices:  # bounded look-ahead: at most 2 * n_jobs chunks in memory

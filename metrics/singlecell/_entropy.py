@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from bench.metrics.singlecell._checks import (
-    _require_groups, check_embedding_or_lazy, check_labels, check_n_neighbors)
+    _require_groups, check_embedding_or_lazy, check_labels, check_n_neighbors, sample_rows)
 from bench.metrics.singlecell._distances import _chunks, _SquaredDistances, peek, prepared, run_blocks
 from bench.metrics.singlecell._knn import _knn_batch_counts, _KnnPlan
 
@@ -39,8 +39,6 @@ def entropy_per_cell(X, batch, *, n_neighbors: int = 200, precision: str = "floa
     k = min(check_n_neighbors(n_neighbors), n)
     chosen = np.ones(n, dtype=bool)
     if sample_cells is not None:
-        from bench.metrics.singlecell._silhouette import sample_rows
-
         chosen = np.zeros(n, dtype=bool)
         chosen[sample_rows(n, sample_cells, random_state)] = True
     counts = np.empty((n, n_batches), dtype=np.int64)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial.distance import cdist
+from sklearn.cluster import KMeans
 
 from bench.metrics.singlecell._checks import check_embedding, check_n_neighbors
 from bench.metrics.singlecell._distances import _chunks, _distance_block, _SquaredDistances, run_blocks
@@ -57,8 +59,6 @@ def _spatial_tiles(points: np.ndarray, *, seed: int = 0) -> list[np.ndarray]:
     n_tiles = len(points) // CELLS_PER_TILE
     if n_tiles < 4:
         return [np.arange(len(points))]
-    from sklearn.cluster import KMeans
-
     step = max(1, len(points) // (20 * n_tiles))  # fit on ~20 cells per tile, then assign all
     km = KMeans(n_clusters=n_tiles, n_init=1, max_iter=20, random_state=seed).fit(points[::step])
     assigned = km.predict(points)
@@ -86,8 +86,6 @@ class _KnnPlan:
         self.tiles, self.k, self.centres, self.radii = tiles, k, centres, radii
         self.sizes = np.array([len(t) for t in tiles])
         if centres is not None:
-            from scipy.spatial.distance import cdist
-
             self.between = cdist(centres, centres)
 
     @classmethod
@@ -108,8 +106,6 @@ class _KnnPlan:
         """Sorted indices of every cell that may be among the k nearest of a cell of tile ``ti``."""
         if self.centres is None:
             return self.tiles[0]
-        from scipy.spatial.distance import cdist
-
         tiles, k, rows = self.tiles, self.k, self.tiles[ti]
         near = np.argsort(self.between[ti], kind="stable")  # this tile first, then the closest ones
         pool = np.sort(np.concatenate([tiles[t] for t in near[:np.searchsorted(np.cumsum(self.sizes[near]), k) + 1]]))

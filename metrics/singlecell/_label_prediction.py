@@ -4,22 +4,24 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, make_scorer, precision_score, recall_score
+from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from bench.errors import BenchError
-from bench.scheduler import active_runner
 from bench.metrics.singlecell._checks import check_embedding, check_labels
+from bench.scheduler import active_runner
 
 CLASSIFIERS = ("lr", "knn", "rf")
 FOLD_METRICS = ("accuracy", "f1", "precision", "recall", "auroc")
 
 
 def _classifiers(random_state: int):
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     return {
         "lr": make_pipeline(StandardScaler(with_mean=False), LogisticRegression()),
         "knn": make_pipeline(StandardScaler(with_mean=False), KNeighborsClassifier()),
@@ -50,15 +52,11 @@ def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, r
     one-vs-rest macro on ``predict_proba``. Returns ``mean_fold_<metric>`` (mean over every fold
     of every classifier) and ``mean_fold_<metric>_<classifier>``, plus ``n_cells``/``n_classes``.
     """
-    from sklearn.model_selection import StratifiedKFold
-
     X = check_embedding(X)
     keep, kept, y, dropped = _kept_classes(labels, len(X), min_class_size)
     unknown = sorted(set(classifiers) - set(CLASSIFIERS))
     if unknown:
         raise BenchError(f"classifiers: unknown {unknown}; choose from {list(CLASSIFIERS)}")
-    from sklearn.metrics import f1_score, make_scorer, precision_score, recall_score
-
     average = "binary" if len(kept) == 2 else "macro"
     # zero_division=0 is sklearn's value for an empty class; set explicitly to skip the warning spam
     scoring = {"accuracy": "accuracy",
@@ -94,8 +92,6 @@ def _fold_scores(jobs: list, X: np.ndarray, y: np.ndarray, scoring: dict, random
     is the same computation either way, so the scores are identical."""
     runner = active_runner()
     if runner.client is None:
-        from sklearn.model_selection import cross_validate
-
         models, out = _classifiers(random_state), []
         for name in dict.fromkeys(name for name, _ in jobs):
             res = cross_validate(models[name], X, y, cv=[fold for clf, fold in jobs if clf == name],
@@ -108,8 +104,6 @@ def _fold_scores(jobs: list, X: np.ndarray, y: np.ndarray, scoring: dict, random
 
 def _one_fold(job, *, X, y, scoring, random_state) -> dict:
     """Scores of one classifier on one (train, test) fold (sklearn's ``cross_validate`` on that fold)."""
-    from sklearn.model_selection import cross_validate
-
     name, fold = job
     res = cross_validate(_classifiers(random_state)[name], X, y, cv=[fold], scoring=scoring)
     return {m: float(res[f"test_{m}"][0]) for m in FOLD_METRICS}
@@ -122,9 +116,6 @@ def label_prediction_oof(X, labels, *, n_folds: int = 5, min_class_size: int = 1
     ``kept`` (cells scored), per kept cell its ``fold`` and class code ``y``, ``pred[classifier]``
     (predicted codes), ``n_classes``, ``n_folds`` and ``classifiers``. Used by the leaderboard to
     resample cells without refitting."""
-    from sklearn.base import clone
-    from sklearn.model_selection import StratifiedKFold
-
     X = check_embedding(X)
     keep, kept, y, _ = _kept_classes(labels, len(X), min_class_size)
     Xk = X[keep]

@@ -14,6 +14,7 @@ import math
 from typing import Sequence
 
 import numpy as np
+from scipy.stats import rankdata
 
 from bench.errors import BenchError
 from bench.metrics.singlecell._checks import check_embedding
@@ -25,8 +26,6 @@ def wilcoxon_scores(group, reference, *, gene_chunk: int = 512) -> np.ndarray:
     As scanpy's ``rank_genes_groups(method="wilcoxon")`` without tie correction: average ranks
     over the pooled cells, z = (R_group - n_g (n_g + n_r + 1) / 2) / sqrt(n_g n_r (n_g + n_r + 1) / 12).
     """
-    from scipy.stats import rankdata
-
     g = check_embedding(group, name="group")
     r = check_embedding(reference, name="reference")
     if g.shape[1] != r.shape[1]:

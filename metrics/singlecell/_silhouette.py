@@ -5,7 +5,7 @@ import numpy as np
 
 from bench.errors import BenchError
 from bench.metrics.singlecell._checks import (
-    _require_groups, _require_no_singletons, check_embedding_or_lazy, check_labels)
+    _require_groups, _require_no_singletons, check_embedding_or_lazy, check_labels, sample_rows)
 from bench.metrics.singlecell._distances import (
     _block_plan, _chunks, _sorted_by, _SquaredDistances, prepared, run_blocks)
 
@@ -65,13 +65,6 @@ def _silhouette_block(block: list[slice], *, dist2: _SquaredDistances, segments:
     return local, tail
 
 
-def sample_rows(n: int, sample_cells: int, random_state: int) -> np.ndarray:
-    """Sorted indices of ``sample_cells`` of ``n`` cells drawn uniformly without replacement (seeded)."""
-    if isinstance(sample_cells, bool) or not isinstance(sample_cells, (int, np.integer)) or not 1 <= sample_cells <= n:
-        raise BenchError(f"sample_cells: expected an integer in [1, {n}] (cells to score), got {sample_cells!r}")
-    return np.sort(np.random.default_rng(random_state).choice(n, size=int(sample_cells), replace=False))
-
-
 def _sampled_silhouettes(X, codes, n_groups, rows, *, chunk_entries, precision, n_jobs) -> np.ndarray:
     """Exact silhouettes of the cells ``rows`` against all cells (no symmetry: O(len(rows) n d))."""
     dist2 = prepared(_SquaredDistances.of_input, X, precision)
@@ -79,8 +72,14 @@ def _sampled_silhouettes(X, codes, n_groups, rows, *, chunk_entries, precision, 
     slices = list(_chunks(len(rows), len(codes), chunk_entries))
     sums = np.concatenate(list(run_blocks(_sampled_sums, slices, n_jobs=n_jobs, desc="sampled silhouette",
                                           dist2=dist2, rows=rows, codes=codes, n_groups=n_groups)))
-    own = codes[rows]
-    i = np.arange(len(rows))
+    return _silhouettes_from_sums(sums, codes[rows], counts)
+
+
+def _silhouettes_from_sums(sums: np.ndarray, own: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Silhouettes of cells from their per-group distance sums (cells, groups), their own group
+    ``own`` and the group sizes: (b - a) / max(a, b), with a the mean distance to the other cells
+    of the own group and b the smallest mean distance to another group; 0 for singleton groups."""
+    i = np.arange(len(own))
     with np.errstate(divide="ignore", invalid="ignore"):
         intra = sums[i, own] / (counts[own] - 1)
         means = sums / counts
@@ -126,18 +125,7 @@ def _silhouette_from_codes(X, codes, n_groups, *, chunk_entries=None, precision=
     sums, order, counts = _group_distance_sums(X, codes, n_groups, chunk_entries=chunk_entries,
                                                precision=precision, n_jobs=n_jobs,
                                                chunks_per_block=chunks_per_block)
-    own = codes[order]
-    rows = np.arange(len(own))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        intra = sums[rows, own] / (counts[own] - 1)
-        means = sums / counts
-    means[rows, own] = np.inf
-    means[:, counts == 0] = np.inf
-    inter = means.min(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sil = (inter - intra) / np.maximum(intra, inter)
-    sil = np.nan_to_num(sil, nan=0.0, posinf=0.0, neginf=0.0)
-    sil[counts[own] == 1] = 0.0
+    sil = _silhouettes_from_sums(sums, codes[order], counts)
     out = np.empty_like(sil)
     out[order] = sil
     return out

@@ -4,57 +4,40 @@
 >>> import bench
 >>> bench.get_task("A5_skin").family
 'genelab'
+
+The public functions are reached lazily (PEP 562, as scipy and lazy_loader do): ``import bench``
+imports no heavy library and writes nothing; ``bench.load`` imports :mod:`bench.loaders` on first use.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import Any
 
 from bench.errors import BenchError
 
-__all__ = ["BenchError", "__version__", "get_task", "list_tasks", "load", "load_metric", "push"]
+__version__ = "0.1.0"
+
+#: public name -> "module:attribute" it is imported from on first use
+_LAZY = {
+    "get_task": "bench.tasks:get_task",
+    "list_tasks": "bench.tasks:list_tasks",
+    "load": "bench.loaders:load",
+    "load_metric": "bench.metrics.loading:load_metric",
+    "push": "bench.loaders.publish:push",
+}
+
+__all__ = ["BenchError", "__version__", *_LAZY]
 
 
-def get_task(name: str):
-    """Return the registry spec of task ``name`` (see :mod:`bench.tasks`)."""
-    from bench.tasks import get_task as _get_task
-
-    return _get_task(name)
-
-
-def list_tasks(family: str | None = None):
-    """Return every registered task spec, optionally of one family."""
-    from bench.tasks import list_tasks as _list_tasks
-
-    return _list_tasks(family)
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name].split(":")
+    except KeyError:
+        raise AttributeError(f"module 'bench' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
 
 
-def load(name: str, **kwargs):
-    """Build (or read) the config ``name`` as a ``datasets.DatasetDict``; see :func:`bench.loaders.load`."""
-    from bench.loaders import load as _load
-
-    return _load(name, **kwargs)
-
-
-
-
-def load_metric(name: str, *args, **kwargs):
-    """``evaluate.load(name, ...)`` for a bench metric by bare name (``"lomo_auroc"``), registering
-    bench's metrics in the evaluate modules cache on first use (``bench install-metrics`` does it once)."""
-    import evaluate
-
-    from bench.metrics.registration import ensure_registered
-
-    ensure_registered()
-    return evaluate.load(name, *args, **kwargs)
-
-
-def push(repo_dir, repo_id: str, *, dry_run: bool = False, **kwargs):
-    """Publish a built repository to the Hub dataset ``repo_id`` in one commit (``bench push``).
-
-    ``dry_run=True`` validates, audits and returns the plan (``plan.uploads``, ``plan.audit``,
-    ``plan.readme_text``) with no network or token. Keywords: ``configs``, ``revision``, ``private``,
-    ``allow_synthetic``, ``allow_leakage``, ``register_benchmark`` (see :func:`bench.loaders.publish.push`).
-    """
-    from bench.loaders.publish import push as _push
-
-    return _push(repo_dir, repo_id, dry_run=dry_run, **kwargs)
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

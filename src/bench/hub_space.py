@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from huggingface_hub import SpaceCard
+from packaging.requirements import InvalidRequirement, Requirement
 
 import bench.metrics
 from bench.errors import BenchError, close_matches_hint
@@ -140,8 +141,6 @@ def _norm(name: str) -> str:
 
 def read_requirements(path: Path) -> dict[str, set[str]]:
     """``{normalised distribution name: extras}`` from a requirements.txt (names only)."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
     out: dict[str, set[str]] = {}
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.split(" #")[0].strip()
@@ -166,8 +165,6 @@ def read_requirements(path: Path) -> dict[str, set[str]]:
 
 def _bench_dependencies(extras: set[str]) -> set[str]:
     """Normalised names of what ``pip install bench[extras]`` pulls in."""
-    from packaging.requirements import Requirement
-
     try:
         requires = importlib.metadata.requires("bench") or []
     except importlib.metadata.PackageNotFoundError:

@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
 from bench import ranking
 from bench.errors import BenchError
@@ -83,8 +86,6 @@ def leaderboard_rows(runs: list[dict]) -> list[dict]:
 
 
 def to_csv(rows: list[dict]) -> str:
-    import pandas as pd
-
     return pd.DataFrame(rows, columns=COLUMNS).to_csv(index=False, float_format="%.6f")
 
 
@@ -101,17 +102,14 @@ def to_markdown(rows: list[dict]) -> str:
 
 def plot_heatmap(rows: list[dict], path: Path) -> Path:
     """Tasks (rows) x models (columns) heatmap of the mean metric, annotated mean ± std."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     tasks = list(dict.fromkeys(r["task"] for r in rows))
     models = list(dict.fromkeys(r["model"] for r in rows))
     grid = np.full((len(tasks), len(models)), np.nan)
     for r in rows:
         grid[tasks.index(r["task"]), models.index(r["model"])] = r["mean"]
-    fig, ax = plt.subplots(figsize=(2.5 + 1.3 * len(models), 1.4 + 0.55 * len(tasks)))
-    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="lightgrey")
+    fig = Figure(figsize=(2.5 + 1.3 * len(models), 1.4 + 0.55 * len(tasks)))
+    ax = fig.subplots()
+    cmap = colormaps["RdBu_r"].with_extremes(bad="lightgrey")
     im = ax.imshow(np.ma.masked_invalid(grid), vmin=0, vmax=1, cmap=cmap, aspect="auto")
     for r in rows:
         if not math.isnan(r["mean"]):
@@ -125,7 +123,6 @@ def plot_heatmap(rows: list[dict], path: Path) -> Path:
     fig.colorbar(im, ax=ax, label="mean AUROC")
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
-    plt.close(fig)
     return path
 
 

@@ -74,8 +74,7 @@ def add_scheduler_argument(parser) -> None:
 
 def require_distributed(what: str):
     """The ``distributed`` module, or a BenchError saying what to install."""
-    try:
-        import dask  # noqa: F401
+    try:  # distributed requires dask: one import checks both
         import distributed
     except ImportError:
         raise BenchError(f"{what} needs dask and distributed, which are not installed; install them with: "
