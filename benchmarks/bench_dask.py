@@ -94,7 +94,7 @@ def bench_metrics(n: int, dims: int) -> None:
 
 
 def bench_sweep() -> None:
-    from bench.leaderboard import collect_runs, leaderboard_rows
+    from bench.results.leaderboard import collect_runs, leaderboard_rows
     from bench.scheduler import scheduler
     from bench.sweep import plan_cells, run_sweep
 

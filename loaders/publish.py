@@ -21,7 +21,7 @@ from pathlib import Path
 from huggingface_hub import errors as hub_errors
 
 from bench.errors import BenchError, close_matches_hint
-from bench.eval_results import benchmark_tasks, eval_yaml
+from bench.results.eval_results import benchmark_tasks, eval_yaml
 from bench.hub import (Upload, check_online, check_repo_id, commit_operations, connect_hub, format_size,
                        is_missing_error, require_token)
 from bench.loaders.repo import (CONFIG_META, LICENSE_FILE, REPO_ID_PLACEHOLDER, card_yaml, check_config_name,
@@ -193,7 +193,7 @@ def plan_push(repo_dir: str | os.PathLike, repo_id: str, *, configs: list[str] |
     ``synthetic`` beside each section's banner); an error-level leakage finding unless
     ``allow_leakage`` gives the reason (recorded in the commit description).
     ``register_benchmark`` adds the Hub's ``eval.yaml`` (one task per pushed config) so the dataset
-    can host a leaderboard of ``.eval_results`` (see :mod:`bench.eval_results`).
+    can host a leaderboard of ``.eval_results`` (see :mod:`bench.results.eval_results`).
     """
     check_repo_id(repo_id)
     repo = Path(repo_dir)

@@ -13,10 +13,10 @@ Contracts:
   :mod:`bench.loaders.repo` writes them. ``options``: the family's ``bench build`` options the user gave.
 * ``run(spec, *, model, data_dir, seed, limit_folds)`` and ``evaluate(spec, predictions, **options)``:
   return the one result type, :class:`bench.baselines.report.Result`, which the one report writer there renders.
-* ``records``: ``verify(path, record, *, data_dir) -> bench.record.Verification``, the recomputation of
+* ``records``: ``verify(path, record, *, data_dir) -> bench.results.record.Verification``, the recomputation of
   the family's result records (``bench verify``).
 * ``board``: ``board_entry(task, records, *, data_dir, seed) -> dict``, a task's leaderboard input from
-  its ``[(path, record)]`` (``bench leaderboard``; contract in :mod:`bench.board_units`).
+  its ``[(path, record)]`` (``bench leaderboard``; contract in :mod:`bench.results.board_units`).
 
 Optional hooks: functions a layer's module may define next to its entry (:meth:`Family.hook`); generic
 code calls them through the row, never by family name:
@@ -31,7 +31,7 @@ code calls them through the row, never by family name:
 * ``task_of(predictions) -> str | None`` in the ``evaluate`` module: the task a predictions file names
   itself (``bench evaluate PREDICTIONS`` without TASK).
 * ``write_record(folder, result)`` in the ``evaluate`` module: how ``bench evaluate --record DIR`` writes
-  the family's record (default :func:`bench.family_records.write_record_folder`).
+  the family's record (default :func:`bench.results.family_records.write_record_folder`).
 * ``resolve_data_dir(data_dir, *, task)`` in the ``source`` module: the folder
   :func:`bench.loaders.resolve_data_dir` returns.
 

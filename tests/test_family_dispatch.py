@@ -16,16 +16,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import ranking
+from bench.results import ranking
 from bench.cli import main
 from bench.errors import BenchError
 from bench.metrics import leaderboard as lb
-from bench.record import RECORD_FORMAT, RECORD_VERSION, Verification, verify_record
+from bench.results.record import RECORD_FORMAT, RECORD_VERSION, Verification, verify_record
 from bench.tasks import families
 from bench.tasks.families import FAMILIES, Family
 
 GENERIC = ("family_records", "board_units", "ranking", "record")
-SRC = Path(__file__).resolve().parents[1] / "src" / "bench"
+SRC = Path(__file__).resolve().parents[1] / "src" / "bench" / "results"
 FAMILY_WORDS = re.compile("|".join(list(FAMILIES) + ["gene ?lab", "geo ?meta", "geno ?tex", "single-cell"]), re.I)
 #: Each unit's value of the toy family's two models (the board's means are their plain means).
 TOY_VALUES = {"toy/a": [0.9, 0.8, 0.7, 0.95, 0.85, 0.9], "toy/b": [0.2, 0.3, 0.1, 0.25, 0.3, 0.2]}

@@ -15,7 +15,7 @@ from sklearn.metrics import f1_score, silhouette_score
 
 from bench.cli import main
 from bench.baselines.singlecell.records import embedding_sha256
-from bench.record import read_record, verify_record
+from bench.results.record import read_record, verify_record
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -356,7 +356,7 @@ def test_sweep_cells_keep_records_so_the_board_resamples_samples(tmp_path, capsy
     MATCH, and `bench leaderboard SWEEP` resamples samples within missions, equal to the brute-force loop
     on the submissions (two seeds of a model: the mean over seeds, as documented)."""
     from bench.loaders.genelab.labels import task_labels
-    from bench.record import verify_record
+    from bench.results.record import verify_record
     from bench.tasks import get_task
 
     task, sweep_dir = "A6_eye_hallmark", tmp_path / "sweep"

@@ -1,6 +1,6 @@
 """`bench leaderboard` on GEOmeta, GenoTEX and single-cell records: every number checked against a plain
 brute-force loop written here (draw the units one at a time, recompute the metric with sklearn or by hand
-on the drawn units' samples), independently of bench.metrics.leaderboard and bench.board_units; the
+on the drawn units' samples), independently of bench.metrics.leaderboard and bench.results.board_units; the
 confound-only controls against hand computations on tiny tables."""
 from __future__ import annotations
 
@@ -323,7 +323,7 @@ def write_sc_record(folder: Path, task: str, X, labels, model: str, order=None, 
     """A single-cell record of ``task`` for a synthetic embedding (cells c000..; rows in ``order``), scored
     with ``primary`` (default: the task's) and ``batches`` (under the task's batch_key)."""
     from bench.baselines.singlecell.records import cells_table, singlecell_record
-    from bench.family_records import bench_model, write_record_folder
+    from bench.results.family_records import bench_model, write_record_folder
     from bench.metrics.singlecell import score_embedding
     from bench.tasks import get_task
 

@@ -15,7 +15,7 @@ from sklearn.metrics import roc_auc_score
 from genelab_helpers import write_label_folds
 from bench.cli import main
 from bench.errors import BenchError
-from bench.record import (predictions_sha256, read_record, split_checksum, verify_record)
+from bench.results.record import (predictions_sha256, read_record, split_checksum, verify_record)
 
 FOLDS = {
     "fold_MHU-2_test": {"M2_F1": 1, "M2_F2": 1, "M2_G1": 0, "M2_G2": 0, "M2_G3": 0},

@@ -211,7 +211,7 @@ def test_loader_api_on_wrong_type_records_is_a_clear_error(records):
 @pytest.mark.parametrize("field,value", [("predictions", ["p.json"]), ("value", 0.7), ("benchmark", "x"),
                                          ("splits", "all")])
 def test_record_with_wrong_type_fields_names_the_field(tmp_path, field, value):
-    from bench.record import RECORD_FORMAT, RECORD_VERSION, read_record
+    from bench.results.record import RECORD_FORMAT, RECORD_VERSION, read_record
 
     record = {"record_format": RECORD_FORMAT, "record_version": RECORD_VERSION, "benchmark": {},
               "predictions": {"file": "predictions.json"}, "metric": {}, "value": {}, "splits": {}}

@@ -14,7 +14,7 @@ import pytest
 
 from bench.cli import main
 from bench.errors import BenchError
-from bench.leaderboard import build_board, collect_runs, leaderboard_rows, write_board
+from bench.results.leaderboard import build_board, collect_runs, leaderboard_rows, write_board
 from bench.scheduler import scheduler
 from bench.sweep import RUNS, Cell, plan_cells, run_cell, run_sweep
 

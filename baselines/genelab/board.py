@@ -1,17 +1,17 @@
 """GeneLab's leaderboard input (the family table's ``board`` entry, :func:`board_entry`): the records'
 predictions (keyed by sample id) and the task's labels read through the checked labels reader (their
 sha256 must equal the record's), the floors (constant and seeded random scores, unless a run of them
-is among the records) and the perfect control (scores = labels); :mod:`bench.ranking` resamples them
+is among the records) and the perfect control (scores = labels); :mod:`bench.results.ranking` resamples them
 hierarchically (missions, then samples within missions)."""
 from __future__ import annotations
 
 import numpy as np
 
 from bench.baselines.genelab.records import evaluated_labels
-from bench.board_units import PERFECT, Records, floor_kind
+from bench.results.board_units import PERFECT, Records, floor_kind
 from bench.errors import BenchError
 from bench.metrics.genelab.submission import read_submission
-from bench.record import labels_sha256
+from bench.results.record import labels_sha256
 from bench.tasks import get_task
 
 RESAMPLED = "missions, then samples"

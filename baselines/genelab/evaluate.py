@@ -13,7 +13,7 @@ from bench.baselines.report import Result, provenance
 from bench.loaders.genelab.labels import labels_origin, task_labels
 from bench.loaders.repo import is_built_repo
 from bench.metrics.genelab.submission import check_scorable, evaluate_submission, read_submission
-from bench.record import PREDICTIONS_FILE, canonical_predictions, dataset_info
+from bench.results.record import PREDICTIONS_FILE, canonical_predictions, dataset_info
 from bench.tasks import get_task
 
 

@@ -1,7 +1,7 @@
 """GeneLab result records (``lomo_auroc``, Categories A and B): building a record of a run or an
 evaluation, writing it beside its predictions (the upstream submission format keyed by fold and
 sample id), and its recomputation for ``bench verify`` (the family table's ``records`` entry,
-:func:`verify`). The record format itself is :mod:`bench.record`."""
+:func:`verify`). The record format itself is :mod:`bench.results.record`."""
 from __future__ import annotations
 
 import math
@@ -18,7 +18,7 @@ from bench.loaders.genelab.labels import task_labels
 from bench.metrics import alarms as al
 from bench.metrics.genelab import lomo
 from bench.metrics.genelab.submission import read_submission, write_submission
-from bench.record import (PREDICTIONS_FILE, RECORD_FILE, RECORD_FORMAT, RECORD_VERSION, Verification,
+from bench.results.record import (PREDICTIONS_FILE, RECORD_FILE, RECORD_FORMAT, RECORD_VERSION, Verification,
                           canonical_predictions, labels_sha256, predictions_sha256, record_tail, same_value,
                           spec_differences, split_checksum)
 from bench.tasks import get_task

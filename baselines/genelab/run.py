@@ -28,7 +28,7 @@ from bench.baselines.report import Result, config_provenance
 from bench import __version__
 from bench.errors import BenchError
 from bench.metrics.genelab.submission import write_submission
-from bench.record import dataset_info
+from bench.results.record import dataset_info
 
 __all__ = ["MODELS", "run", "predict_folds", "run_category_a"]
 

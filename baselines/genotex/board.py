@@ -15,12 +15,12 @@ import numpy as np
 
 from bench.baselines.genotex.folders import trait_genes
 from bench.baselines.genotex.records import genotex_reference, reference_dir, reference_files, score_record_parts
-from bench.board_units import Records, check_value, record_ids, shared_value, units_entry
+from bench.results.board_units import Records, check_value, record_ids, shared_value, units_entry
 from bench.errors import BenchError
-from bench.family_records import file_beside
+from bench.results.family_records import file_beside
 from bench.loaders import genotex as gl
 from bench.metrics import leaderboard as lb
-from bench.record import canonical_sha256, tree_files
+from bench.results.record import canonical_sha256, tree_files
 
 GTA_KEYS = {"analysis": None, "selection": "accuracy"}
 GTA_RANDOM_RULE = ("per problem (trait/condition, in name order) as many genes as the reference lists, drawn without "

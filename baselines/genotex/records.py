@@ -12,11 +12,11 @@ from typing import Sequence
 
 from bench.baselines.genotex.folders import headline, score_parts
 from bench.errors import BenchError
-from bench.family_records import (check_hash, check_splits, dataset_fields, envelope, file_beside, json_value,
+from bench.results.family_records import (check_hash, check_splits, dataset_fields, envelope, file_beside, json_value,
                                   recompute)
 from bench.loaders import genotex as gl
 from bench.loaders.genotex.synthetic import build_genotex_root
-from bench.record import Verification, canonical_sha256, split_checksum, tree_files
+from bench.results.record import Verification, canonical_sha256, split_checksum, tree_files
 
 GTA_METRICS = {"analysis": "gta_gene_set", "selection": "gta_selection", "preprocessing": "gta_preprocessing"}
 GTA_FOLDER = {"analysis": "regress", "selection": "preprocess", "preprocessing": "preprocess"}

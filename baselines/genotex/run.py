@@ -11,7 +11,7 @@ from bench.baselines.genotex.models import MODELS, solve_problems, write_regress
 from bench.baselines.genotex.records import genotex_record
 from bench.baselines.report import Result, format_table, provenance, summary
 from bench.errors import BenchError
-from bench.family_records import bench_model
+from bench.results.family_records import bench_model
 from bench.loaders import genotex as gl
 from bench.loaders.genotex.synthetic import build_genotex_root
 from bench.baselines.genotex import folders as ev

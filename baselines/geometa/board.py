@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from bench.baselines.geometa.records import geometa_labels, geometa_series
-from bench.board_units import Records, check_value, shared_value, units_entry
+from bench.results.board_units import Records, check_value, shared_value, units_entry
 from bench.errors import BenchError
-from bench.family_records import file_beside
+from bench.results.family_records import file_beside
 from bench.metrics import leaderboard as lb
-from bench.record import canonical_sha256
+from bench.results.record import canonical_sha256
 from bench.tasks import get_task
 
 

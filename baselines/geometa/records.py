@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError
-from bench.family_records import (check_hash, check_splits, dataset_fields, envelope, file_beside, json_value,
+from bench.results.family_records import (check_hash, check_splits, dataset_fields, envelope, file_beside, json_value,
                                   recompute)
 from bench.io import read_json
 from bench.loaders.geometa import GeometaWarning, load_label_tables, target_column
 from bench.metrics.alarms import Alarm
 from bench.metrics.geometa import geometa_f1
-from bench.record import Verification, canonical_sha256, split_checksum
+from bench.results.record import Verification, canonical_sha256, split_checksum
 
 GEOMETA_PREDICTIONS = "predictions.json"
 GEOMETA_KEYS = ("macro_f1", "weighted_f1", "accuracy", "leaderboard_f1", "leaderboard_f1_std", "n")

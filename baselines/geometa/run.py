@@ -17,7 +17,7 @@ from bench.baselines.geometa.models import (MIN_EXPRESSED_FRACTION, MODELS, N_TO
 from bench.baselines.geometa.records import GEOMETA_PREDICTIONS, as_text, geometa_record
 from bench.baselines.report import Result, format_table, provenance, summary
 from bench.errors import BenchError
-from bench.family_records import bench_model
+from bench.results.family_records import bench_model
 from bench.loaders.geometa import archs4
 from bench.loaders.geometa import GeometaWarning, load_label_tables, target_column
 from bench.metrics.geometa import geometa_f1

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import sparse
 
 from bench.baselines.singlecell.records import SC_METRICS, embedding_sha256, read_embedding_and_cells
-from bench.board_units import Records, check_value, shared_value, units_entry
+from bench.results.board_units import Records, check_value, shared_value, units_entry
 from bench.errors import BenchError
 from bench.metrics import leaderboard as lb
 from bench.metrics import singlecell as sc

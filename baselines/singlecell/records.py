@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import BenchError
-from bench.family_records import (check_hash, check_splits, dataset_fields, envelope, file_beside, json_value,
+from bench.results.family_records import (check_hash, check_splits, dataset_fields, envelope, file_beside, json_value,
                                   recompute)
 from bench.metrics.singlecell import score_embedding
-from bench.record import Verification, canonical_sha256, split_checksum
+from bench.results.record import Verification, canonical_sha256, split_checksum
 
 SC_EMBEDDING = "embedding.npy"
 SC_CELLS = "obs.csv"

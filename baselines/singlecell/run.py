@@ -23,7 +23,7 @@ from bench.baselines.singlecell.models import (EMBEDDING_KINDS, EMBEDDING_MODELS
                                                embed, subtasks)
 from bench.baselines.singlecell.records import SC_CELLS, SC_EMBEDDING, cells_table, primary_value, singlecell_record
 from bench.errors import BenchError
-from bench.family_records import bench_model
+from bench.results.family_records import bench_model
 from bench.loaders.singlecell import load_config_anndata
 from bench.metrics.singlecell import perturbation_metrics, score_embedding
 

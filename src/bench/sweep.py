@@ -5,7 +5,7 @@ the task spec's sha256, the model and the seed), beside it the run's folder
 ``runs/<task>__<model>__seed<S>/`` with its verifiable ``record.json`` and its predictions
 ``submission.json`` (keyed by fold and sample id: ``bench leaderboard`` resamples samples within
 missions, ``bench verify`` recomputes the value), and the leaderboard built from them
-(:mod:`bench.leaderboard`). Rerunning a sweep into the same folder skips every finished run
+(:mod:`bench.results.leaderboard`). Rerunning a sweep into the same folder skips every finished run
 whose key still matches (a changed spec is rerun); a run that fails is reported and leaves no
 file, so the next sweep retries it; the other runs go on. On a Dask cluster a run whose worker
 dies is rescheduled by Dask on another worker.
@@ -31,7 +31,7 @@ from bench.baselines.genelab.run import run_category_a, run_record, submission_f
 from bench.errors import BenchError
 from bench.io import write_json_atomic
 from bench.metrics.genelab.submission import write_submission
-from bench.record import portable_command
+from bench.results.record import portable_command
 from bench.scheduler import active_runner
 from bench.tasks import get_task
 

@@ -19,7 +19,7 @@ from bench.baselines.report import Result, check_out, emit
 from bench.errors import BenchError
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.io import write_json_atomic
-from bench.family_records import write_record_folder
+from bench.results.family_records import write_record_folder
 from bench.metrics.registration import register_evaluate_modules
 from bench.tasks import get_task
 from bench.tasks.families import FAMILIES, get_family

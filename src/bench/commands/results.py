@@ -7,9 +7,9 @@ from pathlib import Path
 
 from bench.commands import add_hub_target
 from bench.errors import BenchError
-from bench.eval_results import format_publication, publish_result
+from bench.results.eval_results import format_publication, publish_result
 from bench.io import write_json_atomic
-from bench.record import format_verification, read_record, record_path, verified_copy, verify_record
+from bench.results.record import format_verification, read_record, record_path, verified_copy, verify_record
 
 
 def register(sub) -> None:

@@ -10,7 +10,7 @@ import argparse
 from bench.commands import seed_type
 from bench.baselines.report import check_out, default_out, emit
 from bench.errors import BenchError
-from bench.record import portable_command
+from bench.results.record import portable_command
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.tasks import get_task
 from bench.tasks.families import FAMILIES, get_family

@@ -7,7 +7,7 @@ from pathlib import Path
 from bench.commands import deprecated, seed_type
 from bench.commands.data import expand_tasks
 from bench.errors import BenchError
-from bench.leaderboard import board_markdown, build_board, write_board
+from bench.results.leaderboard import board_markdown, build_board, write_board
 from bench.scheduler import add_scheduler_argument, parse_scheduler, scheduler
 from bench.sweep import plan_cells, run_sweep
 

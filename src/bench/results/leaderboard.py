@@ -5,7 +5,7 @@ Two parts, one verb:
 * the sweep table: every task x model of the sweep folders (mean ± std over seeds, GO/NO-GO
   verdict) and its heatmap (``leaderboard.png``); several sweep folders merge (runs are keyed by
   task spec sha256 + model + seed);
-* the significance columns (:mod:`bench.ranking`), whenever the inputs can be resampled: result
+* the significance columns (:mod:`bench.results.ranking`), whenever the inputs can be resampled: result
   records with their predictions (every ``bench sweep`` run keeps one; ``bench run``,
   ``bench evaluate --record``) or runs of older sweeps with per-fold values: value and rank 95%
   intervals, tie groups, Holm-adjusted paired p-values, the controls and ``ranks.png``.
@@ -29,7 +29,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from bench import ranking
+from bench.results import ranking
 from bench.errors import BenchError
 from bench.io import atomic_path, write_json_atomic, write_text_atomic
 from bench.metrics import leaderboard as lb

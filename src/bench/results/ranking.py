@@ -8,7 +8,7 @@ really has, then :func:`bench.metrics.leaderboard.board` turns the draws into ra
 groups and Holm-adjusted p-values. The units:
 
 * each family's ``board`` entry in the family table (``baselines/<family>/board.py``, contract in
-  :mod:`bench.board_units`) turns a task's records into folds, labels and scores resampled
+  :mod:`bench.results.board_units`) turns a task's records into folds, labels and scores resampled
   hierarchically (e.g. GeneLab: missions, then samples within missions), or into per-unit sufficient
   statistics with the metric recomputed on each draw (e.g. GEOmeta studies, GenoTEX problems,
   single-cell cells or donors), with the floors and perfect control the family generates.
@@ -29,11 +29,11 @@ from typing import Sequence
 
 import numpy as np
 
-from bench.board_units import PERFECT, floor_kind
+from bench.results.board_units import PERFECT, floor_kind
 from bench.errors import BenchError
 from bench.io import atomic_path
 from bench.metrics import leaderboard as lb
-from bench.record import RECORD_FILE, family_layer, read_record
+from bench.results.record import RECORD_FILE, family_layer, read_record
 from bench.table import format_markdown_table
 
 FLOORS = ("control:constant", "control:random", "control:confound")
@@ -105,7 +105,7 @@ def board_name(sweep_model: str) -> str:
 
 
 def load_task_inputs(records: list[Path], *, data_dir=None, seeds: dict[str, int] | None = None) -> dict[str, dict]:
-    """Per task, the board's input from its family's ``board`` entry (:mod:`bench.board_units`): folds,
+    """Per task, the board's input from its family's ``board`` entry (:mod:`bench.results.board_units`): folds,
     labels per fold and scores per model (``scores[model][fold]``: seeds x samples), or per-unit
     statistics per model. ``seeds``: per task the seed of its generated controls (default
     ``DEFAULT_SEED`` + the task's index in name order)."""

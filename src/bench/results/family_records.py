@@ -1,5 +1,5 @@
 """What the records of every family but GeneLab share: a record with the fields of a GeneLab record
-(:mod:`bench.record`: benchmark, dataset, order-invariant split checksum, labels and predictions
+(:mod:`bench.results.record`: benchmark, dataset, order-invariant split checksum, labels and predictions
 sha256 keyed by id, metric id + version + params, value, model, software, command, hardware,
 runtime, alarms, verification level), the predictions beside it, the checks and the recomputation
 frame of ``bench verify``, and the record folder of ``bench evaluate --record``.
@@ -23,7 +23,7 @@ from bench import __version__
 from bench.baselines.report import _write_file
 from bench.errors import BenchError
 from bench.io import write_json_atomic
-from bench.record import (RECORD_FILE, RECORD_FORMAT, RECORD_VERSION, Verification, diff_values, record_tail,
+from bench.results.record import (RECORD_FILE, RECORD_FORMAT, RECORD_VERSION, Verification, diff_values, record_tail,
                           spec_differences, split_checksum)
 from bench.tasks import get_task
 

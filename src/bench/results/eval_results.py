@@ -29,7 +29,7 @@ import yaml
 from bench.errors import BenchError
 from bench.hub import Upload, check_online, check_repo_id, commit_operations, connect_hub, require_token
 from bench.loaders.repo import read_config_meta
-from bench.record import read_record, record_path
+from bench.results.record import read_record, record_path
 
 EVAL_RESULTS_DIR = ".eval_results"
 EVALUATION_FRAMEWORK = "bench"
