@@ -43,6 +43,20 @@ def _kept_classes(labels, n_cells: int, min_class_size: int) -> tuple[np.ndarray
     return keep, kept, np.searchsorted(kept, codes[keep]), dropped
 
 
+def _cv_setup(X, labels, *, n_folds: int, min_class_size: int, random_state: int, classifiers: Sequence[str]):
+    """What :func:`label_prediction` and :func:`label_prediction_oof` share before fitting: the checked
+    embedding's kept cells ``Xk``, their class codes ``y``, the class filter (``keep``, ``kept``,
+    ``dropped``) and the seeded ``StratifiedKFold`` folds; an unknown classifier is a BenchError."""
+    X = check_embedding(X)
+    keep, kept, y, dropped = _kept_classes(labels, len(X), min_class_size)
+    unknown = sorted(set(classifiers) - set(CLASSIFIERS))
+    if unknown:
+        raise BenchError(f"classifiers: unknown {unknown}; choose from {list(CLASSIFIERS)}")
+    Xk = X[keep]
+    folds = list(StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state).split(Xk, y))
+    return Xk, y, keep, kept, dropped, folds
+
+
 def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, random_state: int = 42,
                      classifiers: Sequence[str] = CLASSIFIERS, n_jobs: int | None = None) -> dict:
     """cz-benchmarks MetadataLabelPredictionTask: CV scores of LR / kNN / RF predicting ``labels``.
@@ -52,11 +66,8 @@ def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, r
     one-vs-rest macro on ``predict_proba``. Returns ``mean_fold_<metric>`` (mean over every fold
     of every classifier) and ``mean_fold_<metric>_<classifier>``, plus ``n_cells``/``n_classes``.
     """
-    X = check_embedding(X)
-    keep, kept, y, dropped = _kept_classes(labels, len(X), min_class_size)
-    unknown = sorted(set(classifiers) - set(CLASSIFIERS))
-    if unknown:
-        raise BenchError(f"classifiers: unknown {unknown}; choose from {list(CLASSIFIERS)}")
+    Xk, y, keep, kept, dropped, folds = _cv_setup(X, labels, n_folds=n_folds, min_class_size=min_class_size,
+                                                  random_state=random_state, classifiers=classifiers)
     average = "binary" if len(kept) == 2 else "macro"
     # zero_division=0 is sklearn's value for an empty class; set explicitly to skip the warning spam
     scoring = {"accuracy": "accuracy",
@@ -64,8 +75,6 @@ def label_prediction(X, labels, *, n_folds: int = 5, min_class_size: int = 10, r
                "precision": make_scorer(precision_score, average=average, zero_division=0),
                "recall": make_scorer(recall_score, average=average, zero_division=0),
                "auroc": "roc_auc" if average == "binary" else "roc_auc_ovr"}
-    Xk = X[keep]
-    folds = list(StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state).split(Xk, y))
     jobs = [(name, fold) for name in classifiers for fold in folds]
     scores = _fold_scores(jobs, Xk, y, scoring, random_state, n_jobs)
     per_classifier: dict = {}
@@ -116,14 +125,12 @@ def label_prediction_oof(X, labels, *, n_folds: int = 5, min_class_size: int = 1
     ``kept`` (cells scored), per kept cell its ``fold`` and class code ``y``, ``pred[classifier]``
     (predicted codes), ``n_classes``, ``n_folds`` and ``classifiers``. Used by the leaderboard to
     resample cells without refitting."""
-    X = check_embedding(X)
-    keep, kept, y, _ = _kept_classes(labels, len(X), min_class_size)
-    Xk = X[keep]
+    Xk, y, keep, kept, _, folds = _cv_setup(X, labels, n_folds=n_folds, min_class_size=min_class_size,
+                                            random_state=random_state, classifiers=classifiers)
     fold = np.empty(len(y), dtype=np.int64)
     pred = {name: np.empty(len(y), dtype=np.int64) for name in classifiers}
     models = _classifiers(random_state)
-    for f, (train, test) in enumerate(StratifiedKFold(n_splits=n_folds, shuffle=True,
-                                                      random_state=random_state).split(Xk, y)):
+    for f, (train, test) in enumerate(folds):
         fold[test] = f
         for name in classifiers:
             pred[name][test] = clone(models[name]).fit(Xk[train], y[train]).predict(Xk[test])
