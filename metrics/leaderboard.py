@@ -123,18 +123,22 @@ def unit_draws(values: np.ndarray, *, n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
     """``(B, M)`` bootstrap means of per-unit values ``values[u, m]`` (units resampled with replacement;
     NaN units ignored). Draw order: ``rng.integers(0, U, U)`` per draw."""
     values = np.asarray(values, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    n_units = values.shape[0]
-    idx = np.stack([rng.integers(0, n_units, n_units) for _ in range(n_bootstrap)])
+    idx = draw_indices(values.shape[0], n_bootstrap, seed)
     with np.errstate(invalid="ignore"):
         return np.nanmean(values[idx], axis=1)
 
 
-def unit_weights(n_units: int, n_bootstrap: int, seed: int) -> np.ndarray:
-    """``(B, U)`` multiplicity of every unit in every draw (``rng.integers(0, U, U)`` per draw)."""
+def draw_indices(n_units: int, n_bootstrap: int, seed: int) -> np.ndarray:
+    """``(B, U)`` unit indices of every draw: ``default_rng(seed).integers(0, U, U)`` per draw, in draw
+    order (the one draw sequence of :func:`unit_draws` and :func:`unit_weights`)."""
     rng = np.random.default_rng(seed)
-    return np.stack([np.bincount(rng.integers(0, n_units, n_units), minlength=n_units)
-                     for _ in range(n_bootstrap)]).astype(np.float64)
+    return np.stack([rng.integers(0, n_units, n_units) for _ in range(n_bootstrap)])
+
+
+def unit_weights(n_units: int, n_bootstrap: int, seed: int) -> np.ndarray:
+    """``(B, U)`` multiplicity of every unit in every draw (the draws of :func:`draw_indices`)."""
+    return np.stack([np.bincount(row, minlength=n_units)
+                     for row in draw_indices(n_units, n_bootstrap, seed)]).astype(np.float64)
 
 
 def weighted_sums(weights: np.ndarray, stats) -> np.ndarray:
