@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.baselines.genelab.records import evaluated_labels
+from bench.baselines.genelab.records import evaluated_labels, fold_arrays
 from bench.results.board_units import PERFECT, Records, floor_kind
 from bench.errors import BenchError
 from bench.metrics.genelab.submission import read_submission
@@ -40,15 +40,16 @@ def lomo_inputs(task: str, recs: Records, *, data_dir=None) -> dict:
             raise BenchError(f"{path}: task {task} folds {other} differ from another record's {folds}")
     labels = evaluated_labels(get_task(task), folds, data_dir, where=recs[0][0])
     entry["labels"] = [np.array(list(labels[f].values())) for f in folds]
+    expected_sha256 = labels_sha256(labels)
     for path, record in recs:
-        if record.get("labels_sha256") and record["labels_sha256"] != labels_sha256(labels):
+        if record.get("labels_sha256") and record["labels_sha256"] != expected_sha256:
             raise BenchError(f"{path}: its labels sha256 differs from the labels of task {task} under the data dir "
                              "(computed on other data); run `bench verify` on it")
         preds = read_submission(path.parent / record["predictions"]["file"]).predictions
         model = str(record["model"].get("id") or "unknown")
         model = floor_kind(model) or model
         try:
-            per_fold = [np.array([float(preds[f][sid]) for sid in labels[f]]) for f in folds]
+            per_fold = [scores for _, _, scores in fold_arrays(labels, preds, folds)]
         except (KeyError, TypeError):
             raise BenchError(f"{path}: its predictions do not cover every test sample of task {task}; "
                              "run `bench verify` on it") from None

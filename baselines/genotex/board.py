@@ -58,9 +58,9 @@ def board_entry(task: str, records: Records, *, data_dir=None, seed: int = 0) ->
     entry = None
     with genotex_reference(records[0][1], data_dir) as root:
         ref_dir = reference_dir(root)
-        reference = reference_files(ref_dir, part, params.get("traits"))
+        reference_sha256 = canonical_sha256(reference_files(ref_dir, part, params.get("traits")))
         for path, record in records:
-            if canonical_sha256(reference) != record.get("labels_sha256"):
+            if reference_sha256 != record.get("labels_sha256"):
                 raise BenchError(f"{path}: its reference sha256 differs from the reference under the data dir; "
                                  "run `bench verify` on it")
 
@@ -111,7 +111,9 @@ def random_gene_lists(ref_dir: Path, seed: int, traits=None) -> dict[str, list[s
         trait = ref_file.parent.name
         if traits and trait not in traits:
             continue
-        universe = universes.setdefault(trait, trait_universe(ref_dir, trait))
+        if trait not in universes:   # read each trait's gene data once, not once per reference file
+            universes[trait] = trait_universe(ref_dir, trait)
+        universe = universes[trait]
         size = len(gl.read_significant_genes(ref_file))
         if size > len(universe):
             raise BenchError(f"{ref_file}: lists {size} genes but trait {trait}'s gene universe has only "

@@ -144,10 +144,7 @@ def board_entry(task: str, records: Records, *, data_dir=None, seed: int = 0) ->
         labels = obs[params["label_key"]].to_numpy(dtype=object)
         batches = obs[params["batch_key"]].to_numpy(dtype=object) if params.get("batch_key") else None
         stats, finish, what = cell_stats(primary, X, labels, batches, params)
-        stats = stats[order]  # rows by cell id, as the units
-        if members is not None:
-            stats = members @ stats
-        stats = stats.tocsr() if sparse.issparse(stats) else np.asarray(stats)
+        stats = per_unit(stats[order], members)  # rows by cell id, then summed per unit
         if entry is None:
             entry = units_entry(unit, units, f"{unit}: {what}", f"{SC_PRIMARY_MODULE[primary]} {primary}",
                            ceiling=1.0, ceiling_note="no perfect control is defined for an embedding; "
@@ -155,20 +152,23 @@ def board_entry(task: str, records: Records, *, data_dir=None, seed: int = 0) ->
         total = np.asarray(stats.sum(axis=0)).reshape(1, -1)
         check_value(path, record["value"].get("value"), float(finish(total)[0]), 1e-6)
         entry["runs"].append((path, record, (stats, finish)))
-    floor = sc_random_floor(primary, cells, params, loaded[0][2].shape[1], seed)
-    entry["generated"], entry["generated_note"] = {}, f"no random floor is generated for {primary}"
-    if floor is not None:
-        stats, finish, rule = floor
-        if members is not None:
-            stats = members @ stats
-        entry["generated"]["control:random"] = (stats.tocsr() if sparse.issparse(stats) else np.asarray(stats), finish)
-        entry["generated_note"] = f"random = {rule}"
+    stats, finish, rule = sc_random_floor(primary, cells, params, loaded[0][2].shape[1], seed)
+    entry["generated"] = {"control:random": (per_unit(stats, members), finish)}
+    entry["generated_note"] = f"random = {rule}"
     return entry
+
+
+def per_unit(stats, members):
+    """Per-cell statistics summed per resampling unit (``members``: donors x cells, None = cells are the
+    units), as a CSR matrix or a dense array."""
+    if members is not None:
+        stats = members @ stats
+    return stats.tocsr() if sparse.issparse(stats) else np.asarray(stats)
 
 
 def sc_random_floor(primary: str, cells: pd.DataFrame, params: dict, dim: int, seed: int):
     """``(per-cell statistics, finisher, rule)`` of the seeded random floor of a single-cell metric on
-    ``cells`` (sorted by cell id), or None when none is defined (mean_fold_f1: a run of the random model)."""
+    ``cells`` (sorted by cell id); every primary :func:`cell_stats` accepts has one."""
     rng = np.random.default_rng(seed)
     labels = cells[params["label_key"]].to_numpy(dtype=object)
     batches = cells[params["batch_key"]].to_numpy(dtype=object) if params.get("batch_key") else None
@@ -186,7 +186,7 @@ def sc_random_floor(primary: str, cells: pd.DataFrame, params: dict, dim: int, s
              "by id, permuted by default_rng(seed).permutation")
     if primary == "mean_fold_f1":
         return fold_f1_random_floor(labels, params, rng)
-    return None
+    raise BenchError(f"no random floor is defined for {primary!r}")
 
 
 def fold_f1_random_floor(labels: np.ndarray, params: dict, rng: np.random.Generator):
