@@ -29,14 +29,14 @@ from typing import Sequence
 
 import numpy as np
 
-from bench.results.board_units import PERFECT, floor_kind
 from bench.errors import BenchError
 from bench.io import atomic_path
 from bench.metrics import leaderboard as lb
+from bench.results.board_units import FLOOR_MODELS, PERFECT, floor_kind, record_ids
 from bench.results.record import RECORD_FILE, family_layer, read_record
 from bench.table import format_markdown_table
 
-FLOORS = ("control:constant", "control:random", "control:confound")
+FLOORS = tuple(f"control:{m}" for m in FLOOR_MODELS)
 SCALES = ("raw", "controls")
 CSV_COLUMNS = ["scope", "model", "value", "ci_lower", "ci_upper", "rank", "rank_lower", "rank_upper", "tie_group",
                "control", "scale", "resampled"]
@@ -128,8 +128,7 @@ def load_task_inputs(records: list[Path], *, data_dir=None, seeds: dict[str, int
 
 def metric_name(record: dict) -> str:
     """``<metric id(s)> <primary>`` of a record (``lomo_auroc`` for GeneLab)."""
-    ids = record["metric"].get("id")
-    ids = "/".join(map(str, ids)) if isinstance(ids, list) else str(ids)
+    ids = "/".join(record_ids(record))
     primary = record["metric"].get("primary")
     return f"{ids} {primary}" if primary and ids != "lomo_auroc" else ids
 
