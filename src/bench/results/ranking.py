@@ -104,14 +104,16 @@ def board_name(sweep_model: str) -> str:
     return floor_kind(sweep_model) or f"bench/{sweep_model}"
 
 
-def load_task_inputs(records: list[Path], *, data_dir=None, seeds: dict[str, int] | None = None) -> dict[str, dict]:
+def load_task_inputs(records: list[Path], *, data_dir=None, seeds: dict[str, int] | None = None,
+                     parsed: dict[Path, dict] | None = None) -> dict[str, dict]:
     """Per task, the board's input from its family's ``board`` entry (:mod:`bench.results.board_units`): folds,
     labels per fold and scores per model (``scores[model][fold]``: seeds x samples), or per-unit
     statistics per model. ``seeds``: per task the seed of its generated controls (default
-    ``DEFAULT_SEED`` + the task's index in name order)."""
+    ``DEFAULT_SEED`` + the task's index in name order); ``parsed``: records the caller already read."""
+    parsed = parsed or {}
     by_task: dict[str, list] = {}
     for path in records:
-        record = read_record(path)
+        record = parsed[path] if path in parsed else read_record(path)
         by_task.setdefault(record["benchmark"]["task"], []).append((path, record))
     tasks = {}
     for i, (task, recs) in enumerate(sorted(by_task.items())):
@@ -256,7 +258,8 @@ def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[st
     check_settings(scale, n_bootstrap)
     records, runs = inputs if inputs is not None else find_inputs(paths)
     inputs = load_sweep_runs(runs)
-    task_of = {p: read_record(p)["benchmark"]["task"] for p in records}
+    parsed = {p: read_record(p) for p in records}   # each record read once
+    task_of = {p: r["benchmark"]["task"] for p, r in parsed.items()}
     available = sorted(set(inputs) | set(task_of.values()))
     chosen = available if not tasks else list(tasks)
     unknown = [t for t in chosen if t not in available]
@@ -264,21 +267,21 @@ def build_leaderboard(paths: Sequence[str], *, data_dir=None, tasks: Sequence[st
         raise BenchError(f"--tasks: no records for {', '.join(unknown)}; the records cover {', '.join(available)}")
     task_seeds = {t: seed + i for i, t in enumerate(chosen)}
     wanted = [p for p in records if task_of[p] in chosen]
-    inputs.update(load_task_inputs(wanted, data_dir=data_dir, seeds=task_seeds) if wanted else {})  # predictions win
+    inputs.update(load_task_inputs(wanted, data_dir=data_dir, seeds=task_seeds, parsed=parsed) if wanted else {})  # predictions win
     check_one_metric(inputs, chosen, scale)
     w = parse_weights(weights, chosen)
     boards = {t: task_board(t, inputs[t], n_bootstrap=n_bootstrap, seed=task_seeds[t], alpha=alpha, scale=scale)
               for t in chosen}
     agg, excluded = aggregate(boards, w, alpha=alpha)
-    synthetic = any(bool(read_record(p)["dataset"].get("synthetic")) for p in wanted) or \
+    synthetic = any(bool(parsed[p]["dataset"].get("synthetic")) for p in wanted) or \
         any(json.loads(p.read_text(encoding="utf-8")).get("synthetic") for p in runs)
     return {"settings": {"synthetic": synthetic, "tasks": chosen, "weights": w, "scale": scale, "n_bootstrap": n_bootstrap,
                          "seed": seed, "task_seeds": task_seeds, "alpha": alpha,
                          "resampling": resampling_text(boards),
                          "p_values": "two-sided paired bootstrap, Holm-adjusted over all pairs of a board",
                          "controls": controls_text(boards),
-                         "records": [{"task": task_of[p], "model": read_record(p)["model"]["id"],
-                                      "predictions_sha256": read_record(p)["predictions"]["sha256"]} for p in wanted],
+                         "records": [{"task": task_of[p], "model": parsed[p]["model"]["id"],
+                                      "predictions_sha256": parsed[p]["predictions"]["sha256"]} for p in wanted],
                          "sweep_runs": len(runs)},
             "tasks": {t: {"folds": b["folds"], "floor": b["floor"], "ceiling": b["ceiling"], "resampled": b["resampled"],
                           "unit": b["unit"], "n_units": len(b["folds"]), "metric": b["metric"],
