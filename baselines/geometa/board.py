@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.baselines.geometa.records import geometa_labels, geometa_series
+from bench.baselines.geometa.records import geometa_labels, geometa_series, geometa_table
 from bench.results.board_units import Records, check_value, shared_value, units_entry
 from bench.errors import BenchError
 from bench.results.family_records import file_beside
@@ -42,17 +42,19 @@ def board_entry(task: str, records: Records, *, data_dir=None, seed: int = 0) ->
     preds = [(path, record, checked_predictions(path, record)) for path, record in records]
     targets = list(preds[0][2])
     ids = {t: sorted(preds[0][2][t]) for t in targets}
-    all_labels = geometa_labels(spec, targets, data_dir)
+    table = geometa_table(spec, data_dir)   # read the label tables once for labels and studies
+    all_labels = geometa_labels(spec, targets, table=table)
     missing = [i for t in targets for i in ids[t] if i not in all_labels[t]]
     if missing:
         raise BenchError(f"{records[0][0]}: {len(missing)} predicted GSM id(s) have no label under the data dir "
                          f"(first {missing[0]}); run `bench verify` on it")
     labels = {t: {i: str(all_labels[t][i]) for i in ids[t]} for t in targets}
+    expected_sha256 = canonical_sha256(labels)
     for path, record in records:
-        if canonical_sha256(labels) != record.get("labels_sha256"):
+        if expected_sha256 != record.get("labels_sha256"):
             raise BenchError(f"{path}: its labels sha256 differs from the labels of task {task} under the data dir "
                              "(computed on other data); run `bench verify` on it")
-    series = geometa_series(spec, data_dir)
+    series = geometa_series(spec, table=table)
     study = {i: series.get(i) or f"(no GSE) {i}" for t in targets for i in ids[t]}
     units = sorted(set(study.values()))
     position = {u: k for k, u in enumerate(units)}

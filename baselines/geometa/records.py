@@ -73,16 +73,19 @@ def geometa_table(spec, data_dir=None) -> pd.DataFrame:
     return pd.concat([tables[k] for k in sorted(tables, key=lambda k: k != "test")], ignore_index=True)
 
 
-def geometa_series(spec, data_dir=None) -> dict[str, str | None]:
-    """``{GSM id: GSE id}`` (the sample's study; None where the table has none) from the label tables."""
-    table = geometa_table(spec, data_dir).drop_duplicates("GSM_ID")
+def geometa_series(spec, data_dir=None, *, table: pd.DataFrame | None = None) -> dict[str, str | None]:
+    """``{GSM id: GSE id}`` (the sample's study; None where the table has none) from the label tables
+    (``table``: :func:`geometa_table`'s, when the caller already read it)."""
+    table = (geometa_table(spec, data_dir) if table is None else table).drop_duplicates("GSM_ID")
     return {str(g): (None if s is None or (isinstance(s, float) and math.isnan(s)) else str(s))
             for g, s in zip(table["GSM_ID"], table["GSE_ID"])}
 
 
-def geometa_labels(spec, targets: Sequence[str], data_dir=None) -> dict[str, dict[str, Any]]:
-    """``{target: {GSM id: label}}`` from the task's label tables (every split)."""
-    table = geometa_table(spec, data_dir)
+def geometa_labels(spec, targets: Sequence[str], data_dir=None, *,
+                   table: pd.DataFrame | None = None) -> dict[str, dict[str, Any]]:
+    """``{target: {GSM id: label}}`` from the task's label tables (every split; ``table`` as in
+    :func:`geometa_series`)."""
+    table = geometa_table(spec, data_dir) if table is None else table
     out = {}
     for target in targets:
         column = target_column(spec, target)
